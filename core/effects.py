@@ -1,0 +1,34 @@
+"""Names of the side effects services record in the outbox, and of the timeline labels."""
+
+SLACK_CREATE_CHANNEL = "slack.create_channel"
+SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incident channel
+SLACK_INVITE = "slack.invite"
+SLACK_ARCHIVE = "slack.archive"
+PAGERDUTY_TRIGGER = "pagerduty.trigger"
+PAGERDUTY_RESOLVE = "pagerduty.resolve"
+TWILIO_PAGE = "twilio.page_oncall"
+STATUSPAGE_PUBLISH = "statuspage.publish"
+STATUSPAGE_RESOLVE = "statuspage.resolve"
+
+
+def integration_of(kind: str) -> str:
+    return kind.split(".", 1)[0]
+
+
+class Label:
+    CREATED = "created"
+    STATUS = "status_changed"
+    FORCED = "status_forced"
+    SEVERITY = "severity_changed"
+    COMMANDER = "commander_changed"
+    RESPONDER_ADDED = "responder_added"
+    RESPONDER_REMOVED = "responder_removed"
+    RESPONDER_ROLE = "responder_role_changed"
+    ROOT_CAUSE = "root_cause_set"
+    ACTION_ADDED = "action_item_added"
+    ACTION_DONE = "action_item_completed"
+    FIELDS = "fields_edited"
+    POSTMORTEM = "postmortem_opened"
+    POSTMORTEM_UNLINKED = "postmortem_unlinked"
+    NOTE = "note"
+    MESSAGE = "message"

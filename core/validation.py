@@ -1,0 +1,119 @@
+"""Limits on what people type. Errors name the field so modals can show them in place."""
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from core.errors import InvalidInput
+from core.permissions import Role, parse_role
+from core.severity import Severity, parse_severity
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 20_000
+MAX_TEXT = 40_000  # a Slack message holds at most 40k characters
+MAX_SERVICES = 50
+MAX_SERVICE_NAME = 100
+MAX_REASON = 2_000
+
+
+def clean_title(title: str | None) -> str:
+    value = " ".join((title or "").split())
+    if not value:
+        raise InvalidInput("The title is empty. Say in a few words what is broken.", field="title")
+    if len(value) > MAX_TITLE:
+        raise InvalidInput(
+            f"The title is {len(value)} characters; the limit is {MAX_TITLE}. "
+            "Put the details in the description.", field="title")
+    return value
+
+
+def clean_text(text: str | None, *, what: str = "text", limit: int = MAX_TEXT,
+               required: bool = True, field_name: str | None = None) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise InvalidInput(f"The {what} is empty.", field=field_name or what)
+    if len(value) > limit:
+        raise InvalidInput(f"The {what} is {len(value)} characters; the limit is {limit}.",
+                           field=field_name or what)
+    return value
+
+
+def clean_services(services: list[str] | str | None) -> list[str]:
+    if services is None:
+        return []
+    items = services.split(",") if isinstance(services, str) else list(services)
+    out: list[str] = []
+    for item in items:
+        name = " ".join(str(item).split())
+        if not name:
+            continue
+        if len(name) > MAX_SERVICE_NAME:
+            raise InvalidInput(f"Service name '{name[:40]}…' is longer than "
+                               f"{MAX_SERVICE_NAME} characters.", field="services")
+        if name not in out:
+            out.append(name)
+    if len(out) > MAX_SERVICES:
+        raise InvalidInput(f"At most {MAX_SERVICES} affected services.", field="services")
+    return out
+
+
+@dataclass
+class WorkspaceSettings:
+    """Per-workspace behaviour; stored as JSON, defaults from the product description."""
+
+    auto_create_channel: bool = True
+    create_channel_on: str = "open"  # or "investigating"
+    auto_archive: bool = True
+    timeline_capture: str = "all"  # or "command"
+    default_role: Role = Role.ENGINEER
+    status_page_auto_publish_severity: Severity = Severity.P2
+    page_severity: Severity = Severity.P2  # SMS the on-call / trigger PagerDuty at this or worse
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "WorkspaceSettings":
+        settings = cls()
+        for key, value in (data or {}).items():
+            settings.set(key, value)
+        return settings
+
+    def to_json(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out = {k: (v.value if hasattr(v, "value") else v) for k, v in out.items()}
+        return out | self.extra
+
+    def set(self, key: str, value: Any) -> None:
+        """Validate and set one setting from text or JSON."""
+        names = [f.name for f in fields(self) if f.name != "extra"]
+        if key not in names:
+            raise InvalidInput(f"Unknown setting '{key}'. Settings: {', '.join(names)}.",
+                               field=key)
+        current = getattr(self, key)
+        if isinstance(current, bool):
+            setattr(self, key, _parse_bool(key, value))
+        elif key == "create_channel_on":
+            setattr(self, key, _choice(key, value, ("open", "investigating")))
+        elif key == "timeline_capture":
+            setattr(self, key, _choice(key, value, ("all", "command")))
+        elif key == "default_role":
+            setattr(self, key, parse_role(str(value)))
+        elif key in ("status_page_auto_publish_severity", "page_severity"):
+            setattr(self, key, parse_severity(str(value)))
+
+
+def _parse_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"Setting '{key}' takes on/off, not '{value}'.", field=key)
+
+
+def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise InvalidInput(f"Setting '{key}' takes one of {', '.join(choices)}, not '{value}'.",
+                           field=key)
+    return text

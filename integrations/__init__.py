@@ -1,0 +1,1 @@
+"""Adapters to Slack, PagerDuty, Twilio and the status page, driven by the outbox worker."""

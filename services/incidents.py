@@ -1,0 +1,270 @@
+"""Declaring incidents and moving them through their lifecycle."""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from core.effects import Label
+from core.errors import InvalidInput
+from core.fsm import STATUS_STAMPS, Move, Status, apply_move
+from core.keys import format_key
+from core.permissions import Action, ResponderRole
+from core.severity import Severity, parse_severity
+from core.validation import MAX_DESCRIPTION, MAX_REASON, clean_services, clean_text, clean_title
+from services import effects
+from services.actor import Actor
+from services.records import (
+    add_event,
+    audit,
+    authorize,
+    is_unique_violation,
+    load_incident,
+    load_member,
+    touch,
+)
+from store.db import Database
+from store.models import Incident, IncidentResponder, Postmortem, TimelineEvent, Workspace
+from store.types import utcnow
+
+
+def declare(db: Database, actor: Actor, *, title: str, description: str = "",
+            severity: str | None = None, detected_at: datetime | None = None,
+            services: list[str] | str | None = None, commander_id: int | None = None,
+            idempotency_key: str | None = None) -> Incident:
+    """Open a new incident with the next key; the declarer commands unless told otherwise."""
+    title = clean_title(title)
+    description = clean_text(description, what="description", limit=MAX_DESCRIPTION,
+                             required=False)
+    sev = parse_severity(severity)
+    service_list = clean_services(services)
+    now = utcnow()
+    if detected_at is not None and detected_at.tzinfo is None:
+        raise InvalidInput("detected_at needs a timezone (e.g. 2026-11-26T03:12:00Z).",
+                           field="detected_at")
+    if detected_at is not None and detected_at > now:
+        raise InvalidInput("detected_at is in the future.", field="detected_at")
+    try:
+        with db.transaction() as session:
+            authorize(actor, Action.DECLARE)
+            if idempotency_key:
+                found = _by_declare_key(session, actor.workspace_id, idempotency_key)
+                if found is not None:
+                    return found
+            commander = commander_id if commander_id is not None else actor.member_id
+            if commander is not None:
+                load_member(session, actor.workspace_id, commander)
+            incident = Incident(
+                workspace_id=actor.workspace_id, number=_next_number(session, actor.workspace_id),
+                title=title, description=description, severity=sev.value,
+                status=Status.OPEN.value, commander_id=commander, created_by_id=actor.member_id,
+                detected_at=detected_at or now, created_at=now, updated_at=now,
+                services=service_list, declare_key=idempotency_key)
+            session.add(incident)
+            session.flush()
+            if commander is not None:
+                session.add(IncidentResponder(incident_id=incident.id, member_id=commander,
+                                              role=ResponderRole.COMMANDER.value, joined_at=now))
+            if actor.member_id is not None and actor.member_id != commander:
+                session.add(IncidentResponder(incident_id=incident.id, member_id=actor.member_id,
+                                              role=ResponderRole.RESPONDER.value, joined_at=now))
+            add_event(session, incident, actor, Label.CREATED,
+                      f"{actor.name} declared {format_key(incident.number)} "
+                      f"({sev.value}, {sev.label}): {title}",
+                      payload={"severity": sev.value, "services": service_list,
+                               "commander_id": commander})
+            audit(session, actor, "incident.declared", incident, title=title, severity=sev)
+            effects.on_declared(session, incident)
+            return incident
+    except IntegrityError as error:
+        # Two deliveries of the same Idempotency-Key raced: the loser returns the winner.
+        if idempotency_key and is_unique_violation(error):
+            with db.read() as session:
+                found = _by_declare_key(session, actor.workspace_id, idempotency_key)
+                if found is not None:
+                    return found
+        raise
+
+
+def _next_number(session: Session, workspace_id: int) -> int:
+    # The UPDATE takes the workspace row lock until commit, so concurrent declarations
+    # queue here and a rolled-back one gives its number back: no duplicates, no gaps.
+    result = session.execute(
+        update(Workspace).where(Workspace.id == workspace_id)  # type: ignore[arg-type]
+        .values(last_incident_number=Workspace.last_incident_number + 1)
+        .returning(Workspace.last_incident_number))
+    return int(result.scalar_one())
+
+
+def _by_declare_key(session: Session, workspace_id: int, key: str) -> Incident | None:
+    return session.exec(select(Incident).where(Incident.workspace_id == workspace_id,
+                                               Incident.declare_key == key)).first()
+
+
+def transition(db: Database, actor: Actor, key: str | int, move: Move, *,
+               root_cause: str | None = None) -> Incident:
+    """investigate / mitigate / resolve / open_post_mortem / reopen, as the FSM allows."""
+    cause = clean_text(root_cause, what="root cause", required=False, field_name="root_cause")
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.TRANSITION, incident)
+        old = Status(incident.status)
+        step = apply_move(old, move)
+        now = utcnow()
+        incident.status = step.target.value
+        if step.stamp:
+            setattr(incident, step.stamp, now)
+        if move == Move.REOPEN:
+            incident.resolved_at = None
+        if move == Move.RESOLVE and cause:
+            incident.root_cause = cause
+        touch(incident)
+        text = f"{actor.name}: {step.verb} ({old.value} → {step.target.value})"
+        if move == Move.RESOLVE and cause:
+            text += f". Root cause: {cause}"
+        event = add_event(session, incident, actor, Label.STATUS, text,
+                          payload={"from": old, "to": step.target, "move": move})
+        if move == Move.OPEN_POST_MORTEM:
+            _open_postmortem(session, incident, actor)
+        session.flush()
+        audit(session, actor, f"incident.{move.value}", incident, old=old, new=step.target)
+        effects.on_transition(session, incident, move, old, event.id or 0, text)
+        return incident
+
+
+def force_status(db: Database, actor: Actor, key: str | int, status: Status,
+                 reason: str) -> Incident:
+    """Admins move an incident to any status; the reason is required and audited."""
+    why = clean_text(reason, what="reason", limit=MAX_REASON)
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.FORCE_TRANSITION, incident)
+        old = Status(incident.status)
+        if old == status:
+            raise InvalidInput(f"The incident is already {status.value}.", field="status")
+        incident.status = status.value
+        stamp = STATUS_STAMPS[status]
+        if stamp:
+            setattr(incident, stamp, utcnow())
+        if status != Status.RESOLVED and status != Status.POST_MORTEM:
+            incident.resolved_at = None
+        if status == Status.POST_MORTEM:
+            _open_postmortem(session, incident, actor)
+        touch(incident)
+        text = f"{actor.name} forced the status {old.value} → {status.value}: {why}"
+        event = add_event(session, incident, actor, Label.FORCED, text,
+                          payload={"from": old, "to": status, "reason": why})
+        session.flush()
+        audit(session, actor, "incident.forced", incident, old=old, new=status, reason=why)
+        effects.on_transition(session, incident, None, old, event.id or 0, text)
+        return incident
+
+
+def change_severity(db: Database, actor: Actor, key: str | int, severity: str) -> Incident:
+    new = parse_severity(severity) if severity and severity.strip() else None
+    if new is None:
+        raise InvalidInput("Say which severity: p1, p2, p3 or p4.", field="severity")
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.CHANGE_SEVERITY, incident)
+        old = Severity(incident.severity)
+        if old == new:
+            raise InvalidInput(f"The severity is already {new.value}.", field="severity")
+        incident.severity = new.value
+        touch(incident)
+        text = f"{actor.name} changed the severity {old.value} → {new.value} ({new.label})"
+        event = add_event(session, incident, actor, Label.SEVERITY, text,
+                          payload={"from": old, "to": new})
+        session.flush()
+        audit(session, actor, "incident.severity", incident, old=old, new=new)
+        effects.on_severity(session, incident, old, event.id or 0, text)
+        return incident
+
+
+def set_root_cause(db: Database, actor: Actor, key: str | int, text: str) -> Incident:
+    cause = clean_text(text, what="root cause", field_name="root_cause")
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.SET_ROOT_CAUSE, incident)
+        old = incident.root_cause
+        incident.root_cause = cause
+        touch(incident)
+        add_event(session, incident, actor, Label.ROOT_CAUSE,
+                  f"{actor.name} set the root cause: {cause}", payload={"previous": old})
+        audit(session, actor, "incident.root_cause", incident, old=old, new=cause)
+        return incident
+
+
+EDITABLE_FIELDS = ("title", "description", "services", "detected_at", "auto_publish_to_status")
+
+
+def edit_incident(db: Database, actor: Actor, key: str | int, **changes: object) -> Incident:
+    """The Edit incident modal: commander or admin; every changed field is audited."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Cannot edit {', '.join(sorted(unknown))}. Editable: "
+                           f"{', '.join(EDITABLE_FIELDS)}.", field=sorted(unknown)[0])
+    clean: dict[str, object] = {}
+    if "title" in changes:
+        clean["title"] = clean_title(str(changes["title"] or ""))
+    if "description" in changes:
+        clean["description"] = clean_text(str(changes["description"] or ""),
+                                          what="description", limit=MAX_DESCRIPTION,
+                                          required=False)
+    if "services" in changes:
+        clean["services"] = clean_services(changes["services"])  # type: ignore[arg-type]
+    if "detected_at" in changes:
+        when = changes["detected_at"]
+        if not isinstance(when, datetime) or when.tzinfo is None or when > utcnow():
+            raise InvalidInput("detected_at must be a past time with a timezone.",
+                               field="detected_at")
+        clean["detected_at"] = when
+    if "auto_publish_to_status" in changes:
+        clean["auto_publish_to_status"] = bool(changes["auto_publish_to_status"])
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.EDIT_FIELDS, incident)
+        diff = {name: {"from": getattr(incident, name), "to": value}
+                for name, value in clean.items() if getattr(incident, name) != value}
+        if not diff:
+            return incident
+        for name, change in diff.items():
+            setattr(incident, name, change["to"])
+        touch(incident)
+        add_event(session, incident, actor, Label.FIELDS,
+                  f"{actor.name} edited {', '.join(diff)}", payload=diff)
+        audit(session, actor, "incident.edited", incident, changes=diff)
+        return incident
+
+
+def unlink_postmortem(db: Database, actor: Actor, key: str | int) -> Incident:
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.UNLINK_POSTMORTEM, incident)
+        postmortem = session.exec(select(Postmortem).where(
+            Postmortem.incident_id == incident.id)).first()
+        if postmortem is None:
+            raise InvalidInput("This incident has no postmortem to unlink.")
+        session.delete(postmortem)
+        add_event(session, incident, actor, Label.POSTMORTEM_UNLINKED,
+                  f"{actor.name} unlinked the postmortem")
+        audit(session, actor, "postmortem.unlinked", incident)
+        return incident
+
+
+def _open_postmortem(session: Session, incident: Incident, actor: Actor) -> None:
+    """The postmortem starts from the incident's own timeline (T1.9)."""
+    if session.exec(select(Postmortem.id).where(
+            Postmortem.incident_id == incident.id)).first() is not None:
+        return
+    session.flush()
+    events = session.exec(select(TimelineEvent).where(
+        TimelineEvent.incident_id == incident.id,
+        TimelineEvent.deleted_at == None)  # noqa: E711
+        .order_by(TimelineEvent.at, TimelineEvent.id)).all()  # type: ignore[arg-type]
+    snapshot = [{"at": e.at.isoformat(), "source": e.source, "label": e.label, "actor": e.actor,
+                 "text": e.text, "payload": e.payload} for e in events]
+    session.add(Postmortem(incident_id=incident.id, timeline=snapshot))
+    add_event(session, incident, actor, Label.POSTMORTEM,
+              f"{actor.name} opened the postmortem ({len(snapshot)} timeline events copied)")

@@ -1,0 +1,135 @@
+"""Responders: exactly one commander per incident, mirrored on Incident.commander_id."""
+
+from sqlmodel import Session, select
+
+from core.effects import Label
+from core.errors import InvalidInput
+from core.permissions import Action, ResponderRole
+from services import effects
+from services.actor import Actor
+from services.records import add_event, audit, authorize, load_incident, load_member, touch
+from store.db import Database
+from store.models import Incident, IncidentResponder, Member
+
+
+def _row(session: Session, incident: Incident, member_id: int) -> IncidentResponder | None:
+    return session.exec(select(IncidentResponder).where(
+        IncidentResponder.incident_id == incident.id,
+        IncidentResponder.member_id == member_id)).first()
+
+
+def add_responder(db: Database, actor: Actor, key: str | int, member_id: int,
+                  role: ResponderRole = ResponderRole.RESPONDER) -> IncidentResponder:
+    if role == ResponderRole.COMMANDER:
+        raise InvalidInput("Add them as responder, then promote them to commander.",
+                           field="role")
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.ADD_RESPONDER, incident)
+        member = load_member(session, actor.workspace_id, member_id)
+        existing = _row(session, incident, member_id)
+        if existing is not None:
+            raise InvalidInput(f"{member.display_name} is already on this incident as "
+                               f"{existing.role}.", field="member")
+        row = IncidentResponder(incident_id=incident.id, member_id=member_id, role=role.value)
+        session.add(row)
+        touch(incident)
+        event = add_event(session, incident, actor, Label.RESPONDER_ADDED,
+                          f"{actor.name} added {member.display_name} as {role.value}",
+                          payload={"member_id": member_id, "role": role})
+        session.flush()
+        audit(session, actor, "responder.added", incident, member_id=member_id, role=role)
+        effects.invite(session, incident, member_id, event.id or 0)
+        return row
+
+
+def add_responders(db: Database, actor: Actor, key: str | int, member_ids: list[int],
+                   role: ResponderRole = ResponderRole.RESPONDER) -> list[IncidentResponder]:
+    """The Add responders modal: people already on the incident are skipped, not errors."""
+    added: list[IncidentResponder] = []
+    for member_id in dict.fromkeys(member_ids):
+        try:
+            added.append(add_responder(db, actor, key, member_id, role))
+        except InvalidInput as error:
+            if error.field != "member":
+                raise
+    return added
+
+
+def remove_responder(db: Database, actor: Actor, key: str | int, member_id: int) -> None:
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.MANAGE_RESPONDERS, incident)
+        member = load_member(session, actor.workspace_id, member_id)
+        row = _require_row(session, incident, member)
+        if row.role == ResponderRole.COMMANDER:
+            raise InvalidInput(f"{member.display_name} is the commander. Promote someone else "
+                               "to commander first.", field="member")
+        session.delete(row)
+        touch(incident)
+        add_event(session, incident, actor, Label.RESPONDER_REMOVED,
+                  f"{actor.name} removed {member.display_name}",
+                  payload={"member_id": member_id})
+        audit(session, actor, "responder.removed", incident, member_id=member_id)
+
+
+def promote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incident:
+    """Make this member the commander; the previous commander stays on as responder."""
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.MANAGE_RESPONDERS, incident)
+        member = load_member(session, actor.workspace_id, member_id)
+        if incident.commander_id == member_id:
+            raise InvalidInput(f"{member.display_name} is already the commander.",
+                               field="member")
+        previous = incident.commander_id
+        if previous is not None:
+            old_row = _row(session, incident, previous)
+            if old_row is not None:
+                old_row.role = ResponderRole.RESPONDER.value
+        row = _row(session, incident, member_id)
+        joined = row is None
+        if row is None:
+            row = IncidentResponder(incident_id=incident.id, member_id=member_id,
+                                    role=ResponderRole.COMMANDER.value)
+            session.add(row)
+        row.role = ResponderRole.COMMANDER.value
+        incident.commander_id = member_id
+        touch(incident)
+        text = f"{actor.name} made {member.display_name} the incident commander"
+        event = add_event(session, incident, actor, Label.COMMANDER, text,
+                          payload={"from": previous, "to": member_id})
+        session.flush()
+        audit(session, actor, "commander.changed", incident, old=previous, new=member_id)
+        effects.announce(session, incident, event.id or 0, text)
+        if joined:
+            effects.invite(session, incident, member_id, event.id or 0)
+        return incident
+
+
+def demote(db: Database, actor: Actor, key: str | int, member_id: int) -> IncidentResponder:
+    """responder → observer. The commander is replaced by promoting someone else."""
+    with db.transaction() as session:
+        incident = load_incident(session, actor.workspace_id, key, for_update=True)
+        authorize(actor, Action.MANAGE_RESPONDERS, incident)
+        member = load_member(session, actor.workspace_id, member_id)
+        row = _require_row(session, incident, member)
+        if row.role == ResponderRole.COMMANDER:
+            raise InvalidInput(f"{member.display_name} is the commander. Promote someone else "
+                               "to commander instead.", field="member")
+        if row.role == ResponderRole.OBSERVER:
+            raise InvalidInput(f"{member.display_name} is already an observer.", field="member")
+        row.role = ResponderRole.OBSERVER.value
+        touch(incident)
+        add_event(session, incident, actor, Label.RESPONDER_ROLE,
+                  f"{actor.name} made {member.display_name} an observer",
+                  payload={"member_id": member_id, "from": "responder", "to": "observer"})
+        audit(session, actor, "responder.demoted", incident, member_id=member_id)
+        return row
+
+
+def _require_row(session: Session, incident: Incident, member: Member) -> IncidentResponder:
+    row = _row(session, incident, member.id or 0)
+    if row is None:
+        raise InvalidInput(f"{member.display_name} is not on this incident.", field="member")
+    return row

@@ -1,0 +1,93 @@
+"""Engine and transactions. SQLite is tuned so concurrent writers queue instead of failing."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+READ_ONLY = "vigilo_read_only"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def normalize_url(url: str) -> str:
+    """Platforms hand out `postgres://` URLs; we speak psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+    url = normalize_url(url)
+    if not is_sqlite(url):
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
+                             pool_pre_ping=True, echo=echo)
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, echo=echo, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take over transaction control so BEGIN IMMEDIATE takes the write lock up front:
+        # two deferred transactions that both upgrade to writers would deadlock instead.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if url not in ("sqlite://", "sqlite:///:memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Readers (WAL) need no write lock; only writers queue on it.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """One engine, and the one way services open a transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = str(engine.url)
+        self.sqlite = engine.dialect.name == "sqlite"
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> "Database":
+        return cls(make_engine(url, **kwargs))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit on success, roll back on any error. Objects stay readable after commit."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        engine = self.engine.execution_options(**{READ_ONLY: True})
+        # close() (not rollback()) ends the transaction without expiring what was loaded.
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()

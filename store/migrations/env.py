@@ -1,0 +1,48 @@
+"""Alembic environment: the URL comes from the caller (store.migrate) or DATABASE_URL."""
+
+import os
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store.db import make_engine, normalize_url
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _url() -> str:
+    return normalize_url(config.get_main_option("sqlalchemy.url")
+                         or os.environ.get("DATABASE_URL", "sqlite:///./vigilo.db"))
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(_url())
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+def _run(connection: object) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=True, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,192 @@
+"""The tables. Incident-scoped rows always carry their workspace so no query crosses tenants."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime, utcnow
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Workspace(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    slack_team_id: str | None = Field(default=None, max_length=32, unique=True)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Last incident number handed out; bumped under a row lock so keys never repeat or skip.
+    last_incident_number: int = Field(default=0)
+    created_at: datetime = _created()
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    slack_user_id: str = Field(max_length=32)
+    display_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    role: str = Field(default="engineer", max_length=16)
+    phone: str | None = Field(default=None, max_length=32)
+    on_call: bool = Field(default=False)
+    created_at: datetime = _created()
+
+
+class ChangeRequest(SQLModel, table=True):
+    """A deploy or config change that may have caused an incident."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    title: str = Field(max_length=300)
+    affected_assets: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _created()
+
+
+class Incident(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        UniqueConstraint("workspace_id", "declare_key"),
+        Index("ix_incident_workspace_status", "workspace_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    number: int
+    title: str = Field(max_length=200)
+    description: str = Field(default="")
+    severity: str = Field(default="p3", max_length=2)
+    status: str = Field(default="open", max_length=16)
+    commander_id: int | None = Field(default=None, foreign_key="member.id")
+    created_by_id: int | None = Field(default=None, foreign_key="member.id")
+    detected_at: datetime = _created()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    investigating_at: datetime | None = _ts()
+    mitigated_at: datetime | None = _ts()
+    resolved_at: datetime | None = _ts()
+    post_mortem_at: datetime | None = _ts()
+    reopened_at: datetime | None = _ts()
+    root_cause: str | None = Field(default=None)
+    services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    caused_by_change_id: int | None = Field(default=None, foreign_key="changerequest.id")
+    slack_channel_id: str | None = Field(default=None, max_length=32, index=True)
+    slack_channel_name: str | None = Field(default=None, max_length=80)
+    pagerduty_incident_id: str | None = Field(default=None, max_length=64, index=True)
+    auto_publish_to_status: bool = Field(default=True)
+    status_page_incident_id: str | None = Field(default=None, max_length=64)
+    # An integration's Idempotency-Key: declaring twice with it returns the first incident.
+    declare_key: str | None = Field(default=None, max_length=200)
+
+
+class IncidentResponder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("incident_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    role: str = Field(default="responder", max_length=16)
+    joined_at: datetime = _created()
+
+
+class TimelineEvent(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("incident_id", "dedupe_key"),
+        Index("ix_timeline_incident_at", "incident_id", "at", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    at: datetime = _created()
+    source: str = Field(max_length=16)  # vigilo, slack, manual, pagerduty, api, cli
+    label: str = Field(max_length=64)  # created, status_changed, note, message, ...
+    actor: str | None = Field(default=None, max_length=200)  # display name at the time
+    actor_id: int | None = Field(default=None, foreign_key="member.id")
+    text: str = Field(default="")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    dedupe_key: str | None = Field(default=None, max_length=200)
+    editable: bool = Field(default=False)  # manual entries and Slack messages
+    edited_at: datetime | None = _ts()
+    deleted_at: datetime | None = _ts()
+
+
+class ActionItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str
+    owner_id: int | None = Field(default=None, foreign_key="member.id")
+    created_by_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = _created()
+    done_at: datetime | None = _ts()
+
+
+class Postmortem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", unique=True)
+    status: str = Field(default="draft", max_length=16)
+    timeline: list[dict[str, Any]] = Field(default_factory=list,
+                                           sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _created()
+
+
+class AuditLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="member.id")
+    actor: str | None = Field(default=None, max_length=200)
+    action: str = Field(max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = _created()
+
+
+class Outbox(SQLModel, table=True):
+    """A side effect recorded in the same transaction as the change that needs it."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_lane", "lane", "status", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    kind: str = Field(max_length=64)
+    # Effects in one lane (integration + incident) are delivered in order, one at a time,
+    # so a channel exists before anything is posted to it; other lanes never wait on it.
+    lane: str = Field(default="", max_length=100)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: str = Field(max_length=200, unique=True)
+    status: str = Field(default="pending", max_length=16)  # pending, done, dead
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _created()
+    locked_until: datetime | None = _ts()
+    last_error: str | None = Field(default=None)
+    created_at: datetime = _created()
+    delivered_at: datetime | None = _ts()
+
+
+class IntegrationLog(SQLModel, table=True):
+    """Every delivery attempt and inbound webhook: what troubleshooting reads."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
+    integration: str = Field(max_length=32)  # slack, pagerduty, twilio, statuspage
+    direction: str = Field(default="out", max_length=8)
+    kind: str = Field(max_length=64)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    ok: bool
+    detail: str = Field(default="")
+    at: datetime = _created()
+
+
+class ApiToken(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created()
+    revoked_at: datetime | None = _ts()
+    last_used_at: datetime | None = _ts()

@@ -1,0 +1,1 @@
+"""Vigilo's composition root: settings, app assembly and the command line."""

@@ -1,0 +1,64 @@
+"""12-factor configuration: environment variables, optionally from a .env file."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite:///./vigilo.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    base_url: str = "http://localhost:8000"
+    workspace: str | None = None
+    port: int = 8000
+    pagerduty: dict[str, str] = field(default_factory=dict)
+    twilio: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *,
+                 dotenv: bool = True) -> "Settings":
+        if env is None:
+            if dotenv:
+                from dotenv import load_dotenv
+
+                load_dotenv(override=False)
+            env = os.environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        port_text = get("PORT") or "8000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
+        api_url = get("SLACK_API_URL") or "https://slack.com/api/"
+        return cls(
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            base_url=(get("VIGILO_BASE_URL") or "http://localhost:8000").rstrip("/"),
+            workspace=get("VIGILO_WORKSPACE"),
+            port=int(port_text),
+            pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
+                                      "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
+                                      "PAGERDUTY_API_URL") if (v := get(k) or "")},
+            twilio={k: v for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                                   "TWILIO_FROM_NUMBER", "TWILIO_API_URL")
+                    if (v := get(k) or "")},
+        )

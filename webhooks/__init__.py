@@ -1,0 +1,1 @@
+"""The Starlette side app: pages, JSON API, PagerDuty webhooks, health."""
