@@ -190,3 +190,39 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _created()
     revoked_at: datetime | None = _ts()
     last_used_at: datetime | None = _ts()
+
+
+class ShareLink(SQLModel, table=True):
+    """A read-only link to one incident. Only the token's hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by_id: int | None = Field(default=None, foreign_key="member.id")
+    created_at: datetime = _created()
+    revoked_at: datetime | None = _ts()
+
+
+class LoginLink(SQLModel, table=True):
+    """A one-time, short-lived sign-in link sent to a member in Slack."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = _ts()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in member's browser session; the cookie holds the token, we keep its hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = _ts()

@@ -1,9 +1,10 @@
 """Composition root: settings → database → adapters → Bolt app → one ASGI app.
 
-Everything is built here, at start-up, never at import time; tests call `build` with fakes.
+Everything is built here, at start-up, never at import time; tests call `build` with their
+own settings (pointing at fakes on loopback) and database.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,33 +14,34 @@ from starlette.routing import BaseRoute
 
 from integrations.outbox import Handler, OutboxWorker
 from store.db import Database
+from vigilo import slack_wiring
 from vigilo.settings import Settings
-from webhooks import health
+from webhooks import health, site
 
 
 @dataclass
 class Vigilo:
-    """The assembled application and the parts tests and the CLI reach into."""
+    """The assembled application, and the parts tests and the CLI reach into."""
 
     settings: Settings
     db: Database
     worker: OutboxWorker
-    asgi: Starlette
-    extras: dict[str, Any] = field(default_factory=dict)
+    handlers: dict[str, Handler]
+    asgi: Starlette | None = None
+    # Adapters built by the wiring modules (Slack WebClient, Bolt app, ...), by name.
+    parts: dict[str, Any] = field(default_factory=dict)
 
 
-# Feature packages add their routes and effect handlers through these hooks, so the
-# composition root stays the one place that knows the whole wiring.
-RouteFactory = Callable[["Vigilo"], list[BaseRoute]]
-
-
-def build(settings: Settings, *, db: Database | None = None,
-          handlers: dict[str, Handler] | None = None, run_worker: bool = True,
-          extra_routes: list[BaseRoute] | None = None) -> Vigilo:
+def build(settings: Settings, *, db: Database | None = None, run_worker: bool = True) -> Vigilo:
     database = db or Database.from_url(settings.database_url)
-    effect_handlers: dict[str, Handler] = dict(handlers or {})
-    worker = OutboxWorker(database, effect_handlers)
-    routes: list[BaseRoute] = [*health.routes(database), *(extra_routes or [])]
+    handlers: dict[str, Handler] = {}
+    worker = OutboxWorker(database, handlers)
+    vigilo = Vigilo(settings=settings, db=database, worker=worker, handlers=handlers)
+    routes: list[BaseRoute] = [
+        *health.routes(database),
+        *slack_wiring.wire(vigilo),
+        *site.routes(database, settings.base_url),
+    ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -50,5 +52,5 @@ def build(settings: Settings, *, db: Database | None = None,
         finally:
             worker.stop()
 
-    asgi = Starlette(routes=routes, lifespan=lifespan)
-    return Vigilo(settings=settings, db=database, worker=worker, asgi=asgi)
+    vigilo.asgi = Starlette(routes=routes, lifespan=lifespan)
+    return vigilo

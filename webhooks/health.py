@@ -1,5 +1,6 @@
 """Liveness and readiness. Public, so they say nothing beyond ok / not ok."""
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -13,8 +14,6 @@ def routes(db: Database) -> list[Route]:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
-        import anyio.to_thread
-
         ready = await anyio.to_thread.run_sync(lambda: db.ping() and at_head(db.engine))
         return JSONResponse({"status": "ok" if ready else "unavailable"},
                             status_code=200 if ready else 503)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 21:05:40.327924
+Create Date: 2026-11-26 21:07:55.336700
 """
 from collections.abc import Sequence
 
@@ -116,6 +116,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_incident_slack_channel_id'), ['slack_channel_id'], unique=False)
         batch_op.create_index('ix_incident_workspace_status', ['workspace_id', 'status'], unique=False)
 
+    op.create_table('loginlink',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('loginlink', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_loginlink_workspace_id'), ['workspace_id'], unique=False)
+
+    op.create_table('websession',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('websession', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_websession_workspace_id'), ['workspace_id'], unique=False)
+
     op.create_table('actionitem',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -199,6 +231,24 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('incident_id')
     )
+    op.create_table('sharelink',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], ),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('sharelink', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sharelink_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sharelink_workspace_id'), ['workspace_id'], unique=False)
+
     op.create_table('timelineevent',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -251,6 +301,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_timeline_incident_at')
 
     op.drop_table('timelineevent')
+    with op.batch_alter_table('sharelink', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sharelink_workspace_id'))
+        batch_op.drop_index(batch_op.f('ix_sharelink_incident_id'))
+
+    op.drop_table('sharelink')
     op.drop_table('postmortem')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_workspace_id'))
@@ -271,6 +326,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_actionitem_incident_id'))
 
     op.drop_table('actionitem')
+    with op.batch_alter_table('websession', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_websession_workspace_id'))
+
+    op.drop_table('websession')
+    with op.batch_alter_table('loginlink', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_loginlink_workspace_id'))
+
+    op.drop_table('loginlink')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_workspace_status')
         batch_op.drop_index(batch_op.f('ix_incident_slack_channel_id'))
