@@ -1,0 +1,190 @@
+"""The outbox: at-least-once delivery, backoff, Retry-After, restarts, lanes."""
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from core.effects import SLACK_ANNOUNCE, SLACK_CREATE_CHANNEL, TWILIO_PAGE
+from core.fsm import Move
+from integrations.outbox import (
+    Backoff,
+    Effect,
+    NotConfigured,
+    OutboxWorker,
+    PermanentFailure,
+    RetryAfter,
+)
+from services import incidents, queries
+from store.models import IntegrationLog, Outbox
+from store.types import utcnow
+from tests.conftest import World
+
+
+class Clock:
+    def __init__(self) -> None:
+        # a little ahead of the wall clock, so effects recorded right after are already due
+        self.now = utcnow() + timedelta(seconds=5)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Scripted:
+    """A hand-written fake handler: plays a script of outcomes, records what it saw."""
+
+    def __init__(self, *script: object) -> None:
+        self.script = list(script)
+        self.seen: list[Effect] = []
+
+    def __call__(self, effect: Effect) -> str | None:
+        self.seen.append(effect)
+        outcome = self.script.pop(0) if self.script else "ok"
+        if isinstance(outcome, Exception):
+            raise outcome
+        return str(outcome)
+
+
+def rows(world: World, kind: str | None = None) -> list[Outbox]:
+    with world.db.read() as s:
+        query = select(Outbox).order_by(col(Outbox.id))
+        if kind:
+            query = query.where(Outbox.kind == kind)
+        return list(s.exec(query))
+
+
+def make_worker(world: World, handlers: dict, clock: Clock, **kw: object) -> OutboxWorker:
+    return OutboxWorker(world.db, handlers, clock=clock, rng=random.Random(7), **kw)  # type: ignore[arg-type]
+
+
+def test_rate_limit_is_honoured_then_delivered(world: World) -> None:
+    clock = Clock()
+    handler = Scripted(RetryAfter(30), "posted")
+    worker = make_worker(world, {SLACK_CREATE_CHANNEL: handler}, clock)
+    incidents.declare(world.db, world.actor(), title="x")
+    assert worker.run_once() == 1
+    row = rows(world, SLACK_CREATE_CHANNEL)[0]
+    assert row.status == "pending" and row.attempts == 1
+    assert row.next_attempt_at == clock.now + timedelta(seconds=30)
+    clock.advance(29)
+    assert worker.run_once() == 0  # not due yet
+    clock.advance(1)
+    assert worker.run_once() == 1
+    row = rows(world, SLACK_CREATE_CHANNEL)[0]
+    assert row.status == "done" and row.attempts == 2 and row.last_error is None
+    assert [e.attempts for e in handler.seen] == [1, 2]
+
+
+def test_failures_back_off_exponentially_with_jitter_then_go_dead(world: World) -> None:
+    clock = Clock()
+    handler = Scripted(*[ConnectionError("slack down")] * 10)
+    worker = make_worker(world, {SLACK_CREATE_CHANNEL: handler}, clock,
+                         backoff=Backoff(base=2, cap=60, max_attempts=5))
+    incidents.declare(world.db, world.actor(), title="x")
+    delays = []
+    for _ in range(5):
+        assert worker.run_once() == 1
+        row = rows(world, SLACK_CREATE_CHANNEL)[0]
+        delays.append((row.next_attempt_at - clock.now).total_seconds())
+        clock.advance(3600)
+    steps = [2, 4, 8, 16]
+    for delay, step in zip(delays, steps, strict=False):
+        assert step / 2 <= delay <= step
+    row = rows(world, SLACK_CREATE_CHANNEL)[0]
+    assert row.status == "dead" and "ConnectionError: slack down" in (row.last_error or "")
+    # the incident itself was never touched by the failing effect
+    assert queries.get_detail(world.db, world.ws_id, 1).incident.title == "x"
+
+
+def test_permanent_failure_and_unconfigured_settle_with_visible_reason(world: World) -> None:
+    clock = Clock()
+    worker = make_worker(world, {SLACK_CREATE_CHANNEL: Scripted(
+        PermanentFailure("missing_scope: channels:manage"))}, clock)
+    incidents.declare(world.db, world.actor(), title="x", severity="p1")
+    worker.drain()
+    by_kind = {r.kind: r for r in rows(world)}
+    assert by_kind[SLACK_CREATE_CHANNEL].status == "dead"
+    assert by_kind[TWILIO_PAGE].status == "skipped"
+    with world.db.read() as s:
+        log = {r.kind: r.detail for r in s.exec(select(IntegrationLog))}
+    assert "missing_scope: channels:manage" in log[SLACK_CREATE_CHANNEL]
+    assert "twilio is not configured" in log[TWILIO_PAGE]
+
+
+def test_not_configured_raised_by_handler_is_skipped(world: World) -> None:
+    worker = make_worker(world, {SLACK_CREATE_CHANNEL: Scripted(NotConfigured("channels off"))},
+                         Clock())
+    incidents.declare(world.db, world.actor(), title="x")
+    worker.drain()
+    assert rows(world, SLACK_CREATE_CHANNEL)[0].status == "skipped"
+
+
+def test_crashed_worker_claims_resume_after_lease(world: World) -> None:
+    clock = Clock()
+    handler = Scripted()
+    incidents.declare(world.db, world.actor(), title="x")
+    crashed = make_worker(world, {SLACK_CREATE_CHANNEL: handler}, clock, lease=60)
+    assert len(crashed.claim()) == 1  # claimed, then the process "dies" before delivering
+    restarted = make_worker(world, {SLACK_CREATE_CHANNEL: handler}, clock, lease=60)
+    assert restarted.run_once() == 0  # lease still held
+    clock.advance(61)
+    assert restarted.run_once() == 1
+    assert rows(world, SLACK_CREATE_CHANNEL)[0].status == "done"
+
+
+def test_lane_delivers_in_order_and_waits_for_earlier_effects(world: World) -> None:
+    clock = Clock()
+    order: list[str] = []
+
+    def record(kind: str, fail_first: bool = False) -> Scripted:
+        class H(Scripted):
+            def __call__(self, effect: Effect) -> str | None:
+                order.append(kind)
+                return super().__call__(effect)
+        return H(RetryAfter(10)) if fail_first else H()
+
+    worker = make_worker(world, {SLACK_CREATE_CHANNEL: record("create", fail_first=True),
+                                 SLACK_ANNOUNCE: record("announce")}, clock)
+    actor = world.actor()
+    incidents.declare(world.db, actor, title="x")
+    incidents.transition(world.db, actor, 1, Move.INVESTIGATE)
+    worker.drain()
+    assert order == ["create"]  # the announcement waits behind the channel
+    clock.advance(10)
+    worker.drain()
+    assert order == ["create", "create", "announce"]
+
+
+def test_same_effect_is_recorded_once(world: World) -> None:
+    incidents.declare(world.db, world.actor(), title="x")
+    from services.records import record_effect
+    from store.models import Incident
+
+    with world.db.transaction() as s:
+        incident = s.exec(select(Incident)).one()
+        record_effect(s, SLACK_CREATE_CHANNEL, incident, "channel")
+    assert len(rows(world, SLACK_CREATE_CHANNEL)) == 1
+
+
+@pytest.mark.timeout(30)
+def test_background_thread_delivers(world: World) -> None:
+    import threading
+
+    delivered = threading.Event()
+
+    def handler(effect: Effect) -> str:
+        delivered.set()
+        return "ok"
+
+    worker = OutboxWorker(world.db, {SLACK_CREATE_CHANNEL: handler}, poll=0.05)
+    worker.start()
+    try:
+        incidents.declare(world.db, world.actor(), title="x")
+        worker.notify()
+        assert delivered.wait(10)
+    finally:
+        worker.stop()
