@@ -86,14 +86,16 @@ class OutboxWorker:
     def claim(self, limit: int = 20) -> list[Effect]:
         now = self.clock()
         earlier = aliased(Outbox)
-        blocked = exists().where(and_(earlier.lane == Outbox.lane, earlier.lane != "",
-                                      earlier.status == "pending", earlier.id < Outbox.id))
+        blocked = exists().where(and_(col(earlier.lane) == col(Outbox.lane),
+                                      col(earlier.lane) != "",
+                                      col(earlier.status) == "pending",
+                                      col(earlier.id) < col(Outbox.id)))
         query = (select(Outbox)
                  .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now,
                         or_(col(Outbox.locked_until).is_(None), col(Outbox.locked_until) < now),
                         ~blocked)
                  .order_by(col(Outbox.id)).limit(limit)
-                 .with_for_update(skip_locked=True, of=Outbox))  # type: ignore[arg-type]
+                 .with_for_update(skip_locked=True, of=Outbox))
         with self.db.transaction() as session:
             rows = list(session.exec(query))
             for row in rows:

@@ -8,7 +8,7 @@ from services.actor import Actor
 from services.records import add_event, audit, authorize, load_incident, load_member, touch
 from store.db import Database
 from store.models import ActionItem
-from store.types import utcnow
+from store.types import pk, utcnow
 
 MAX_ACTION = 2_000
 
@@ -20,7 +20,7 @@ def add_action_item(db: Database, actor: Actor, key: str | int, text: str,
         incident = load_incident(session, actor.workspace_id, key)
         authorize(actor, Action.POST_UPDATE, incident)
         owner = load_member(session, actor.workspace_id, owner_id) if owner_id else None
-        item = ActionItem(incident_id=incident.id, text=body, owner_id=owner_id,
+        item = ActionItem(incident_id=pk(incident), text=body, owner_id=owner_id,
                           created_by_id=actor.member_id)
         session.add(item)
         session.flush()

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.effects import Label
 from core.errors import InvalidInput
@@ -26,7 +26,7 @@ from services.records import (
 )
 from store.db import Database
 from store.models import Incident, IncidentResponder, Postmortem, TimelineEvent, Workspace
-from store.types import utcnow
+from store.types import pk, utcnow
 
 
 def declare(db: Database, actor: Actor, *, title: str, description: str = "",
@@ -64,10 +64,10 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
             session.add(incident)
             session.flush()
             if commander is not None:
-                session.add(IncidentResponder(incident_id=incident.id, member_id=commander,
+                session.add(IncidentResponder(incident_id=pk(incident), member_id=commander,
                                               role=ResponderRole.COMMANDER.value, joined_at=now))
             if actor.member_id is not None and actor.member_id != commander:
-                session.add(IncidentResponder(incident_id=incident.id, member_id=actor.member_id,
+                session.add(IncidentResponder(incident_id=pk(incident), member_id=actor.member_id,
                                               role=ResponderRole.RESPONDER.value, joined_at=now))
             add_event(session, incident, actor, Label.CREATED,
                       f"{actor.name} declared {format_key(incident.number)} "
@@ -91,9 +91,9 @@ def _next_number(session: Session, workspace_id: int) -> int:
     # The UPDATE takes the workspace row lock until commit, so concurrent declarations
     # queue here and a rolled-back one gives its number back: no duplicates, no gaps.
     result = session.execute(
-        update(Workspace).where(Workspace.id == workspace_id)  # type: ignore[arg-type]
-        .values(last_incident_number=Workspace.last_incident_number + 1)
-        .returning(Workspace.last_incident_number))
+        update(Workspace).where(col(Workspace.id) == workspace_id)
+        .values(last_incident_number=col(Workspace.last_incident_number) + 1)
+        .returning(col(Workspace.last_incident_number)))
     return int(result.scalar_one())
 
 
@@ -265,6 +265,6 @@ def _open_postmortem(session: Session, incident: Incident, actor: Actor) -> None
         .order_by(TimelineEvent.at, TimelineEvent.id)).all()  # type: ignore[arg-type]
     snapshot = [{"at": e.at.isoformat(), "source": e.source, "label": e.label, "actor": e.actor,
                  "text": e.text, "payload": e.payload} for e in events]
-    session.add(Postmortem(incident_id=incident.id, timeline=snapshot))
+    session.add(Postmortem(incident_id=pk(incident), timeline=snapshot))
     add_event(session, incident, actor, Label.POSTMORTEM,
               f"{actor.name} opened the postmortem ({len(snapshot)} timeline events copied)")

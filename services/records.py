@@ -12,7 +12,7 @@ from core.keys import format_key, parse_key
 from core.permissions import Action, Role, require
 from services.actor import Actor
 from store.models import AuditLog, Incident, Member, Outbox, TimelineEvent
-from store.types import utcnow
+from store.types import pk, utcnow
 
 
 def load_incident(session: Session, workspace_id: int, key: str | int, *,
@@ -55,7 +55,7 @@ def add_event(session: Session, incident: Incident, actor: Actor | None, label: 
               at: datetime | None = None, dedupe_key: str | None = None,
               editable: bool = False) -> TimelineEvent:
     event = TimelineEvent(
-        incident_id=incident.id, at=at or utcnow(),
+        incident_id=pk(incident), at=at or utcnow(),
         source=source or (actor.source if actor else "vigilo"), label=label,
         actor=actor.name if actor else None, actor_id=actor.member_id if actor else None,
         text=text, payload=_jsonable(payload or {}), dedupe_key=dedupe_key, editable=editable)
@@ -89,8 +89,8 @@ def is_unique_violation(error: IntegrityError) -> bool:
 def member_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.exec(select(Member.id, Member.display_name).where(col(Member.id).in_(ids)))
-    return {row[0]: row[1] for row in rows}
+    rows = session.exec(select(Member).where(col(Member.id).in_(ids)))
+    return {pk(row): row.display_name for row in rows}
 
 
 def _jsonable(value: Any) -> Any:

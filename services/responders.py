@@ -10,6 +10,7 @@ from services.actor import Actor
 from services.records import add_event, audit, authorize, load_incident, load_member, touch
 from store.db import Database
 from store.models import Incident, IncidentResponder, Member
+from store.types import pk
 
 
 def _row(session: Session, incident: Incident, member_id: int) -> IncidentResponder | None:
@@ -31,7 +32,7 @@ def add_responder(db: Database, actor: Actor, key: str | int, member_id: int,
         if existing is not None:
             raise InvalidInput(f"{member.display_name} is already on this incident as "
                                f"{existing.role}.", field="member")
-        row = IncidentResponder(incident_id=incident.id, member_id=member_id, role=role.value)
+        row = IncidentResponder(incident_id=pk(incident), member_id=member_id, role=role.value)
         session.add(row)
         touch(incident)
         event = add_event(session, incident, actor, Label.RESPONDER_ADDED,
@@ -90,7 +91,7 @@ def promote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incid
         row = _row(session, incident, member_id)
         joined = row is None
         if row is None:
-            row = IncidentResponder(incident_id=incident.id, member_id=member_id,
+            row = IncidentResponder(incident_id=pk(incident), member_id=member_id,
                                     role=ResponderRole.COMMANDER.value)
             session.add(row)
         row.role = ResponderRole.COMMANDER.value

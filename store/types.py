@@ -33,3 +33,10 @@ def utcnow() -> datetime:
 
 
 JSONType: Any = JSON
+
+
+def pk(row: Any) -> int:
+    """The primary key of a flushed row (SQLModel types it optional until then)."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
+    return int(row.id)
