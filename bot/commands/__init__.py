@@ -1,0 +1,1 @@
+"""/vigilo subcommands: parsing of the command text, one module per command group."""

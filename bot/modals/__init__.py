@@ -1,0 +1,1 @@
+"""Modals: New incident, Add responders, Resolve, Edit incident."""
