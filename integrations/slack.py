@@ -1,0 +1,217 @@
+"""The Slack side of an incident, delivered by the outbox: channel, invites, posts, archive.
+
+Every handler is safe to run again after a partial failure: the channel is created once
+(recorded on the incident before anything else happens), Slack's "already done" answers count
+as success, and posts that must not repeat are written down as soon as Slack accepts them.
+A failure never touches the incident itself; it is retried or shown to the operator.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from core import effects as fx
+from core.channels import channel_name
+from integrations import slack_store as store
+from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
+from integrations.slack_blocks import announcement, closing_summary, situation_report, topic
+from integrations.slack_errors import error_code, translate
+from store.db import Database
+
+MAX_NAME_ATTEMPTS = 20
+WAIT_FOR_CHANNEL = 2.0
+# conversations.invite answers these for one user among many; the others still get in.
+PER_USER_ERRORS = frozenset({"user_not_found", "cant_invite_self", "cant_invite",
+                             "user_is_restricted", "user_is_ultra_restricted",
+                             "ura_max_channels", "user_disabled", "failed_for_some_users"})
+
+
+def handlers(db: Database, client: WebClient, base_url: str) -> dict[str, Handler]:
+    """The outbox handlers for every Slack effect kind in core.effects."""
+    slack = SlackEffects(db, client, base_url)
+    return {fx.SLACK_CREATE_CHANNEL: slack.create_channel, fx.SLACK_ANNOUNCE: slack.announce,
+            fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive}
+
+
+class SlackEffects:
+    def __init__(self, db: Database, client: WebClient, base_url: str) -> None:
+        self.db = db
+        self.client = client
+        self.base_url = base_url
+
+    # --- handlers ------------------------------------------------------------------------
+    def create_channel(self, effect: Effect) -> str:
+        snap = self._snapshot(effect)
+        detail = f"#{snap.channel_name} ({snap.channel_id}) already existed"
+        if snap.channel_id is None:
+            created_id, created_name = self._create(snap.number, snap.title)
+            stored_id, stored_name, won = store.store_channel(
+                self.db, snap.incident_id, created_id, created_name)
+            if not won:  # another delivery got there first: keep one channel, not two
+                self._call(self.client.conversations_archive, "conversations.archive",
+                           created_id, tolerate=("already_archived",), channel=created_id)
+            detail = f"created #{stored_name} ({stored_id})"
+            snap = self._snapshot(effect)
+        invited = self._invite(snap, list(snap.slack_user_ids))
+        self._set_topic(snap)
+        self._post_sitrep(snap)
+        return f"{detail}; invited {len(invited)}; topic set; situation report pinned"
+
+    def announce(self, effect: Effect) -> str:
+        snap = self._snapshot(effect)
+        channel = self._channel_or_wait(effect, snap)
+        done = store.progress(self.db, effect.id)
+        if "ts" not in done:
+            text, blocks = announcement(snap.card, str(effect.payload.get("text") or ""))
+            posted = self._post(channel, snap.where, text, blocks)
+            store.mark(self.db, effect.id, ts=posted)
+        self._set_topic(snap)
+        self._refresh_sitrep(snap)
+        return f"announced in {snap.where}"
+
+    def invite(self, effect: Effect) -> str:
+        snap = self._snapshot(effect)
+        self._channel_or_wait(effect, snap)
+        ids = [int(i) for i in effect.payload.get("member_ids") or []]
+        invited = self._invite(snap, store.slack_ids(self.db, snap.workspace_id, ids))
+        return f"invited {len(invited)} to {snap.where}"
+
+    def archive(self, effect: Effect) -> str:
+        snap = self._snapshot(effect)
+        if snap.channel_id is None:
+            raise NotConfigured("the incident has no Slack channel to archive")
+        if snap.status not in ("resolved", "post_mortem"):
+            raise NotConfigured(f"the incident was reopened ({snap.status}): "
+                                "its channel stays open")
+        if not snap.settings.auto_archive:
+            raise NotConfigured("auto_archive is off for this workspace")
+        if "summary_ts" not in store.progress(self.db, effect.id):
+            text, blocks = closing_summary(snap.card, store.closing_facts(self.db, snap))
+            posted = self._post(snap.channel_id, snap.where, text, blocks)
+            store.mark(self.db, effect.id, summary_ts=posted)
+        self._call(self.client.conversations_archive, "conversations.archive", snap.where,
+                   tolerate=("already_archived",), channel=snap.channel_id)
+        store.add_event(self.db, snap.incident_id, store.CHANNEL_ARCHIVED,
+                        f"Slack channel {snap.where} archived", f"slack:archived:{effect.id}",
+                        {"channel_id": snap.channel_id})
+        return f"closing summary posted; {snap.where} archived"
+
+    # --- steps ---------------------------------------------------------------------------
+    def _snapshot(self, effect: Effect) -> store.Snapshot:
+        incident_id = effect.incident_id or int(effect.payload.get("incident_id") or 0)
+        try:
+            return store.load(self.db, incident_id, self.base_url)
+        except store.IncidentGone as gone:
+            raise PermanentFailure(str(gone)) from None
+
+    def _channel_or_wait(self, effect: Effect, snap: store.Snapshot) -> str:
+        """The incident's channel; or wait for a creation queued ahead; or settle without."""
+        if snap.channel_id is not None:
+            return snap.channel_id
+        if not snap.settings.auto_create_channel:
+            raise NotConfigured("incident channels are off (workspace setting "
+                                "auto_create_channel)")
+        found = store.channel_effect(self.db, snap.incident_id)
+        if found is not None and found[1] == "pending" and found[0] < effect.id:
+            raise RetryAfter(WAIT_FOR_CHANNEL, "waiting for the incident channel")
+        if found is not None and found[1] == "dead":
+            raise PermanentFailure(f"the incident channel could not be created: {found[2]}")
+        # Nothing to post to yet (e.g. channels start at investigating): the situation
+        # report posted when the channel is created carries the current state.
+        raise NotConfigured(f"no incident channel yet (created on "
+                            f"{snap.settings.create_channel_on})")
+
+    def _create(self, number: int, title: str) -> tuple[str, str]:
+        for suffix in [0, *range(2, MAX_NAME_ATTEMPTS + 1)]:
+            name = channel_name(number, title, suffix=suffix)
+            answer = self._call(self.client.conversations_create, "conversations.create",
+                                f"#{name}", tolerate=("name_taken",), name=name)
+            if isinstance(answer, SlackResponse):
+                return str(answer["channel"]["id"]), str(answer["channel"]["name"])
+        raise PermanentFailure(f"{MAX_NAME_ATTEMPTS} Slack channels named "
+                               f"{channel_name(number, title)}[-N] are taken: rename or "
+                               "delete some")
+
+    def _invite(self, snap: store.Snapshot, user_ids: list[str]) -> list[str]:
+        users = list(dict.fromkeys(u for u in user_ids if u))
+        channel = snap.channel_id or ""
+        if not users:
+            return []
+        tolerate = ("already_in_channel", *PER_USER_ERRORS)
+        answer = self._call(self.client.conversations_invite, "conversations.invite",
+                            snap.where, tolerate=tolerate, channel=channel, users=users)
+        if isinstance(answer, SlackResponse):
+            return users
+        if len(users) == 1:
+            return []
+        invited = []  # one bad or present user must not keep everyone else out
+        for user in users:
+            one = self._call(self.client.conversations_invite, "conversations.invite",
+                             snap.where, tolerate=tolerate, channel=channel, users=[user])
+            if isinstance(one, SlackResponse):
+                invited.append(user)
+        return invited
+
+    def _set_topic(self, snap: store.Snapshot) -> None:
+        self._call(self.client.conversations_setTopic, "conversations.setTopic", snap.where,
+                   channel=snap.channel_id or "", topic=topic(snap.card))
+
+    def _post_sitrep(self, snap: store.Snapshot) -> None:
+        channel = snap.channel_id or ""
+        ts = store.sitrep_ts(self.db, snap.incident_id)
+        if ts is None:
+            text, blocks = situation_report(snap.card)
+            ts = self._post(channel, snap.where, text, blocks)
+            store.set_sitrep_ts(self.db, snap.incident_id, ts)
+        self._call(self.client.pins_add, "pins.add", snap.where,
+                   tolerate=("already_pinned", "message_not_found"), channel=channel,
+                   timestamp=ts)
+
+    def _refresh_sitrep(self, snap: store.Snapshot) -> None:
+        """Keep the pinned report current; someone deleting it is no reason to fail."""
+        ts = store.sitrep_ts(self.db, snap.incident_id)
+        if ts is None or snap.channel_id is None:
+            return
+        text, blocks = situation_report(snap.card)
+        self._call(self.client.chat_update, "chat.update", snap.where,
+                   tolerate=("message_not_found", "cant_update_message", "edit_window_closed"),
+                   channel=snap.channel_id, ts=ts, text=text, blocks=blocks)
+
+    def _post(self, channel: str, where: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        answer = self._call(self.client.chat_postMessage, "chat.postMessage", where,
+                            channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        assert isinstance(answer, SlackResponse)
+        return str(answer["ts"])
+
+    def _call(self, fn: Callable[..., SlackResponse], method: str, where: str, *,
+              tolerate: tuple[str, ...] = (), **kwargs: Any) -> SlackResponse | str:
+        """Call Slack; a tolerated error comes back as its code, others as outbox exceptions.
+
+        `not_in_channel` gets one conversations.join and a second try: the bot may have been
+        removed from the channel by someone tidying up.
+        """
+        joined = False
+        while True:
+            try:
+                return fn(**kwargs)
+            except SlackApiError as error:
+                code = error_code(error)
+                if code in tolerate:
+                    return code
+                channel = kwargs.get("channel")
+                if code == "not_in_channel" and not joined and channel:
+                    joined = True
+                    self._join(str(channel), where)
+                    continue
+                raise translate(error, method, where) from None
+
+    def _join(self, channel: str, where: str) -> None:
+        try:
+            self.client.conversations_join(channel=channel)
+        except SlackApiError as error:
+            if error_code(error) in ("method_not_supported_for_channel_type", "is_archived"):
+                return  # the retried call then fails with the error worth showing
+            raise translate(error, "conversations.join", where) from None

@@ -1,0 +1,206 @@
+"""What the Slack handlers read and write in the store, each in its own short transaction.
+
+No transaction is held across a Slack call. Progress that a retried delivery must not repeat
+(the situation report already posted, an announcement already sent) is written down right
+after the Slack call that made it, so a redelivery skips straight to the unfinished steps.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from core.effects import SLACK_CREATE_CHANNEL
+from core.keys import format_key
+from core.validation import WorkspaceSettings
+from integrations.slack_blocks import ClosingFacts, IncidentCard
+from store.db import Database
+from store.models import (
+    ActionItem,
+    Incident,
+    IncidentResponder,
+    Member,
+    Outbox,
+    TimelineEvent,
+    Workspace,
+)
+from store.types import utcnow
+
+CHANNEL_CREATED = "channel_created"
+CHANNEL_ARCHIVED = "channel_archived"
+CREATED_DEDUPE = "slack:channel_created"
+
+
+class IncidentGone(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The incident as the handlers need it, read in one go."""
+
+    incident_id: int
+    workspace_id: int
+    key: str
+    number: int
+    title: str
+    status: str
+    settings: WorkspaceSettings
+    card: IncidentCard
+    channel_id: str | None
+    channel_name: str | None
+    slack_user_ids: tuple[str, ...]  # commander first, then everyone else on the incident
+    detected_at: datetime
+    resolved_at: datetime | None
+    root_cause: str | None
+
+    @property
+    def where(self) -> str:
+        return f"#{self.channel_name}" if self.channel_name else (self.channel_id or "?")
+
+
+def load(db: Database, incident_id: int, base_url: str) -> Snapshot:
+    with db.read() as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise IncidentGone(f"incident {incident_id} no longer exists")
+        workspace = session.get(Workspace, incident.workspace_id)
+        rows = session.exec(
+            select(IncidentResponder, Member)
+            .join(Member, col(Member.id) == IncidentResponder.member_id)
+            .where(IncidentResponder.incident_id == incident_id)
+            .order_by(col(IncidentResponder.joined_at), col(IncidentResponder.id))).all()
+    members = [m for _, m in rows]
+    commander = next((m for m in members if m.id == incident.commander_id), None)
+    ordered = ([commander] if commander else []) + [m for m in members if m is not commander]
+    key = format_key(incident.number)
+    slug = workspace.slug if workspace else "-"
+    card = IncidentCard(
+        key=key, title=incident.title, severity=incident.severity, status=incident.status,
+        url=f"{base_url.rstrip('/')}/ws/{slug}/incidents/{key}",
+        commander=commander.display_name if commander else None,
+        commander_slack_id=commander.slack_user_id if commander else None,
+        services=tuple(incident.services or ()), description=incident.description or "")
+    return Snapshot(
+        incident_id=incident_id, workspace_id=incident.workspace_id, key=key,
+        number=incident.number, title=incident.title, status=incident.status,
+        settings=WorkspaceSettings.from_json(workspace.settings if workspace else None),
+        card=card, channel_id=incident.slack_channel_id,
+        channel_name=incident.slack_channel_name,
+        slack_user_ids=tuple(dict.fromkeys(m.slack_user_id for m in ordered
+                                           if m.slack_user_id)),
+        detected_at=incident.detected_at, resolved_at=incident.resolved_at,
+        root_cause=incident.root_cause)
+
+
+def store_channel(db: Database, incident_id: int, channel_id: str,
+                  name: str) -> tuple[str, str, bool]:
+    """Record the incident's channel unless one is already recorded.
+
+    Returns the recorded (id, name) and whether this call recorded it: a delivery that lost
+    a race learns the winner's channel and can archive its own duplicate.
+    """
+    with db.transaction() as session:
+        result = session.execute(
+            update(Incident)
+            .where(col(Incident.id) == incident_id, col(Incident.slack_channel_id).is_(None))
+            .values(slack_channel_id=channel_id, slack_channel_name=name))
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            incident = session.get(Incident, incident_id)
+            if incident is None or incident.slack_channel_id is None:
+                raise IncidentGone(f"incident {incident_id} no longer exists")
+            return incident.slack_channel_id, incident.slack_channel_name or "", False
+        _add_event(session, incident_id, CHANNEL_CREATED, f"Slack channel #{name} created",
+                   CREATED_DEDUPE, {"channel_id": channel_id, "channel_name": name})
+        return channel_id, name, True
+
+
+def sitrep_ts(db: Database, incident_id: int) -> str | None:
+    with db.read() as session:
+        event = _created_event(session, incident_id)
+    if event is None:
+        return None
+    return str(event.payload.get("sitrep_ts") or "") or None
+
+
+def set_sitrep_ts(db: Database, incident_id: int, ts: str) -> None:
+    with db.transaction() as session:
+        event = _created_event(session, incident_id)
+        if event is not None:
+            event.payload = {**event.payload, "sitrep_ts": ts}
+            session.add(event)
+
+
+def progress(db: Database, outbox_id: int) -> dict[str, Any]:
+    """Steps an earlier attempt of this effect already finished (see `mark`)."""
+    with db.read() as session:
+        row = session.get(Outbox, outbox_id)
+        return dict((row.payload or {}).get("progress") or {}) if row else {}
+
+
+def mark(db: Database, outbox_id: int, **steps: Any) -> None:
+    with db.transaction() as session:
+        row = session.get(Outbox, outbox_id)
+        if row is not None:
+            done = dict((row.payload or {}).get("progress") or {})
+            row.payload = {**row.payload, "progress": {**done, **steps}}
+            session.add(row)
+
+
+def slack_ids(db: Database, workspace_id: int, member_ids: list[int]) -> list[str]:
+    if not member_ids:
+        return []
+    with db.read() as session:
+        rows = session.exec(select(Member.slack_user_id).where(
+            Member.workspace_id == workspace_id, col(Member.id).in_(member_ids)))
+        return [r for r in rows if r]
+
+
+def channel_effect(db: Database, incident_id: int) -> tuple[int, str, str | None] | None:
+    """(id, status, last_error) of the incident's channel-creation effect, if one exists."""
+    with db.read() as session:
+        row = session.exec(select(Outbox).where(
+            Outbox.incident_id == incident_id, Outbox.kind == SLACK_CREATE_CHANNEL)
+            .order_by(col(Outbox.id).desc())).first()
+        return (row.id or 0, row.status, row.last_error) if row else None
+
+
+def closing_facts(db: Database, snap: Snapshot) -> ClosingFacts:
+    with db.read() as session:
+        events = session.exec(select(func.count()).select_from(TimelineEvent).where(
+            TimelineEvent.incident_id == snap.incident_id,
+            col(TimelineEvent.deleted_at).is_(None))).one()
+        responders = session.exec(select(func.count()).select_from(IncidentResponder).where(
+            IncidentResponder.incident_id == snap.incident_id)).one()
+        items = session.exec(select(ActionItem.done_at).where(
+            ActionItem.incident_id == snap.incident_id)).all()
+    end = snap.resolved_at or utcnow()
+    return ClosingFacts(duration=end - snap.detected_at, root_cause=snap.root_cause,
+                        timeline_events=int(events), responders=int(responders),
+                        action_items=len(items),
+                        open_action_items=sum(1 for done in items if done is None))
+
+
+def add_event(db: Database, incident_id: int, label: str, text: str, dedupe_key: str,
+              payload: dict[str, Any] | None = None) -> None:
+    with db.transaction() as session:
+        _add_event(session, incident_id, label, text, dedupe_key, payload or {})
+
+
+def _add_event(session: Session, incident_id: int, label: str, text: str, dedupe_key: str,
+               payload: dict[str, Any]) -> None:
+    seen = session.exec(select(TimelineEvent.id).where(
+        TimelineEvent.incident_id == incident_id,
+        TimelineEvent.dedupe_key == dedupe_key)).first()
+    if seen is None:
+        session.add(TimelineEvent(incident_id=incident_id, at=utcnow(), source="vigilo",
+                                  label=label, text=text, payload=payload,
+                                  dedupe_key=dedupe_key))
+
+
+def _created_event(session: Session, incident_id: int) -> TimelineEvent | None:
+    return session.exec(select(TimelineEvent).where(
+        TimelineEvent.incident_id == incident_id,
+        TimelineEvent.dedupe_key == CREATED_DEDUPE)).first()
