@@ -13,8 +13,8 @@ from core.permissions import Action
 from services.actor import Actor
 from services.records import audit, authorize, load_incident
 from store.db import Database
-from store.models import Incident, LoginLink, Member, ShareLink, WebSession
-from store.types import utcnow
+from store.models import Incident, LoginLink, Member, ShareLink, WebSession, Workspace
+from store.types import pk, utcnow
 
 LOGIN_LINK_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(days=14)
@@ -34,7 +34,7 @@ def create_share_link(db: Database, actor: Actor, key: str | int) -> tuple[Incid
     with db.transaction() as session:
         incident = load_incident(session, actor.workspace_id, key)
         authorize(actor, Action.SHARE, incident)
-        session.add(ShareLink(workspace_id=actor.workspace_id, incident_id=incident.id,
+        session.add(ShareLink(workspace_id=actor.workspace_id, incident_id=pk(incident),
                               token_hash=digest(token), created_by_id=actor.member_id))
         audit(session, actor, "share.created", incident)
         return incident, token
@@ -83,6 +83,18 @@ class SignedIn:
     workspace_id: int
     member: Member
     session_token: str
+    workspace_slug: str = ""
+
+
+def login_link_is_live(db: Database, token: str) -> bool:
+    """Whether this sign-in link could still be redeemed, without redeeming it: the GET
+    that link previews and chat unfurlers send must not use up a single-use link."""
+    if not token:
+        return False
+    with db.read() as session:
+        link = session.exec(select(LoginLink).where(
+            LoginLink.token_hash == digest(token))).first()
+        return link is not None and link.used_at is None and link.expires_at >= utcnow()
 
 
 def redeem_login_link(db: Database, token: str) -> SignedIn:
@@ -101,7 +113,9 @@ def redeem_login_link(db: Database, token: str) -> SignedIn:
             raise NotFound("This sign-in link is invalid.")
         session.add(WebSession(workspace_id=link.workspace_id, member_id=link.member_id,
                                token_hash=digest(session_token), expires_at=now + SESSION_TTL))
-        return SignedIn(link.workspace_id, member, session_token)
+        workspace = session.get(Workspace, link.workspace_id)
+        return SignedIn(link.workspace_id, member, session_token,
+                        workspace.slug if workspace else "")
 
 
 def member_for_session(db: Database, token: str) -> Member | None:

@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from core.fsm import ACTIVE_STATUSES, Status
+from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
 from core.keys import format_key
 from services.records import load_incident, member_names
 from store.db import Database
@@ -77,10 +77,14 @@ def list_incidents(db: Database, workspace_id: int, *, statuses: list[Status] | 
             for i in incidents]
 
 
-def count_by_status(db: Database, workspace_id: int) -> dict[str, int]:
+def count_by_status(db: Database, workspace_id: int, *,
+                    severities: list[str] | None = None) -> dict[str, int]:
     with db.read() as session:
-        rows = session.exec(select(Incident.status, func.count()).where(
-            Incident.workspace_id == workspace_id).group_by(Incident.status))
+        query = select(Incident.status, func.count()).where(
+            Incident.workspace_id == workspace_id)
+        if severities:
+            query = query.where(col(Incident.severity).in_(severities))
+        rows = session.exec(query.group_by(Incident.status))
         return {status: count for status, count in rows}
 
 
@@ -191,3 +195,44 @@ def summary_json(summary: IncidentSummary, url: str | None = None) -> dict[str, 
             "commander": summary.commander, "created_at": _iso(i.created_at),
             "detected_at": _iso(i.detected_at), "slack_channel_id": i.slack_channel_id,
             "url": url}
+
+
+def incident_page(db: Database, workspace_id: int, *, statuses: list[Status] | None = None,
+                  severities: list[str] | None = None, offset: int = 0,
+                  limit: int = 100) -> tuple[list[IncidentSummary], int]:
+    """One page in list order (active statuses first, then severity, newest first), and how
+    many incidents match in all. Offset paging: a workspace's incidents number thousands,
+    not millions, and pages people can name ("page 3") beat opaque cursors in a browser."""
+    rank = case({s.value: i for i, s in enumerate(STATUS_ORDER)}, value=col(Incident.status),
+                else_=len(STATUS_ORDER))
+    with db.read() as session:
+        where = [col(Incident.workspace_id) == workspace_id]
+        if statuses:
+            where.append(col(Incident.status).in_([s.value for s in statuses]))
+        if severities:
+            where.append(col(Incident.severity).in_(severities))
+        total = int(session.exec(select(func.count()).select_from(Incident).where(*where)).one())
+        incidents = list(session.exec(
+            select(Incident).where(*where)
+            .order_by(rank, col(Incident.severity), col(Incident.number).desc())
+            .offset(offset).limit(limit)))
+        names = member_names(session, {i.commander_id for i in incidents if i.commander_id})
+    return ([IncidentSummary(i, format_key(i.number), names.get(i.commander_id or 0))
+             for i in incidents], total)
+
+
+def recent_events(db: Database, incident_id: int, limit: int = 5) -> list[TimelineEvent]:
+    """The latest timeline entries, newest first (the overview's "latest updates")."""
+    with db.read() as session:
+        return list(session.exec(
+            select(TimelineEvent).where(TimelineEvent.incident_id == incident_id,
+                                        col(TimelineEvent.deleted_at).is_(None))
+            .order_by(col(TimelineEvent.at).desc(), col(TimelineEvent.id).desc()).limit(limit)))
+
+
+def member_by_email(db: Database, workspace_id: int, email: str) -> Member | None:
+    """The workspace member with this e-mail, compared case-insensitively."""
+    with db.read() as session:
+        return session.exec(select(Member).where(
+            Member.workspace_id == workspace_id,
+            func.lower(col(Member.email)) == email.strip().lower())).first()

@@ -1,9 +1,49 @@
-"""Routes of the web side app: incident pages, share links, sign-in, JSON API."""
+"""Routes of the web side app: incident pages, share links, sign-in, JSON API.
 
-from starlette.routing import BaseRoute
+Every route here carries the security headers (CSP without inline script or style,
+`Referrer-Policy: no-referrer`, ...) through `SecurityHeaders`, applied per route so the
+rest of the app is untouched; applying it around the whole app as well is harmless.
+"""
+
+from functools import partial
+from pathlib import Path
+
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from store.db import Database
+from webhooks import api, pages, signin
+from webhooks.render import Site, StormSource, environment, no_storms
+from webhooks.security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
 
 
-def routes(db: Database, base_url: str) -> list[BaseRoute]:
-    return []
+def routes(db: Database, base_url: str, *, storms: StormSource | None = None
+           ) -> list[BaseRoute]:
+    """`storms(workspace_id)` fills the storm banner slot of the list page."""
+    site = Site(db=db, base_url=base_url.rstrip("/"), env=environment(),
+                storms=storms or no_storms)
+    secure = [Middleware(SecurityHeaders)]
+    listing = partial(pages.incident_list, site)
+    create = partial(api.create_incident, site)
+    return [
+        Route("/ws/{slug}/incidents", listing, methods=["GET"], middleware=secure),
+        Route("/ws/{slug}/incidents/", listing, methods=["GET"], middleware=secure),
+        # Integrations POST to `/incidents/` (the documented URL) or without the slash.
+        Route("/ws/{slug}/incidents/", create, methods=["POST"], middleware=secure,
+              max_body_size=api.MAX_BODY),
+        Route("/ws/{slug}/incidents", create, methods=["POST"], middleware=secure,
+              max_body_size=api.MAX_BODY),
+        Route("/ws/{slug}/incidents/{key}", partial(pages.incident_detail, site),
+              methods=["GET"], middleware=secure),
+        Route("/auth/login", partial(signin.login_page, site), methods=["GET"],
+              middleware=secure),
+        Route("/auth/login", partial(signin.login, site), methods=["POST"], middleware=secure,
+              max_body_size=8 * 1024),
+        Route("/auth/logout", partial(signin.logout, site), methods=["POST"],
+              middleware=secure, max_body_size=8 * 1024),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static",
+              middleware=secure),
+    ]
