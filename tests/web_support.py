@@ -6,6 +6,7 @@ signed-in member and a share link, so every test can ask "own or other workspace
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pytest
 from starlette.testclient import TestClient
@@ -60,17 +61,17 @@ class Web:
         who = tenant or self.own
         headers = {"accept": "application/json"} if as_json else {"accept": "text/html"}
         cookies: dict[str, str] = {}
-        params: dict[str, str] = {}
         if via == "token":
             headers["authorization"] = f"Bearer {who.token}"
         elif via == "session":
             cookies[SESSION_COOKIE] = who.session
         elif via == "share":
-            params["share"] = share or who.share
+            # httpx's `params=` would replace the query already in `path`.
+            path += ("&" if "?" in path else "?") + urlencode({"share": share or who.share})
         self.client.cookies.clear()
         for name, value in cookies.items():
             self.client.cookies.set(name, value)
-        return self.client.get(path, headers=headers, params=params)
+        return self.client.get(path, headers=headers)
 
 
 def make_web(world: World) -> Web:
