@@ -1,9 +1,14 @@
 """Shared steps inside a service transaction: load with tenancy, audit, timeline, outbox."""
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
+from sqlalchemy import bindparam, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col, select
 
 from core.effects import integration_of
@@ -25,8 +30,37 @@ def load_incident(session: Session, workspace_id: int, key: str | int, *,
         query = query.with_for_update()
     incident = session.exec(query).first()
     if incident is None:
-        raise NotFound(f"No incident {format_key(number)} in this workspace.", field="key")
+        raise _no_incident(number)
     return incident
+
+
+class IncidentRef(NamedTuple):
+    """What a one-row hot path needs of an incident: its id, and its commander to authorize."""
+
+    id: int
+    commander_id: int | None
+
+
+def load_incident_ref(session: Session, workspace_id: int, key: str | int) -> IncidentRef:
+    """`load_incident`'s tenancy check, reading two columns instead of the ORM row."""
+    number = key if isinstance(key, int) else parse_key(key)
+    row = session.connection().execute(
+        _incident_ref_query(), {"workspace_id": workspace_id, "number": number}).first()
+    if row is None:
+        raise _no_incident(number)
+    return IncidentRef(row[0], row[1])
+
+
+@cache
+def _incident_ref_query() -> Executable:
+    # Built once: constructing and cache-keying a select costs twice what running it does.
+    return select(col(Incident.id), col(Incident.commander_id)).where(
+        col(Incident.workspace_id) == bindparam("workspace_id"),
+        col(Incident.number) == bindparam("number"))
+
+
+def _no_incident(number: int) -> NotFound:
+    return NotFound(f"No incident {format_key(number)} in this workspace.", field="key")
 
 
 def load_member(session: Session, workspace_id: int, member_id: int) -> Member:
@@ -36,7 +70,8 @@ def load_member(session: Session, workspace_id: int, member_id: int) -> Member:
     return member
 
 
-def authorize(actor: Actor, action: Action, incident: Incident | None = None) -> None:
+def authorize(actor: Actor, action: Action,
+              incident: Incident | IncidentRef | None = None) -> None:
     is_commander = (incident is not None and actor.member_id is not None
                     and incident.commander_id == actor.member_id)
     require(Role(actor.role), action, is_commander=is_commander)
@@ -54,13 +89,59 @@ def add_event(session: Session, incident: Incident, actor: Actor | None, label: 
               *, source: str | None = None, payload: dict[str, Any] | None = None,
               at: datetime | None = None, dedupe_key: str | None = None,
               editable: bool = False) -> TimelineEvent:
-    event = TimelineEvent(
-        incident_id=pk(incident), at=at or utcnow(),
+    event = new_event(pk(incident), actor, label, text, source=source, payload=payload,
+                      at=at, dedupe_key=dedupe_key, editable=editable)
+    session.add(event)
+    return event
+
+
+def new_event(incident_id: int, actor: Actor | None, label: str, text: str, *,
+              source: str | None = None, payload: dict[str, Any] | None = None,
+              at: datetime | None = None, dedupe_key: str | None = None,
+              editable: bool = False) -> TimelineEvent:
+    return TimelineEvent(
+        incident_id=incident_id, at=at or utcnow(),
         source=source or (actor.source if actor else "vigilo"), label=label,
         actor=actor.name if actor else None, actor_id=actor.member_id if actor else None,
         text=text, payload=_jsonable(payload or {}), dedupe_key=dedupe_key, editable=editable)
-    session.add(event)
+
+
+def insert_event(session: Session, event: TimelineEvent) -> TimelineEvent | None:
+    """INSERT the event now, in one statement; None when its dedupe_key is already taken.
+
+    For a transaction that writes only this row: it skips the unit of work, and
+    ON CONFLICT DO NOTHING answers a duplicate without an error (which on PostgreSQL would
+    abort the transaction and log an ERROR on the server for every Slack redelivery).
+    """
+    connection = session.connection()
+    values = {name: getattr(event, name) for name in _event_columns()}
+    new_id = connection.execute(_insert_event_query(connection.dialect.name), values).scalar()
+    if new_id is None:
+        return None
+    event.id = int(new_id)
+    make_transient_to_detached(event)  # as if it had been flushed and the session closed
     return event
+
+
+@cache
+def _event_columns() -> tuple[str, ...]:
+    table = TimelineEvent.__table__  # type: ignore[attr-defined]
+    return tuple(column.name for column in table.columns if column.name != "id")
+
+
+@cache
+def _insert_event_query(dialect: str) -> Executable:
+    table = TimelineEvent.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        return (postgresql.insert(table)
+                .on_conflict_do_nothing(index_elements=["incident_id", "dedupe_key"])
+                .returning(table.c.id))
+    if dialect == "sqlite":
+        return (sqlite.insert(table)
+                .on_conflict_do_nothing(index_elements=["incident_id", "dedupe_key"])
+                .returning(table.c.id))
+    # Elsewhere a duplicate raises IntegrityError, which callers treat as "already there".
+    return insert(table).returning(table.c.id)
 
 
 def record_effect(session: Session, kind: str, incident: Incident, key: str,

@@ -4,14 +4,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from core.effects import Label
 from core.errors import InvalidInput, NotFound
 from core.permissions import Action
 from core.validation import clean_text
 from services.actor import Actor
-from services.records import add_event, audit, authorize, is_unique_violation, load_incident
+from services.records import (
+    audit,
+    authorize,
+    insert_event,
+    is_unique_violation,
+    load_incident,
+    load_incident_ref,
+    new_event,
+)
 from store.db import Database
 from store.models import Incident, TimelineEvent
 from store.types import utcnow
@@ -23,24 +30,19 @@ def append_entry(db: Database, actor: Actor, key: str | int, text: str, *,
                  dedupe_key: str | None = None) -> TimelineEvent | None:
     """Add a manual entry. A repeated `dedupe_key` adds nothing and returns None."""
     body = clean_text(text, what="timeline entry", field_name="text")
+    # The busiest write (every channel message): two statements, no ORM row loaded or
+    # flushed, and the unique (incident_id, dedupe_key) constraint does the dedupe.
     try:
         with db.transaction() as session:
-            incident = load_incident(session, actor.workspace_id, key)
+            incident = load_incident_ref(session, actor.workspace_id, key)
             authorize(actor, Action.POST_UPDATE, incident)
-            if dedupe_key and _seen(session, incident, dedupe_key):
-                return None
-            return add_event(session, incident, actor, label, body, source=source,
-                             payload=payload, at=at, dedupe_key=dedupe_key, editable=True)
+            return insert_event(session, new_event(
+                incident.id, actor, label, body, source=source, payload=payload, at=at,
+                dedupe_key=dedupe_key, editable=True))
     except IntegrityError as error:
         if dedupe_key and is_unique_violation(error):
-            return None  # a concurrent redelivery won the race
+            return None  # a database without ON CONFLICT: the other delivery won
         raise
-
-
-def _seen(session: Any, incident: Incident, dedupe_key: str) -> bool:
-    return session.exec(select(TimelineEvent.id).where(
-        TimelineEvent.incident_id == incident.id,
-        TimelineEvent.dedupe_key == dedupe_key)).first() is not None
 
 
 def edit_entry(db: Database, actor: Actor, key: str | int, event_id: int,
