@@ -1,0 +1,313 @@
+"""`vigilo demo`: a whole incident with zero credentials.
+
+A temporary SQLite database, the sandbox Slack on loopback (the same fake the tests use) and
+the real application under uvicorn; then an incident is replayed through real signed HTTP
+requests to /slack/events, exactly as Slack would send them, and everything Slack receives is
+printed as it happens. Afterwards the server keeps running so the pages can be looked at.
+"""
+
+import socket
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import uvicorn
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from core.keys import format_key
+from core.permissions import Role
+from services import access, queries, workspaces
+from services.actor import Actor
+from store.migrate import upgrade
+from store.models import Incident, Outbox, TimelineEvent
+from store.types import utcnow
+from vigilo.app import Vigilo, build
+from vigilo.demo_narration import Narrator
+from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
+from vigilo.sandbox.slack_api import FakeSlack
+from vigilo.settings import Settings
+
+BOT_TOKEN = "xoxb-demo-sandbox-not-a-real-token"
+SIGNING_SECRET = "demo-signing-secret-not-a-real-one"
+SLUG = "sandbox"
+TITLE = "Checkout is down for EU customers"
+ROOT_CAUSE = "Bad deploy of cart-svc rolled back"
+WAIT = 15.0
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    name: str
+    real_name: str
+    role: Role
+
+
+DANA = Person("U0DANA", "dana", "Dana (on-call)", Role.ENGINEER)
+SAM = Person("U0SAM", "sam", "Sam (payments)", Role.ENGINEER)
+PRIYA = Person("U0PRIYA", "priya", "Priya (SRE lead)", Role.ADMIN)
+CHATTER = [
+    (SAM, "Payments dashboards show ~40% of EU checkouts failing with 502s from cart-svc."),
+    (PRIYA, "cart-svc v2.31 went out at 09:12, right before the errors. Rolling it back."),
+    (DANA, "Rollback finished; EU checkout errors are back under 1%. Watching for 10 min."),
+]
+
+
+class Demo:
+    """Everything the demo runs; a context manager so a failure still tidies up."""
+
+    def __init__(self, *, port: int = 0, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.tmp = tempfile.TemporaryDirectory(prefix="vigilo-demo-")
+        self.fake = FakeSlack(bot_token=BOT_TOKEN)
+        self.narrator = Narrator(self.out, self._channel_name)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.port = int(self.sock.getsockname()[1])
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+        self.vigilo: Vigilo | None = None
+        self.workspace_id = 0
+        self.general = ""
+        self.problems: list[str] = []
+        self.answers: list[int] = []  # HTTP status of every request sent to /slack/events
+        self._events = 0
+
+    # --- set-up --------------------------------------------------------------------------
+    def __enter__(self) -> "Demo":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        db_url = f"sqlite:///{Path(self.tmp.name) / 'demo.db'}"
+        upgrade(db_url)
+        self.fake.start()
+        for person in (DANA, SAM, PRIYA):
+            self.fake.add_user(person.user_id, person.name, person.real_name)
+        self.general = self.fake.add_channel("general", members=[DANA.user_id, SAM.user_id,
+                                                                 PRIYA.user_id])
+        settings = Settings(database_url=db_url, slack_bot_token=BOT_TOKEN,
+                            slack_signing_secret=SIGNING_SECRET,
+                            slack_api_url=self.fake.base_url, base_url=self.base_url,
+                            workspace=SLUG, port=self.port)
+        self.vigilo = build(settings)
+        workspace = workspaces.create_workspace(self.vigilo.db, SLUG, "Sandbox",
+                                                slack_team_id="T0SANDBOX")
+        self.workspace_id = workspace.id or 0
+        for person in (DANA, SAM, PRIYA):
+            workspaces.add_member(self.vigilo.db, self.workspace_id, person.user_id,
+                                  person.real_name, person.role)
+        assert self.vigilo.asgi is not None
+        config = uvicorn.Config(self.vigilo.asgi, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       name="vigilo-demo-server", daemon=True)
+        self.thread.start()
+        if not _until(lambda: bool(self.server and self.server.started), 10):
+            raise RuntimeError("the demo server did not start within 10 s")
+        self.fake.on_call = self.narrator.slack_call
+
+    def close(self) -> None:
+        self.fake.on_call = None
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(10)
+        self.sock.close()
+        self.fake.stop()
+        if self.vigilo is not None:
+            self.vigilo.db.dispose()
+        self.tmp.cleanup()
+
+    def _channel_name(self, channel_id: str) -> str | None:
+        found = self.fake.channels.get(channel_id)
+        return found.name if found else None
+
+    # --- the replay ----------------------------------------------------------------------
+    def replay(self) -> int:
+        say = self.narrator.say
+        say(f"Vigilo demo: app on {self.base_url}, sandbox Slack on {self.fake.url}, "
+            f"SQLite in {self.tmp.name}")
+        step = 0
+
+        def command(person: Person, text: str, channel: str,
+                    done: Callable[[Incident | None], bool], what: str) -> None:
+            nonlocal step
+            step += 1
+            where = f"#{self._channel_name(channel) or channel}"
+            self.narrator.step(step, person.real_name, where, f"/vigilo {text}")
+            body, ctype = slash_command(
+                text, user_id=person.user_id, user_name=person.name, channel_id=channel,
+                channel_name=self._channel_name(channel) or "",
+                response_url=self.fake.response_url(f"step-{step}"))
+            if self._post(body, ctype) == 200:
+                self._await(done, what)
+
+        command(DANA, f"new p1 {TITLE}", self.general, lambda i: i is not None,
+                "the incident is declared")
+        if self._incident() is None:
+            say("\n    ✗ no incident was declared: is the Slack app wired to /slack/events?")
+            return 1
+        self._await(lambda i: bool(i and i.slack_channel_id and
+                                   self.fake.pins(i.slack_channel_id)),
+                    "the incident channel is created and the situation report pinned")
+        incident = self._incident()
+        if incident is None or not incident.slack_channel_id:
+            say("\n    ✗ no incident channel to go on with: is the Slack app wired?")
+            return 1
+        channel = incident.slack_channel_id
+        say(f"\n    channel: #{self._channel_name(channel)} ({channel})")
+        command(DANA, "investigate", channel, _status("investigating"), "investigating")
+        for person, text in CHATTER[:2]:
+            self._message(person, channel, text, step := step + 1)
+        command(PRIYA, "severity p2", channel, lambda i: bool(i and i.severity == "p2"),
+                "severity p2")
+        person, text = CHATTER[2]
+        self._message(person, channel, text, step := step + 1)
+        command(DANA, "mitigate", channel, _status("mitigated"), "mitigated")
+        command(DANA, f"resolve {ROOT_CAUSE}", channel, _status("resolved"), "resolved")
+        self._await(lambda i: bool(self.fake.channels.get(channel) and
+                                   self.fake.channels[channel].archived),
+                    "the channel is archived after the closing summary")
+        return self._report(channel)
+
+    def _message(self, person: Person, channel: str, text: str, number: int) -> None:
+        self.narrator.step(number, person.real_name, f"#{self._channel_name(channel)}", text)
+        self._events += 1
+        ts = f"{time.time():.6f}"
+        body, ctype = event_callback(message_event(channel, person.user_id, text, ts),
+                                     event_id=f"Ev0DEMO{self._events:04d}")
+        if self._post(body, ctype) != 200:
+            return
+        self._await(lambda i: i is not None and any(
+            e.label == "message" and text in e.text for e in self._timeline()),
+            "the message is on the timeline")
+
+    def _post(self, body: bytes, content_type: str) -> int:
+        headers = {**sign(SIGNING_SECRET, body), "Content-Type": content_type}
+        request = urllib.request.Request(f"{self.base_url}/slack/events", data=body,
+                                         headers=headers, method="POST")
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, text = response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode("utf-8", "replace")
+        self.answers.append(status)
+        self.narrator.sent(status, (time.monotonic() - started) * 1000, text)
+        if status != 200:
+            self.problems.append(f"/slack/events answered {status}: {text[:200]}")
+        return status
+
+    def _await(self, done: Callable[[Incident | None], bool], what: str) -> None:
+        if not _until(lambda: done(self._incident()), WAIT):
+            self.problems.append(f"gave up after {WAIT:g} s waiting until {what}")
+            self.narrator.say(f"    ✗ nothing showed that {what} within {WAIT:g} s")
+        # Let the outbox deliver what this step caused, so its Slack calls print under it.
+        _until(self._outbox_idle, WAIT)
+        self.narrator.timeline(self._timeline())
+
+    def _outbox_idle(self) -> bool:
+        assert self.vigilo is not None
+        with self.vigilo.db.read() as session:
+            due = session.exec(select(func.count()).select_from(Outbox).where(
+                Outbox.status == "pending", col(Outbox.next_attempt_at) <= utcnow())).one()
+        return int(due) == 0
+
+    def _incident(self) -> Incident | None:
+        assert self.vigilo is not None
+        found = queries.list_incidents(self.vigilo.db, self.workspace_id, limit=1)
+        return found[0].incident if found else None
+
+    def _timeline(self) -> list[TimelineEvent]:
+        assert self.vigilo is not None
+        if self._incident() is None:
+            return []
+        return queries.get_detail(self.vigilo.db, self.workspace_id, 1).timeline
+
+    # --- the result ----------------------------------------------------------------------
+    def _report(self, channel: str) -> int:
+        assert self.vigilo is not None
+        db, say = self.vigilo.db, self.narrator.say
+        incident = self._incident()
+        key = format_key(1)
+        messages = [e for e in self._timeline() if e.label == "message"]
+        slack_channel = self.fake.channels.get(channel)
+        checks = [
+            ("the incident is resolved", bool(incident and incident.status == "resolved")),
+            ("the root cause is recorded", bool(incident and incident.root_cause)),
+            ("the channel is archived", bool(slack_channel and slack_channel.archived)),
+            ("the three messages are on the timeline", len(messages) >= 3),
+            ("the situation report is pinned", bool(self.fake.pins(channel))),
+        ]
+        say("\nResult:")
+        for label, ok in checks:
+            say(f"    {'✓' if ok else '✗'} {label}")
+        self.problems += [label for label, ok in checks if not ok]
+        if incident is None:
+            return 1
+        say(f"\n$ vigilo incident show {key}")
+        detail = queries.get_detail(db, self.workspace_id, key)
+        say(f"{detail.key} [{incident.severity}] {incident.status}: {incident.title}")
+        say(f"  commander: {detail.commander or '-'}")
+        say(f"  responders: {', '.join(f'{r.name} ({r.role})' for r in detail.responders)}")
+        say(f"  root cause: {incident.root_cause or '-'}")
+        for event in detail.timeline:
+            say(f"  {event.at:%H:%M:%S} {event.source:<6} {event.text}")
+        owner = Actor.operator(self.workspace_id, "cli")
+        _, share = access.create_share_link(db, owner, key)
+        _, token = workspaces.create_token(db, self.workspace_id, "demo")
+        page = f"{self.base_url}/ws/{SLUG}/incidents/{key}"
+        say(f"\nIncident page (read-only share link): {page}?share={share}")
+        say(f"JSON: curl -H 'Authorization: Bearer {token}' "
+            f"-H 'Accept: application/json' {page}")
+        return 0 if not self.problems else 1
+
+    def serve_until_interrupted(self) -> None:
+        self.narrator.say(f"\nVigilo keeps serving on {self.base_url} (sandbox Slack: "
+                          f"{self.fake.url}). Ctrl-C to stop.")
+        try:
+            while self.thread is not None and self.thread.is_alive():
+                self.thread.join(0.5)
+        except KeyboardInterrupt:
+            self.narrator.say("\nstopping")
+
+
+def _status(status: str) -> Callable[[Incident | None], bool]:
+    return lambda incident: incident is not None and incident.status == status
+
+
+def _until(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if predicate():
+                return True
+        except Exception:  # e.g. the row is mid-write; ask again
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+def run_demo(keep_serving: bool = True, port: int = 0, *, out: TextIO | None = None) -> int:
+    with Demo(port=port, out=out) as demo:
+        code = demo.replay()
+        if demo.problems:
+            demo.narrator.say("\nProblems: " + "; ".join(demo.problems))
+        if keep_serving:
+            demo.serve_until_interrupted()
+        return code

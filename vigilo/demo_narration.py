@@ -1,0 +1,98 @@
+"""What `vigilo demo` prints: each request sent, each call Slack received, each timeline entry."""
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
+
+from store.models import TimelineEvent
+
+_WIDTH = 96
+
+
+def _short(text: Any, width: int = _WIDTH) -> str:
+    line = " ".join(str(text or "").split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _message_text(params: dict[str, Any]) -> str:
+    text = params.get("text")
+    if text:
+        return str(text)
+    for block in params.get("blocks") or []:
+        inner = block.get("text") if isinstance(block, dict) else None
+        if isinstance(inner, dict) and inner.get("text"):
+            return str(inner["text"])
+    return "(blocks)"
+
+
+def _buttons(params: dict[str, Any]) -> str:
+    labels = [e.get("text", {}).get("text", "") for b in params.get("blocks") or []
+              if isinstance(b, dict) and b.get("type") == "actions"
+              for e in b.get("elements") or []]
+    return f"  [{' | '.join(labels)}]" if labels else ""
+
+
+class Narrator:
+    """Thread-safe printer: Slack calls arrive on the sandbox's server threads."""
+
+    def __init__(self, out: TextIO,
+                 channel_name: Callable[[str], str | None] = lambda _: None) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+        self.channel_name = channel_name
+        self.seen_events: set[int] = set()
+
+    def say(self, text: str = "") -> None:
+        with self.lock:
+            print(text, file=self.out, flush=True)
+
+    def step(self, number: int, who: str, where: str, what: str) -> None:
+        self.say(f"\n[{number}] {who} in {where}: {what}")
+
+    def sent(self, status: int, millis: float, body: str) -> None:
+        answer = f" — {_short(body, 60)}" if body.strip() else ""
+        self.say(f"    → POST /slack/events (signed) answered {status} in {millis:.0f} ms{answer}")
+
+    def _where(self, params: dict[str, Any]) -> str:
+        channel = str(params.get("channel") or "")
+        name = self.channel_name(channel) if channel else None
+        return f"#{name}" if name else channel
+
+    def slack_call(self, method: str, params: dict[str, Any]) -> None:
+        """FakeSlack's on_call hook: one line per Web API call it accepted."""
+        where = self._where(params)
+        if method == "conversations.create":
+            line = f"creates channel #{params.get('name')}"
+        elif method == "conversations.invite":
+            users = params.get("users")
+            line = f"invites {users if isinstance(users, str) else ','.join(users or [])}"
+            line += f" to {where}"
+        elif method == "conversations.setTopic":
+            line = f"sets the topic of {where}: {_short(params.get('topic'), 70)}"
+        elif method == "chat.postMessage":
+            line = (f"posts in {where}: {_short(_message_text(params), 60)}"
+                    f"{_buttons(params)}")
+        elif method == "chat.update":
+            line = f"updates the pinned report in {where}{_buttons(params)}"
+        elif method == "pins.add":
+            line = f"pins the situation report in {where}"
+        elif method == "conversations.archive":
+            line = f"archives {where}"
+        elif method == "chat.postEphemeral":
+            line = f"shows {params.get('user')} only: {_short(_message_text(params), 60)}"
+        elif method == "response_url":
+            payload = params.get("payload") or {}
+            line = f"replies to the command: {_short(_message_text(payload), 70)}"
+        elif method in ("views.publish", "views.open", "views.update"):
+            line = f"{method} ({(params.get('view') or {}).get('type', 'view')})"
+        else:
+            line = method
+        self.say(f"    Slack ← {line}")
+
+    def timeline(self, events: Iterable[TimelineEvent]) -> None:
+        for event in events:
+            if event.id is None or event.id in self.seen_events:
+                continue
+            self.seen_events.add(event.id)
+            self.say(f"    timeline + {event.at:%H:%M:%S} {event.source:<6} "
+                     f"{_short(event.text, 72)}")
