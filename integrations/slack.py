@@ -23,6 +23,7 @@ from store.db import Database
 
 MAX_NAME_ATTEMPTS = 20
 WAIT_FOR_CHANNEL = 2.0
+LOST_RACE_RECHECK = 30.0
 # conversations.invite answers these for one user among many; the others still get in.
 PER_USER_ERRORS = frozenset({"user_not_found", "cant_invite_self", "cant_invite",
                              "user_is_restricted", "user_is_ultra_restricted",
@@ -50,9 +51,14 @@ class SlackEffects:
             created_id, created_name = self._create(snap.number, snap.title)
             stored_id, stored_name, won = store.store_channel(
                 self.db, snap.incident_id, created_id, created_name)
-            if not won:  # another delivery got there first: keep one channel, not two
+            if not won:
+                # Another delivery of this effect got there first (its lease ran out while
+                # it worked): keep one channel, not two, and leave the rest to that delivery,
+                # checking back later in case it died half-way.
                 self._call(self.client.conversations_archive, "conversations.archive",
                            created_id, tolerate=("already_archived",), channel=created_id)
+                raise RetryAfter(LOST_RACE_RECHECK, f"#{stored_name} was created by a "
+                                 f"parallel delivery; archived the duplicate #{created_name}")
             detail = f"created #{stored_name} ({stored_id})"
             snap = self._snapshot(effect)
         invited = self._invite(snap, list(snap.slack_user_ids))
@@ -156,24 +162,29 @@ class SlackEffects:
         return invited
 
     def _set_topic(self, snap: store.Snapshot) -> None:
+        # Slack tells the channel about every topic change, so an unchanged one is not re-set.
+        wanted = topic(snap.card)
+        if store.channel_memo(self.db, snap.incident_id).get("topic") == wanted:
+            return
         self._call(self.client.conversations_setTopic, "conversations.setTopic", snap.where,
-                   channel=snap.channel_id or "", topic=topic(snap.card))
+                   channel=snap.channel_id or "", topic=wanted)
+        store.remember(self.db, snap.incident_id, topic=wanted)
 
     def _post_sitrep(self, snap: store.Snapshot) -> None:
         channel = snap.channel_id or ""
-        ts = store.sitrep_ts(self.db, snap.incident_id)
-        if ts is None:
+        ts = store.channel_memo(self.db, snap.incident_id).get("sitrep_ts")
+        if not ts:
             text, blocks = situation_report(snap.card)
             ts = self._post(channel, snap.where, text, blocks)
-            store.set_sitrep_ts(self.db, snap.incident_id, ts)
+            store.remember(self.db, snap.incident_id, sitrep_ts=ts)
         self._call(self.client.pins_add, "pins.add", snap.where,
                    tolerate=("already_pinned", "message_not_found"), channel=channel,
                    timestamp=ts)
 
     def _refresh_sitrep(self, snap: store.Snapshot) -> None:
         """Keep the pinned report current; someone deleting it is no reason to fail."""
-        ts = store.sitrep_ts(self.db, snap.incident_id)
-        if ts is None or snap.channel_id is None:
+        ts = store.channel_memo(self.db, snap.incident_id).get("sitrep_ts")
+        if not ts or snap.channel_id is None:
             return
         text, blocks = situation_report(snap.card)
         self._call(self.client.chat_update, "chat.update", snap.where,

@@ -117,19 +117,18 @@ def store_channel(db: Database, incident_id: int, channel_id: str,
         return channel_id, name, True
 
 
-def sitrep_ts(db: Database, incident_id: int) -> str | None:
+def channel_memo(db: Database, incident_id: int) -> dict[str, Any]:
+    """What is known about the channel's state: the pinned report's ts, the topic last set."""
     with db.read() as session:
         event = _created_event(session, incident_id)
-    if event is None:
-        return None
-    return str(event.payload.get("sitrep_ts") or "") or None
+        return dict(event.payload) if event else {}
 
 
-def set_sitrep_ts(db: Database, incident_id: int, ts: str) -> None:
+def remember(db: Database, incident_id: int, **facts: Any) -> None:
     with db.transaction() as session:
         event = _created_event(session, incident_id)
         if event is not None:
-            event.payload = {**event.payload, "sitrep_ts": ts}
+            event.payload = {**event.payload, **facts}
             session.add(event)
 
 

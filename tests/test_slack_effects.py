@@ -180,6 +180,8 @@ def test_redelivery_after_success_changes_nothing(rig: Rig) -> None:
     assert len(rig.fake.calls_to("conversations.create")) == 1
     assert len(rig.messages()) == 1 and len(rig.fake.pins(rig.channel().id)) == 1
     assert len(rig.events("channel_created")) == 1
+    # Slack announces every topic change in the channel: an unchanged topic is left alone
+    assert len(rig.fake.calls_to("conversations.setTopic")) == 1
 
 
 def test_retry_after_a_partial_failure_finishes_without_repeating(rig: Rig) -> None:
@@ -214,13 +216,17 @@ def test_concurrent_deliveries_of_one_effect_leave_one_live_channel(rig: Rig) ->
     rig.declare()
     [effect] = [e for e in rig.worker.claim() if e.kind == fx.SLACK_CREATE_CHANNEL]
     rig.fake.latency = 0.2  # both deliveries are inside conversations.create at once
-    threads = [threading.Thread(target=rig.slack.create_channel, args=(effect,))
+    # two workers deliver the same effect, as after a lease ran out mid-delivery
+    threads = [threading.Thread(target=rig.new_worker().deliver, args=(effect,))
                for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
     rig.fake.latency = 0
+    rig.clock.advance(60)
+    rig.worker.drain()  # the loser checks back: nothing left to do, nothing repeated
+    assert rig.rows(fx.SLACK_CREATE_CHANNEL)[0].status == "done"
     live = [c for c in rig.fake.channels.values() if c.name.startswith("inc-") and not c.archived]
     assert [c.id for c in live] == [rig.incident().slack_channel_id]
     assert len(rig.events("channel_created")) == 1

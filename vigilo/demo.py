@@ -259,14 +259,7 @@ class Demo:
         self.problems += [label for label, ok in checks if not ok]
         if incident is None:
             return 1
-        say(f"\n$ vigilo incident show {key}")
-        detail = queries.get_detail(db, self.workspace_id, key)
-        say(f"{detail.key} [{incident.severity}] {incident.status}: {incident.title}")
-        say(f"  commander: {detail.commander or '-'}")
-        say(f"  responders: {', '.join(f'{r.name} ({r.role})' for r in detail.responders)}")
-        say(f"  root cause: {incident.root_cause or '-'}")
-        for event in detail.timeline:
-            say(f"  {event.at:%H:%M:%S} {event.source:<6} {event.text}")
+        self.narrator.show(queries.get_detail(db, self.workspace_id, key))
         owner = Actor.operator(self.workspace_id, "cli")
         _, share = access.create_share_link(db, owner, key)
         _, token = workspaces.create_token(db, self.workspace_id, "demo")

@@ -4,6 +4,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
+from services.queries import IncidentDetail
 from store.models import TimelineEvent
 
 _WIDTH = 96
@@ -96,3 +97,14 @@ class Narrator:
             self.seen_events.add(event.id)
             self.say(f"    timeline + {event.at:%H:%M:%S} {event.source:<6} "
                      f"{_short(event.text, 72)}")
+
+    def show(self, detail: IncidentDetail) -> None:
+        """What `vigilo incident show` prints."""
+        incident = detail.incident
+        people = ", ".join(f"{r.name} ({r.role})" for r in detail.responders)
+        lines = [f"\n$ vigilo incident show {detail.key}",
+                 f"{detail.key} [{incident.severity}] {incident.status}: {incident.title}",
+                 f"  commander: {detail.commander or '-'}", f"  responders: {people}",
+                 f"  root cause: {incident.root_cause or '-'}",
+                 *(f"  {e.at:%H:%M:%S} {e.source:<6} {e.text}" for e in detail.timeline)]
+        self.say("\n".join(lines))
