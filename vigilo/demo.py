@@ -33,6 +33,7 @@ from vigilo.app import Vigilo, build
 from vigilo.demo_narration import Narrator
 from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
+from vigilo.sandbox.slack_model import TEAM_ID
 from vigilo.settings import Settings
 
 BOT_TOKEN = "xoxb-demo-sandbox-not-a-real-token"
@@ -78,6 +79,7 @@ class Demo:
         self.thread: threading.Thread | None = None
         self.vigilo: Vigilo | None = None
         self.workspace_id = 0
+        self.slug = SLUG
         self.general = ""
         self.problems: list[str] = []
         self.answers: list[int] = []  # HTTP status of every request sent to /slack/events
@@ -104,12 +106,15 @@ class Demo:
                             slack_api_url=self.fake.base_url, base_url=self.base_url,
                             workspace=SLUG, port=self.port)
         self.vigilo = build(settings)
-        workspace = workspaces.create_workspace(self.vigilo.db, SLUG, "Sandbox",
-                                                slack_team_id="T0SANDBOX")
+        # The Slack wiring may already have made the workspace from auth.test at build time.
+        workspace = (workspaces.workspace_for_team(self.vigilo.db, TEAM_ID)
+                     or workspaces.create_workspace(self.vigilo.db, SLUG, "Sandbox",
+                                                    slack_team_id=TEAM_ID))
         self.workspace_id = workspace.id or 0
+        self.slug = workspace.slug
         for person in (DANA, SAM, PRIYA):
-            workspaces.add_member(self.vigilo.db, self.workspace_id, person.user_id,
-                                  person.real_name, person.role)
+            workspaces.ensure_member(self.vigilo.db, self.workspace_id, person.user_id,
+                                     person.real_name, person.role)
         assert self.vigilo.asgi is not None
         config = uvicorn.Config(self.vigilo.asgi, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -263,7 +268,7 @@ class Demo:
         owner = Actor.operator(self.workspace_id, "cli")
         _, share = access.create_share_link(db, owner, key)
         _, token = workspaces.create_token(db, self.workspace_id, "demo")
-        page = f"{self.base_url}/ws/{SLUG}/incidents/{key}"
+        page = f"{self.base_url}/ws/{self.slug}/incidents/{key}"
         say(f"\nIncident page (read-only share link): {page}?share={share}")
         say(f"JSON: curl -H 'Authorization: Bearer {token}' "
             f"-H 'Accept: application/json' {page}")
