@@ -68,6 +68,7 @@ def test_demo_replays_an_incident_through_signed_http() -> None:
         channel = demo.fake.channels[incident.slack_channel_id or ""]
         assert channel.name == "inc-0001-checkout-is-down-for-eu-customers"
         assert channel.archived and demo.fake.pins(channel.id)
+        assert {"U0SAM", "U0PRIYA", "U0DANA"} <= set(channel.members)
         said = [e.text for e in detail.timeline if e.label == "message"]
         assert all(any(text in s for s in said) for _, text in CHATTER)
         posted = [m.full_text for m in demo.fake.messages(channel.id)]

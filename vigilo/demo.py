@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -23,13 +22,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from core.keys import format_key
-from core.permissions import Role
 from services import access, queries, workspaces
 from services.actor import Actor
 from store.migrate import upgrade
 from store.models import Incident, Outbox, TimelineEvent
 from store.types import utcnow
 from vigilo.app import Vigilo, build
+from vigilo.demo_cast import CHATTER, DANA, PRIYA, ROOT_CAUSE, SAM, TITLE, Person
 from vigilo.demo_narration import Narrator
 from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
@@ -39,27 +38,7 @@ from vigilo.settings import Settings
 BOT_TOKEN = "xoxb-demo-sandbox-not-a-real-token"
 SIGNING_SECRET = "demo-signing-secret-not-a-real-one"
 SLUG = "sandbox"
-TITLE = "Checkout is down for EU customers"
-ROOT_CAUSE = "Bad deploy of cart-svc rolled back"
 WAIT = 15.0
-
-
-@dataclass(frozen=True)
-class Person:
-    user_id: str
-    name: str
-    real_name: str
-    role: Role
-
-
-DANA = Person("U0DANA", "dana", "Dana (on-call)", Role.ENGINEER)
-SAM = Person("U0SAM", "sam", "Sam (payments)", Role.ENGINEER)
-PRIYA = Person("U0PRIYA", "priya", "Priya (SRE lead)", Role.ADMIN)
-CHATTER = [
-    (SAM, "Payments dashboards show ~40% of EU checkouts failing with 502s from cart-svc."),
-    (PRIYA, "cart-svc v2.31 went out at 09:12, right before the errors. Rolling it back."),
-    (DANA, "Rollback finished; EU checkout errors are back under 1%. Watching for 10 min."),
-]
 
 
 class Demo:
@@ -176,6 +155,9 @@ class Demo:
         channel = incident.slack_channel_id
         say(f"\n    channel: #{self._channel_name(channel)} ({channel})")
         command(DANA, "investigate", channel, _status("investigating"), "investigating")
+        for person in (SAM, PRIYA):
+            command(DANA, f"add <@{person.user_id}|{person.name}>", channel,
+                    self._has_responder(person.user_id), f"{person.real_name} is a responder")
         for person, text in CHATTER[:2]:
             self._message(person, channel, text, step := step + 1)
         command(PRIYA, "severity p2", channel, lambda i: bool(i and i.severity == "p2"),
@@ -237,6 +219,13 @@ class Demo:
         found = queries.list_incidents(self.vigilo.db, self.workspace_id, limit=1)
         return found[0].incident if found else None
 
+    def _has_responder(self, user_id: str) -> Callable[[Incident | None], bool]:
+        def done(incident: Incident | None) -> bool:
+            assert self.vigilo is not None
+            detail = queries.get_detail(self.vigilo.db, self.workspace_id, 1)
+            return any(r.slack_user_id == user_id for r in detail.responders)
+        return done
+
     def _timeline(self) -> list[TimelineEvent]:
         assert self.vigilo is not None
         if self._incident() is None:
@@ -257,6 +246,8 @@ class Demo:
             ("the channel is archived", bool(slack_channel and slack_channel.archived)),
             ("the three messages are on the timeline", len(messages) >= 3),
             ("the situation report is pinned", bool(self.fake.pins(channel))),
+            ("Sam and Priya were invited to the channel", {SAM.user_id, PRIYA.user_id}
+             <= set(slack_channel.members if slack_channel else [])),
         ]
         say("\nResult:")
         for label, ok in checks:
