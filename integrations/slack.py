@@ -96,7 +96,9 @@ class SlackEffects:
             raise NotConfigured("auto_archive is off for this workspace")
         if "summary_ts" not in store.progress(self.db, effect.id):
             text, blocks = closing_summary(snap.card, store.closing_facts(self.db, snap))
-            posted = self._post(snap.channel_id, snap.where, text, blocks)
+            # Someone may have archived the channel by hand: then there is nothing to add.
+            posted = self._post(snap.channel_id, snap.where, text, blocks,
+                                tolerate=("is_archived",))
             store.mark(self.db, effect.id, summary_ts=posted)
         self._call(self.client.conversations_archive, "conversations.archive", snap.where,
                    tolerate=("already_archived",), channel=snap.channel_id)
@@ -191,11 +193,13 @@ class SlackEffects:
                    tolerate=("message_not_found", "cant_update_message", "edit_window_closed"),
                    channel=snap.channel_id, ts=ts, text=text, blocks=blocks)
 
-    def _post(self, channel: str, where: str, text: str, blocks: list[dict[str, Any]]) -> str:
+    def _post(self, channel: str, where: str, text: str, blocks: list[dict[str, Any]], *,
+              tolerate: tuple[str, ...] = ()) -> str:
+        """The posted message's ts, or "" when Slack answered a tolerated error."""
         answer = self._call(self.client.chat_postMessage, "chat.postMessage", where,
-                            channel=channel, text=text, blocks=blocks, unfurl_links=False)
-        assert isinstance(answer, SlackResponse)
-        return str(answer["ts"])
+                            tolerate=tolerate, channel=channel, text=text, blocks=blocks,
+                            unfurl_links=False)
+        return str(answer["ts"]) if isinstance(answer, SlackResponse) else ""
 
     def _call(self, fn: Callable[..., SlackResponse], method: str, where: str, *,
               tolerate: tuple[str, ...] = (), **kwargs: Any) -> SlackResponse | str:

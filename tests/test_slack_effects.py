@@ -468,3 +468,16 @@ def test_a_5xx_with_retry_after_is_honoured() -> None:
                               data={}, headers={}, status_code=502)
     assert isinstance(translate(SlackApiError("down", no_header), "chat.postMessage"),
                       SlackUnavailable)
+
+
+def test_channel_archived_by_hand_settles_the_archive_effect(rig: Rig) -> None:
+    incident = rig.declare()
+    rig.worker.drain()
+    rig.client.conversations_archive(channel=rig.channel().id)  # someone tidied up early
+    rig.move(incident, Move.INVESTIGATE)
+    rig.move(incident, Move.RESOLVE)
+    rig.worker.drain()
+    assert rig.rows(fx.SLACK_ARCHIVE)[0].status == "done"
+    [announce, _] = rig.rows(fx.SLACK_ANNOUNCE)
+    assert announce.status == "dead" and "archived" in (announce.last_error or "")
+    assert rig.incident().status == "resolved"
