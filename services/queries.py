@@ -1,10 +1,11 @@
 """Read models for pages, Slack views, the CLI and the JSON API. Always workspace-scoped."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, true
 from sqlmodel import Session, col, select
 
 from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
@@ -93,15 +94,20 @@ def active_statuses() -> list[Status]:
 
 
 def get_detail(db: Database, workspace_id: int, key: str | int, *, timeline_offset: int = 0,
-               timeline_limit: int | None = None,
-               include_deleted: bool = False) -> IncidentDetail:
+               timeline_limit: int | None = None, include_deleted: bool = False,
+               postmortem_timeline: bool = True) -> IncidentDetail:
+    """`postmortem_timeline=False` leaves the postmortem's copy of the timeline unloaded
+    (`postmortem.timeline == []`, its length in `extra["postmortem_timeline_total"]`):
+    parsing a 10,000-event copy on every page view costs more than the rest of the page.
+    Page through it with `postmortem_events`."""
     with db.read() as session:
         incident = load_incident(session, workspace_id, key)
-        return _detail(session, incident, timeline_offset, timeline_limit, include_deleted)
+        return _detail(session, incident, timeline_offset, timeline_limit, include_deleted,
+                       postmortem_timeline)
 
 
 def _detail(session: Session, incident: Incident, offset: int, limit: int | None,
-            include_deleted: bool) -> IncidentDetail:
+            include_deleted: bool, postmortem_timeline: bool = True) -> IncidentDetail:
     responder_rows = session.exec(
         select(IncidentResponder, Member)
         .join(Member, col(Member.id) == IncidentResponder.member_id)
@@ -122,6 +128,12 @@ def _detail(session: Session, incident: Incident, offset: int, limit: int | None
                               .order_by(col(ActionItem.id))))
     commander = next((r for r in responders if r.member_id == incident.commander_id), None)
     owner_ids = {i.owner_id for i in items if i.owner_id}
+    extra: dict[str, Any] = {}
+    if postmortem_timeline:
+        postmortem = session.exec(select(Postmortem).where(
+            Postmortem.incident_id == incident.id)).first()
+    else:
+        postmortem, extra["postmortem_timeline_total"] = _postmortem_head(session, incident)
     return IncidentDetail(
         incident=incident, key=format_key(incident.number),
         commander=commander.name if commander else None,
@@ -129,8 +141,7 @@ def _detail(session: Session, incident: Incident, offset: int, limit: int | None
         responders=responders, timeline=list(session.exec(events)),
         timeline_total=int(session.exec(total).one()), action_items=items,
         owners=member_names(session, {i for i in owner_ids if i is not None}),
-        postmortem=session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident.id)).first(),
+        postmortem=postmortem, extra=extra,
         caused_by_change=(session.get(ChangeRequest, incident.caused_by_change_id)
                           if incident.caused_by_change_id else None))
 
@@ -236,3 +247,33 @@ def member_by_email(db: Database, workspace_id: int, email: str) -> Member | Non
         return session.exec(select(Member).where(
             Member.workspace_id == workspace_id,
             func.lower(col(Member.email)) == email.strip().lower())).first()
+
+
+def _postmortem_head(session: Session, incident: Incident) -> tuple[Postmortem | None, int]:
+    row = session.exec(select(Postmortem.id, Postmortem.status, Postmortem.created_at,
+                              func.json_array_length(col(Postmortem.timeline)))
+                       .where(Postmortem.incident_id == incident.id)).first()
+    if row is None:
+        return None, 0
+    return (Postmortem(id=row[0], incident_id=incident.id or 0, status=row[1],
+                       created_at=row[2], timeline=[]), int(row[3] or 0))
+
+
+def postmortem_events(db: Database, incident_id: int, offset: int = 0,
+                      limit: int = 200) -> list[dict[str, Any]]:
+    """A page of the postmortem's copy of the timeline, sliced by the database so that a
+    long copy is never parsed whole."""
+    column = col(Postmortem.timeline)
+    if db.sqlite:
+        elements = func.json_each(column).table_valued("value", "key")
+        order = elements.c.key
+    else:
+        elements = func.json_array_elements(column).table_valued(
+            "value", with_ordinality="position").render_derived()
+        order = elements.c.position
+    query = (select(elements.c.value).select_from(Postmortem).join(elements, true())
+             .where(Postmortem.incident_id == incident_id)
+             .order_by(order).offset(offset).limit(limit))
+    with db.read() as session:
+        values = session.execute(query).scalars().all()
+    return [json.loads(v) if isinstance(v, str | bytes) else v for v in values]

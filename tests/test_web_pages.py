@@ -186,7 +186,12 @@ def test_incident_json_contract(web: Web) -> None:
     assert data["action_items"][0]["owner"] == "Eng 0"
     assert data["mitigated_at"] and data["resolved_at"]
     assert data["postmortem"]["status"] == "draft"
-    assert data["postmortem"]["timeline_total"] == len(data["postmortem"]["timeline"]) > 0
+    copy = data["postmortem"]["timeline"]
+    assert data["postmortem"]["timeline_total"] == len(copy) > 0
+    assert copy[0]["label"] == "created" and copy[-1]["label"] == "status_changed"
+    short = web.get("/ws/acme/incidents/INC-0001?timeline_offset=1&timeline_limit=2",
+                    via="token", as_json=True).json()
+    assert short["postmortem"]["timeline"] == copy[1:3]
     page = Page(web.get("/ws/acme/incidents/INC-0001?tab=postmortem", via="session").text)
     assert "Timeline copied" in page.words and "Bad deploy of cart" in page.words
     cause = Page(web.get("/ws/acme/incidents/INC-0001?tab=root-cause", via="session").text)

@@ -73,7 +73,7 @@ def _create(site: Site, request: Request, body: bytes) -> Response:
 
 def _created(site: Site, slug: str, incident: Incident, *, replay: bool) -> Response:
     detail = queries.get_detail(site.db, incident.workspace_id, incident.number,
-                                timeline_limit=TIMELINE_PAGE)
+                                timeline_limit=TIMELINE_PAGE, postmortem_timeline=False)
     data = incident_json(site, slug, detail, 0, TIMELINE_PAGE)
     headers = {"location": data["url"]}
     if replay:

@@ -155,7 +155,7 @@ def _detail(site: Site, request: Request) -> Response:
             return bad_request(site, True, errors)
         try:
             detail = queries.get_detail(site.db, workspace_id, key, timeline_offset=offset,
-                                        timeline_limit=limit)
+                                        timeline_limit=limit, postmortem_timeline=False)
         except DomainError:
             return not_found(site, True)
         return json_response(incident_json(site, access.workspace.slug, detail, offset, limit,
@@ -170,7 +170,8 @@ def _detail(site: Site, request: Request) -> Response:
     try:
         detail = queries.get_detail(site.db, workspace_id, key,
                                     timeline_offset=(page - 1) * TIMELINE_PAGE,
-                                    timeline_limit=TIMELINE_PAGE if paged else 0)
+                                    timeline_limit=TIMELINE_PAGE if paged else 0,
+                                    postmortem_timeline=False)
     except DomainError:
         return not_found(site, False)
     incident = detail.incident
@@ -179,18 +180,20 @@ def _detail(site: Site, request: Request) -> Response:
     if tab == "postmortem" and not has_postmortem:
         return bad_request(site, False, {"tab": "The postmortem tab opens once the incident "
                                                 "is resolved."})
-    snapshot = detail.postmortem.timeline if detail.postmortem else []
-    total = detail.timeline_total if tab != "postmortem" else len(snapshot)
+    total = (detail.timeline_total if tab != "postmortem"
+             else detail.extra.get("postmortem_timeline_total", 0))
     pages = max(1, -(-total // TIMELINE_PAGE))
     if page > pages:
         return bad_request(site, False, {"page": f"There are only {pages} pages."})
     start = (page - 1) * TIMELINE_PAGE
+    snapshot = (queries.postmortem_events(site.db, incident.id or 0, start, TIMELINE_PAGE)
+                if tab == "postmortem" and detail.postmortem else [])
     return site.page(
         "detail.html", workspace=access.workspace, access=access, d=detail, i=incident,
         tab=tab, tabs=[t for t in TABS if t != "postmortem" or has_postmortem],
         recent=(queries.recent_events(site.db, incident.id or 0) if tab == "overview"
                 else []),
-        snapshot=snapshot[start:start + TIMELINE_PAGE] if tab == "postmortem" else [],
+        snapshot=snapshot,
         page=page, pages=pages, total=total, first=start + 1,
         tab_url=lambda t: query(share=share, tab=t if t != "overview" else None),
         pager_url=lambda n: query(share=share, tab=tab, page=n if n > 1 else None),
@@ -200,7 +203,8 @@ def _detail(site: Site, request: Request) -> Response:
 def incident_json(site: Site, slug: str, detail: queries.IncidentDetail, offset: int,
                   limit: int, share: str | None = None) -> dict[str, Any]:
     """The documented incident JSON (docs/api.md): `detail_json` plus the paging of its
-    timeline, and the postmortem's copy of the timeline paged the same way."""
+    timeline, and the postmortem's copy of the timeline paged the same way. `detail` comes
+    from `get_detail(..., postmortem_timeline=False)`."""
     url = site.incident_url(slug, detail.key)
     data = queries.detail_json(detail, url)
     more = offset + len(detail.timeline) < detail.timeline_total
@@ -209,7 +213,7 @@ def incident_json(site: Site, slug: str, detail: queries.IncidentDetail, offset:
                                          timeline_limit=limit) if more and limit else None)
     postmortem = data.get("postmortem")
     if postmortem is not None:
-        snapshot = postmortem["timeline"]
-        postmortem["timeline_total"] = len(snapshot)
-        postmortem["timeline"] = snapshot[offset:offset + limit]
+        postmortem["timeline_total"] = detail.extra.get("postmortem_timeline_total", 0)
+        postmortem["timeline"] = (queries.postmortem_events(site.db, detail.incident.id or 0,
+                                                            offset, limit) if limit else [])
     return data
