@@ -4,6 +4,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 from sqlmodel import select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from core.effects import Label
@@ -17,6 +18,9 @@ from store.types import utcnow
 from tests.web_support import BASE_URL, Web, web_fixture  # noqa: F401
 from vigilo.app import build
 from vigilo.settings import Settings
+from webhooks import site
+from webhooks.auth import SESSION_COOKIE
+from webhooks.render import StormBanner
 
 
 class Page(HTMLParser):
@@ -122,6 +126,9 @@ def test_bad_list_parameters_are_400_with_a_reason(web: Web) -> None:
                          ("limit=0", "limit"), ("limit=5000", "limit"), ("offset=-1", "offset")):
         response = web.get(f"/ws/acme/incidents?{query}", via="token", as_json=True)
         assert response.status_code == 400 and field in response.json()["errors"], query
+    echoed = web.get("/ws/acme/incidents?status=%3Cscript%3Ex%3C/script%3E", via="session")
+    assert echoed.status_code == 400 and "<script>" not in echoed.text
+    assert "Unknown status '<script>x</script>'" in Page(echoed.text).words
     page = web.get("/ws/acme/incidents?page=abc", via="session")
     assert page.status_code == 400 and "'page' must be a whole number" in Page(page.text).words
 
@@ -306,3 +313,23 @@ def test_ready_once_migrated(db_url: str) -> None:
     finally:
         vigilo.db.dispose()
 
+
+
+def test_storm_banner_slot(web: Web) -> None:
+    seen: list[int] = []
+
+    def storms(workspace_id: int) -> list[StormBanner]:
+        seen.append(workspace_id)
+        return [StormBanner("5 related incidents in the last 30 minutes <b>possible storm</b>",
+                            "/ws/acme/incidents?status=active")]
+
+    app = Starlette(routes=site.routes(web.db, BASE_URL, storms=storms))
+    with TestClient(app, base_url=BASE_URL) as client:
+        client.cookies.set(SESSION_COOKIE, web.own.session)
+        page = Page(client.get("/ws/acme/incidents").text)
+    assert seen == [web.own.workspace_id]
+    assert ("section", {"class": "storm", "role": "alert", "aria-label": "Incident storm"}
+            ) in page.tags
+    assert "5 related incidents in the last 30 minutes <b>possible storm</b>" in page.words
+    assert "/ws/acme/incidents?status=active" in page.links
+    assert "storm" not in web.get("/ws/acme/incidents", via="session").text  # none: no slot
