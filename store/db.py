@@ -24,11 +24,13 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Engine:
     url = normalize_url(url)
     if not is_sqlite(url):
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
-                             pool_pre_ping=True, echo=echo)
+        # Threads beyond the pool reconnect on every transaction; 20 covers Bolt's listener
+        # threads, the web threadpool and the outbox worker of one replica.
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                             pool_pre_ping=True, pool_recycle=1800, echo=echo)
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     if url in ("sqlite://", "sqlite:///:memory:"):
         kwargs["poolclass"] = StaticPool
