@@ -20,8 +20,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from services import access, incidents, timeline
 from tests.conftest import World
-from tests.test_web_pages import own_incident_id, seed_events
-from tests.web_support import Web, make_web
+from tests.web_support import Web, make_web, own_incident_id, seed_events
 from vigilo.app import build
 from vigilo.settings import Settings
 

@@ -6,21 +6,76 @@ signed-in member and a share link, so every test can ask "own or other workspace
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
+from core.effects import Label
 from core.permissions import Role
 from services import access, incidents, workspaces
 from services.actor import Actor
 from store.db import Database
+from store.models import Incident, TimelineEvent
+from store.types import utcnow
 from tests.conftest import World
 from vigilo.app import build
 from vigilo.settings import Settings
 from webhooks.auth import SESSION_COOKIE
 
 BASE_URL = "http://vigilo.test"
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests look at: text, links, elements and attributes."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.text.append(" ".join(data.split()))
+
+    @property
+    def words(self) -> str:
+        return " ".join(self.text)
+
+
+def seed_incidents(db: Database, workspace_id: int, specs: list[tuple[str, str]],
+                   start: int = 100) -> None:
+    """Incident rows straight into the table: (status, severity) each, numbers from start."""
+    now = utcnow()
+    with db.transaction() as session:
+        for n, (status, severity) in enumerate(specs, start):
+            session.add(Incident(workspace_id=workspace_id, number=n, title=f"Bulk {n}",
+                                 status=status, severity=severity,
+                                 detected_at=now - timedelta(minutes=n), created_at=now))
+
+
+def seed_events(db: Database, incident_id: int, count: int) -> None:
+    start = utcnow() - timedelta(hours=1)
+    with db.transaction() as session:
+        session.add_all(TimelineEvent(incident_id=incident_id, at=start + timedelta(seconds=i),
+                                      source="slack", label=Label.MESSAGE, actor="Bot",
+                                      text=f"event number {i}") for i in range(count))
+
+
+def own_incident_id(web: "Web", number: int = 1) -> int:
+    with web.db.read() as session:
+        return session.exec(select(Incident.id).where(
+            Incident.workspace_id == web.own.workspace_id, Incident.number == number)).one()
 
 
 @dataclass
