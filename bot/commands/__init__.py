@@ -1,1 +1,81 @@
-"""/vigilo subcommands: parsing of the command text, one module per command group."""
+"""`/vigilo`: one slash command, with subcommands. One module per group of subcommands.
+
+The listener acks at once (an empty ack shows nothing) and runs the subcommand afterwards;
+its reply goes to the person alone through the command's response_url.
+"""
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import render
+from bot.commands import access, lifecycle, notes, reading, responders
+from bot.commands.base import Call, Sub, listing, table
+from bot.commands.parse import UsageError, parse
+from bot.people import People
+from bot.runtime import Bot
+from core.errors import DomainError, NotFound
+
+log = logging.getLogger(__name__)
+
+COMMAND = re.compile(r"^/vigilo[\w-]*$")  # /vigilo, and /vigilo-dev for a second install
+
+
+def _help(call: Call | None = None) -> render.Reply:
+    return render.Reply(render.help_text(listing(SUBS)))
+
+
+SUBS: list[Sub] = [
+    *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
+    *access.SUBS, Sub("help", "help", "this list", _help),
+]
+TABLE = table(SUBS)
+
+
+def register(app: App, bot: Bot, people: People) -> None:
+    def on_vigilo(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        bot.later(run, bot, people, command, respond)
+
+    app.command(COMMAND)(on_vigilo)
+
+
+def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> None:
+    reply = answer(bot, people, payload)
+    if reply is None:
+        return
+    try:
+        respond(**reply.kwargs())
+    except Exception:  # Slack is away: the change (if any) is recorded, only the reply is lost
+        log.exception("could not reply to /vigilo %s", payload.get("text", "")[:40])
+
+
+def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:
+    """The reply to one invocation; every failure becomes a specific message."""
+    try:
+        workspace = bot.workspace(payload.get("team_id"))
+        if workspace is None:
+            raise NotFound("This Slack workspace is not connected to Vigilo.")
+        command = parse(str(payload.get("text") or ""), set(TABLE))
+        if command.sub in ("", "help"):
+            return _help()
+        sub = TABLE.get(command.sub)
+        if sub is None:
+            raise UsageError(f"I don't know the subcommand '{render.echo(command.sub)}'.")
+        user_id = str(payload.get("user_id") or "")
+        call = Call(bot, people, workspace, people.actor(workspace, user_id), command, user_id,
+                    str(payload.get("channel_id") or ""), str(payload.get("trigger_id") or ""),
+                    str(payload.get("response_url") or ""))
+        reply = sub.run(call)
+        bot.notify()
+        return reply
+    except UsageError as error:
+        return render.usage_error(error.message, error.usage, listing(SUBS))
+    except DomainError as error:
+        return render.error(error)
+    except Exception:
+        log.exception("/vigilo %s failed", str(payload.get("text") or "")[:40])
+        return render.failure()
+

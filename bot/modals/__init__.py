@@ -1,1 +1,78 @@
-"""Modals: New incident, Add responders, Resolve, Edit incident."""
+"""Modals: New incident, Add responders, Resolve, Edit incident.
+
+Commands and buttons open them (after ack, with the trigger id); what a person may not do,
+or what the FSM does not allow, is refused before the form opens rather than after.
+"""
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.modals.add_responders import AddForm, AddResponders
+from bot.modals.base import Meta
+from bot.modals.edit_incident import EditForm, EditIncident
+from bot.modals.flow import ModalKind, open_view, submit
+from bot.modals.new_incident import NewForm, NewIncident
+from bot.modals.resolve import Resolve, ResolveForm
+from bot.people import People
+from bot.runtime import Bot
+from core.errors import InvalidInput
+from core.fsm import ACTIVE_STATUSES, Move, Status, apply_move
+from core.keys import format_key
+from core.permissions import Action
+from services import slack_team
+from services.actor import Actor
+from services.records import authorize
+from services.slack_team import WorkspaceRef
+
+NEW = NewIncident()
+ADD = AddResponders()
+RESOLVE = Resolve()
+EDIT = EditIncident()
+KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT)
+
+
+def register(app: App, bot: Bot, people: People) -> None:
+    for kind in KINDS:
+        app.view(kind.callback_id)(_listener(kind, bot, people))
+
+
+def _listener(kind: ModalKind[Any], bot: Bot, people: People) -> Any:
+    def on_submit(ack: Ack, body: dict[str, Any]) -> None:
+        submit(kind, bot, people, ack, body)
+
+    on_submit.__name__ = f"on_{kind.callback_id}"
+    return on_submit
+
+
+def open_new(bot: Bot, actor: Actor, user_id: str, trigger_id: str, meta: Meta) -> None:
+    authorize(actor, Action.DECLARE)
+    open_view(bot, trigger_id, NEW.view(meta, NewForm(commander=user_id)))
+
+
+def open_add_responders(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: str,
+                        key: str, meta: Meta) -> None:
+    incident = slack_team.find_incident(bot.db, workspace.id, key)
+    authorize(actor, Action.ADD_RESPONDER, incident)
+    if Status(incident.status) not in ACTIVE_STATUSES:
+        raise InvalidInput(f"{format_key(incident.number)} is {incident.status}: reopen it "
+                           "before adding responders.")
+    meta = Meta(format_key(incident.number), meta.response_url, meta.channel)
+    open_view(bot, trigger_id, ADD.view(meta, AddForm()))
+
+
+def open_resolve(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: str, key: str,
+                 meta: Meta) -> None:
+    incident = slack_team.find_incident(bot.db, workspace.id, key)
+    authorize(actor, Action.TRANSITION, incident)
+    apply_move(Status(incident.status), Move.RESOLVE)
+    meta = Meta(format_key(incident.number), meta.response_url, meta.channel)
+    open_view(bot, trigger_id, RESOLVE.view(meta, ResolveForm(incident.root_cause or "")))
+
+
+def open_edit(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: str, key: str,
+              meta: Meta) -> None:
+    incident = slack_team.find_incident(bot.db, workspace.id, key)
+    authorize(actor, Action.EDIT_FIELDS, incident)
+    meta = Meta(format_key(incident.number), meta.response_url, meta.channel)
+    open_view(bot, trigger_id, EDIT.view(meta, EditForm.of(incident)))

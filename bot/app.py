@@ -1,0 +1,71 @@
+"""The Bolt app: every listener module registers itself, as in Bolt's starter template.
+
+`process_before_response` stays off: Bolt acks Events API requests before their listener
+runs, and our listeners ack commands and clicks first and hand the rest to `bot.jobs`.
+The ASGI endpoint runs Bolt's (blocking) dispatch on worker threads, never on the event loop.
+"""
+
+import re
+from collections.abc import Awaitable, Callable
+
+import anyio
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_sdk.signature import SignatureVerifier
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot import actions, commands, events, home, modals
+from bot.capture import CaptureQueue
+from bot.people import People
+from bot.runtime import Bot
+
+DISPATCH_THREADS = 32  # concurrent Bolt dispatches; each returns as soon as ack() is called
+
+
+def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
+              signing_secret: str | None) -> App:
+    """`signing_secret=None` is Socket Mode, where requests arrive over the websocket."""
+    app = App(client=bot.client, signing_secret=signing_secret or "",
+              request_verification_enabled=signing_secret is not None,
+              process_before_response=False, listener_executor=bot.listeners)
+    commands.register(app, bot, people)
+    actions.register(app, bot, people)
+    modals.register(app, bot, people)
+    home.register(app, bot)
+    events.register(app, bot, capture)
+
+    def on_other_event() -> None:
+        """Events nobody listens to still get their 200, so Slack does not retry them."""
+
+    app.event(re.compile(r".*"))(on_other_event)
+    return app
+
+
+def events_endpoint(app: App, signing_secret: str) -> Callable[[Request],
+                                                                  Awaitable[Response]]:
+    """POST /slack/events: signature checks (401), commands, interactivity, Events API."""
+    limiter: list[anyio.CapacityLimiter] = []
+    verifier = SignatureVerifier(signing_secret)
+
+    async def slack_events(request: Request) -> Response:
+        if not limiter:  # made on the event loop, at the first request
+            limiter.append(anyio.CapacityLimiter(DISPATCH_THREADS))
+        # Bolt checks the signature too, but only after parsing the body: a forged body
+        # that is not even JSON (or UTF-8) must be a 401, not a parser's 500.
+        try:
+            body = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError:
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        if not verifier.is_valid_request(body, dict(request.headers)):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        try:
+            bolt_request = BoltRequest(body=body, query=str(request.query_params),
+                                       headers=dict(request.headers))
+        except ValueError:  # signed by Slack, yet not what Slack sends
+            return JSONResponse({"error": "malformed request"}, status_code=400)
+        response = await anyio.to_thread.run_sync(app.dispatch, bolt_request,
+                                                  limiter=limiter[0])
+        return to_starlette_response(response)
+
+    return slack_events

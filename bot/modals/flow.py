@@ -1,0 +1,148 @@
+"""Opening modals and handling their submission.
+
+A submission is answered in Slack's 3 seconds with field errors inside the modal
+(`response_action: errors`), so its service call (one database transaction) runs before
+ack(). The one thing that cannot run before ack() is asking Slack about people nobody has
+seen yet: then the modal shows "one moment", the work runs after ack(), and the modal is
+updated with the outcome, or redrawn with what was typed and the error.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from slack_bolt import Ack
+from slack_bolt.context.respond import Respond
+from slack_sdk.errors import SlackApiError
+
+from bot.modals.base import Block, FieldErrors, Meta, Values, notice
+from bot.people import People, SlackUnavailable, actor_of
+from bot.render import Reply, failure
+from bot.runtime import Bot
+from core.errors import DomainError
+from services.actor import Actor
+from services.slack_team import WorkspaceRef, members_by_slack_id
+
+log = logging.getLogger(__name__)
+
+Form = TypeVar("Form")
+Finish = Callable[[], Reply | None]  # runs after ack(): the reply to the person
+
+
+@dataclass(frozen=True)
+class Submission:
+    bot: Bot
+    workspace: WorkspaceRef
+    actor: Actor
+    meta: Meta
+    members: dict[str, int]  # Slack user id → member id, for every user picked in the form
+
+
+class ModalKind(Protocol, Generic[Form]):
+    callback_id: str
+    title: str
+    blocks: tuple[str, ...]  # input block ids; errors about other fields go to the first
+
+    def parse(self, values: Values) -> Form: ...
+
+    def users(self, form: Form) -> list[str]: ...
+
+    def apply(self, sub: Submission, form: Form) -> Finish: ...
+
+    def view(self, meta: Meta, form: Form, error: str | None = None) -> Block: ...
+
+
+def block_for(kind: ModalKind[Any], field: str | None) -> str:
+    aliases = {"member": "commander" if "commander" in kind.blocks else "members",
+               "text": kind.blocks[0], "move": kind.blocks[0], "status": kind.blocks[0]}
+    name = aliases.get(field or "", field or "")
+    return name if name in kind.blocks else kind.blocks[0]
+
+
+def open_view(bot: Bot, trigger_id: str, view: Block) -> None:
+    try:
+        bot.client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        if code in ("expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"):
+            raise SlackUnavailable("The form took too long to open; run the command or click "
+                                   "the button again.") from None
+        raise SlackUnavailable(f"Slack refused to open the form ({code}).") from None
+
+
+def deliver(bot: Bot, meta: Meta, user_id: str, reply: Reply | None) -> None:
+    """Tell the person how it went: where the modal came from, else a direct message."""
+    if reply is None:
+        return
+    try:
+        if meta.response_url:
+            Respond(response_url=meta.response_url)(**reply.kwargs())
+        else:
+            kwargs = reply.kwargs()
+            bot.client.chat_postMessage(channel=user_id, text=kwargs["text"],
+                                        blocks=kwargs.get("blocks"))
+    except Exception:  # the outcome is recorded already; only the notice is lost
+        log.exception("could not deliver a modal's outcome to %s", user_id)
+
+
+def submit(kind: ModalKind[Any], bot: Bot, people: People, ack: Ack,
+           body: dict[str, Any]) -> None:
+    view = body.get("view") or {}
+    user_id = str((body.get("user") or {}).get("id") or "")
+    team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    first = kind.blocks[0]
+    try:
+        workspace = bot.workspace(team_id)
+        if workspace is None:
+            ack(response_action="errors",
+                errors={first: "This Slack workspace is not connected to Vigilo."})
+            return
+        meta = Meta.load(view.get("private_metadata"))
+        try:
+            form = kind.parse(((view.get("state") or {}).get("values")) or {})
+        except FieldErrors as problems:
+            ack(response_action="errors", errors=problems.errors)
+            return
+        except DomainError as error:
+            ack(response_action="errors", errors={block_for(kind, error.field): error.message})
+            return
+        wanted = list(dict.fromkeys([user_id, *kind.users(form)]))
+        known = members_by_slack_id(bot.db, workspace.id, wanted)
+        if len(known) < len(wanted):
+            ack(response_action="update",
+                view=notice(kind.title, "One moment: looking up people in Slack…"))
+            bot.later(_first_contact, kind, bot, people, workspace, meta, form, user_id,
+                      wanted, str(view.get("id") or ""))
+            return
+        sub = Submission(bot, workspace, actor_of(known[user_id]), meta,
+                         {u: m.id or 0 for u, m in known.items()})
+        try:
+            finish = kind.apply(sub, form)
+        except DomainError as error:
+            ack(response_action="errors", errors={block_for(kind, error.field): error.message})
+            return
+    except Exception:
+        log.exception("modal %s failed", kind.callback_id)
+        ack(response_action="errors", errors={first: failure().text})
+        return
+    ack()
+    bot.notify()
+    bot.later(lambda: deliver(bot, meta, user_id, finish()))
+
+
+def _first_contact(kind: ModalKind[Any], bot: Bot, people: People, workspace: WorkspaceRef,
+                   meta: Meta, form: Any, user_id: str, wanted: list[str], view_id: str) -> None:
+    try:
+        members = people.members(workspace, wanted)
+        sub = Submission(bot, workspace, actor_of(members[0]), meta,
+                         {m.slack_user_id: m.id or 0 for m in members})
+        finish = kind.apply(sub, form)
+    except DomainError as error:
+        bot.client.views_update(view_id=view_id, view=kind.view(meta, form, error.message))
+        return
+    bot.notify()
+    reply = finish()
+    bot.client.views_update(view_id=view_id,
+                            view=notice(kind.title, reply.text if reply else "✅ Done."))
+    deliver(bot, meta, user_id, reply)

@@ -1,0 +1,144 @@
+"""What every listener shares: the database, the Slack client, and the thread pools that
+let a listener ack at once and do the slow part afterwards."""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+
+from core.keys import format_key
+from services import slack_team
+from services.slack_team import WorkspaceRef
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class TrackedExecutor(ThreadPoolExecutor):
+    """A thread pool that logs what fails and can say when it has nothing left to do."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=name)
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._pending += 1
+        try:
+            return super().submit(self._run, fn, args, kwargs)
+        except BaseException:
+            self._done()
+            raise
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("background Slack work failed: %s", getattr(fn, "__name__", fn))
+            raise
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+
+@dataclass
+class Bot:
+    """The Slack side's dependencies, built once at start-up by the composition root."""
+
+    db: Database
+    client: WebClient
+    base_url: str
+    notify: Callable[[], None] = lambda: None  # wake the outbox worker
+    channel_wait: float = 3.0  # how long a declaration's reply waits for its channel
+    # Bolt runs listeners here: they only parse and ack, so a few threads keep up.
+    listeners: TrackedExecutor = field(
+        default_factory=lambda: TrackedExecutor(16, "vigilo-listener"))
+    # Everything after ack (service calls, Web API calls, replies) runs here.
+    jobs: TrackedExecutor = field(default_factory=lambda: TrackedExecutor(16, "vigilo-job"))
+    _teams: dict[str, WorkspaceRef] = field(default_factory=dict)
+    _idle_hooks: list[Callable[[float], bool]] = field(default_factory=list)
+
+    def later(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.jobs.submit(fn, *args)
+
+    def workspace(self, team_id: str | None) -> WorkspaceRef | None:
+        """The workspace of a Slack team; cached, since a team never changes workspace."""
+        if not team_id:
+            return None
+        found = self._teams.get(team_id)
+        if found is None:
+            found = slack_team.workspace_ref(self.db, team_id)
+            if found is not None:
+                self._teams[team_id] = found
+        return found
+
+    def remember(self, team_id: str, workspace: WorkspaceRef) -> None:
+        self._teams[team_id] = workspace
+
+    def incident_url(self, workspace: WorkspaceRef, key: str | int) -> str:
+        key_text = format_key(key) if isinstance(key, int) else key
+        return f"{self.base_url}/ws/{workspace.slug}/incidents/{key_text}"
+
+    def list_url(self, workspace: WorkspaceRef) -> str:
+        return f"{self.base_url}/ws/{workspace.slug}/incidents"
+
+    def wait_for_channel(self, workspace: WorkspaceRef, number: int) -> tuple[str | None, bool]:
+        """(channel id, whether one is coming): waits up to `channel_wait` for the outbox to
+        create the new incident's channel, when the workspace creates one on declaration."""
+        settings = slack_team.workspace_settings(self.db, workspace.id)
+        if not (settings.auto_create_channel and settings.create_channel_on == "open"):
+            return None, False
+        self.notify()
+        deadline = time.monotonic() + self.channel_wait
+        while True:
+            channel = slack_team.incident_channel(self.db, workspace.id, number)
+            if channel or time.monotonic() >= deadline:
+                return channel, True
+            time.sleep(0.05)
+
+    def on_idle_check(self, hook: Callable[[float], bool]) -> None:
+        self._idle_hooks.append(hook)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until listeners, jobs and queues are all done (tests, benchmarks, shutdown)."""
+        deadline = time.monotonic() + timeout
+
+        def left() -> float:
+            return max(deadline - time.monotonic(), 0.0)
+
+        while True:
+            self.listeners.wait_idle(left())
+            for hook in self._idle_hooks:
+                hook(left())
+            self.jobs.wait_idle(left())
+            # Work moves between them (a job re-queues a message): all quiet at once, or again.
+            if (self.listeners.pending == 0 and self.jobs.pending == 0
+                    and all(hook(0) for hook in self._idle_hooks)):
+                return True
+            if not left():
+                return False
+
+    def shutdown(self) -> None:
+        self.wait_idle(5.0)
+        self.listeners.shutdown(wait=False, cancel_futures=True)
+        self.jobs.shutdown(wait=False, cancel_futures=True)
