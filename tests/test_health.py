@@ -13,7 +13,10 @@ def test_readyz_waits_for_the_schema(db_url: str) -> None:
     app = build(Settings(database_url=db_url), db=db, run_worker=False)
     assert app.asgi is not None
     with TestClient(app.asgi) as client:
-        assert client.get("/healthz").json() == {"status": "ok"}
+        healthz = client.get("/healthz")
+        assert healthz.json() == {"status": "ok"}
+        assert healthz.headers["referrer-policy"] == "no-referrer"
+        assert "default-src 'none'" in healthz.headers["content-security-policy"]
         not_ready = client.get("/readyz")
         assert not_ready.status_code == 503 and not_ready.json() == {"status": "unavailable"}
         migrate.upgrade(db_url)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from integrations.outbox import Handler, OutboxWorker
@@ -17,6 +18,7 @@ from store.db import Database
 from vigilo import slack_wiring
 from vigilo.settings import Settings
 from webhooks import health, site
+from webhooks.security import SecurityHeaders
 
 
 @dataclass
@@ -52,5 +54,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
         finally:
             worker.stop()
 
-    vigilo.asgi = Starlette(routes=routes, lifespan=lifespan)
+    # Security headers on every answer, health and Slack included, not only the pages.
+    vigilo.asgi = Starlette(routes=routes, lifespan=lifespan,
+                            middleware=[Middleware(SecurityHeaders)])
     return vigilo
