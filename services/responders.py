@@ -59,13 +59,7 @@ def add_responders(db: Database, actor: Actor, key: str | int, member_ids: list[
 
 def remove_responder(db: Database, actor: Actor, key: str | int, member_id: int) -> None:
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.MANAGE_RESPONDERS, incident)
-        member = load_member(session, actor.workspace_id, member_id)
-        row = _require_row(session, incident, member)
-        if row.role == ResponderRole.COMMANDER:
-            raise InvalidInput(f"{member.display_name} is the commander. Promote someone else "
-                               "to commander first.", field="member")
+        incident, member, row = _non_commander(session, actor, key, member_id)
         session.delete(row)
         touch(incident)
         add_event(session, incident, actor, Label.RESPONDER_REMOVED,
@@ -111,13 +105,7 @@ def promote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incid
 def demote(db: Database, actor: Actor, key: str | int, member_id: int) -> IncidentResponder:
     """responder → observer. The commander is replaced by promoting someone else."""
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.MANAGE_RESPONDERS, incident)
-        member = load_member(session, actor.workspace_id, member_id)
-        row = _require_row(session, incident, member)
-        if row.role == ResponderRole.COMMANDER:
-            raise InvalidInput(f"{member.display_name} is the commander. Promote someone else "
-                               "to commander instead.", field="member")
+        incident, member, row = _non_commander(session, actor, key, member_id)
         if row.role == ResponderRole.OBSERVER:
             raise InvalidInput(f"{member.display_name} is already an observer.", field="member")
         row.role = ResponderRole.OBSERVER.value
@@ -129,8 +117,16 @@ def demote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incide
         return row
 
 
-def _require_row(session: Session, incident: Incident, member: Member) -> IncidentResponder:
-    row = _row(session, incident, member.id or 0)
+def _non_commander(session: Session, actor: Actor, key: str | int,
+                   member_id: int) -> tuple[Incident, Member, IncidentResponder]:
+    """Load a responder the commander (or an admin) may change: anyone but the commander."""
+    incident = load_incident(session, actor.workspace_id, key, for_update=True)
+    authorize(actor, Action.MANAGE_RESPONDERS, incident)
+    member = load_member(session, actor.workspace_id, member_id)
+    row = _row(session, incident, member_id)
     if row is None:
         raise InvalidInput(f"{member.display_name} is not on this incident.", field="member")
-    return row
+    if row.role == ResponderRole.COMMANDER:
+        raise InvalidInput(f"{member.display_name} is the commander. Promote someone else "
+                           "to commander first.", field="member")
+    return incident, member, row

@@ -74,27 +74,26 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'vigilo.db'}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
+def _pg_schema_url() -> Iterator[str]:
     require_pg()
     schema = PgSchema()
     try:
         yield schema.url
     finally:
         schema.drop()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    yield from _pg_schema_url()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'vigilo.db'}"
-        return
-    require_pg()
-    schema = PgSchema()
-    try:
-        yield schema.url
-    finally:
-        schema.drop()
+    else:
+        yield from _pg_schema_url()
 
 
 @pytest.fixture
