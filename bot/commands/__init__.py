@@ -1,7 +1,7 @@
 """`/vigilo`: one slash command, with subcommands. One module per group of subcommands.
 
-The listener acks at once (an empty ack shows nothing) and runs the subcommand afterwards;
-its reply goes to the person alone through the command's response_url.
+The listener acks at once (an empty ack shows nothing) and the subcommand runs afterwards
+on `bot.jobs`; its reply goes to the person alone through the command's response_url.
 """
 
 import logging
