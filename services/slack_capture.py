@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -138,42 +139,59 @@ def _capture(session: Session, workspace_id: int,
     existing = {e.dedupe_key: e for e in session.exec(select(TimelineEvent).where(
         col(TimelineEvent.incident_id).in_([i.id for i in incidents.values()]),
         col(TimelineEvent.dedupe_key).in_({m.dedupe_key for m in wanted})))}
+    # New entries are inserted in one statement at the end, as plain rows: building a model
+    # object per message cost more than the database did. Later messages of the same batch
+    # (an edit, a delete) change the pending row instead.
+    pending: dict[str, dict[str, Any]] = {}
     for message in wanted:
-        event = existing.get(message.dedupe_key)
+        key = message.dedupe_key
+        entry: TimelineEvent | dict[str, Any] | None = existing.get(key) or pending.get(key)
         if message.kind == DELETE:
-            if event is None or event.deleted_at is not None:
+            if entry is None or _get(entry, "deleted_at") is not None:
                 result.ignored += 1
             else:
-                event.deleted_at = utcnow()
+                _set(entry, deleted_at=utcnow())
                 result.deleted += 1
             continue
-        if message.kind == POST and event is not None:
+        if message.kind == POST and entry is not None:
             result.duplicates += 1
             continue
         text = _text(message, members)
-        if text is None or (event is None and message.user not in members):
+        if text is None or (entry is None and message.user not in members):
             result.unresolved.append(message)
-        elif event is None:
+        elif entry is None:
             member_id, name = members[message.user or ""]
             payload = message.payload() | ({"edited": True} if message.kind == EDIT else {})
-            event = TimelineEvent(
-                incident_id=incidents[message.channel].id or 0, at=message.at(), source="slack",
-                label=Label.MESSAGE, actor=name, actor_id=member_id, text=text,
-                payload=payload, dedupe_key=message.dedupe_key, editable=True)
-            session.add(event)
-            existing[message.dedupe_key] = event
+            pending[key] = {
+                "incident_id": incidents[message.channel].id, "at": message.at(),
+                "source": "slack", "label": Label.MESSAGE, "actor": name,
+                "actor_id": member_id, "text": text, "payload": payload, "dedupe_key": key,
+                "editable": True, "edited_at": None, "deleted_at": None}
             result.added += 1
-        elif text == event.text:
+        elif text == _get(entry, "text"):
             result.duplicates += 1
         else:
-            history = [*event.payload.get("previous_texts", []),
-                       {"text": event.text, "until": utcnow().isoformat()}]
-            event.payload = {**event.payload, "previous_texts": history,
-                             "files": message.payload()["files"]}
-            event.text = text
-            event.edited_at = utcnow()
+            old = _get(entry, "payload")
+            history = [*old.get("previous_texts", []),
+                       {"text": _get(entry, "text"), "until": utcnow().isoformat()}]
+            _set(entry, text=text, edited_at=utcnow(),
+                 payload={**old, "previous_texts": history, "files": message.payload()["files"]})
             result.edited += 1
+    if pending:
+        session.execute(insert(TimelineEvent), list(pending.values()))
     return result
+
+
+def _get(entry: TimelineEvent | dict[str, Any], name: str) -> Any:
+    return entry[name] if isinstance(entry, dict) else getattr(entry, name)
+
+
+def _set(entry: TimelineEvent | dict[str, Any], **values: Any) -> None:
+    for name, value in values.items():
+        if isinstance(entry, dict):
+            entry[name] = value
+        else:
+            setattr(entry, name, value)
 
 
 def _text(message: SlackMessage, members: Mapping[str, tuple[int | None, str]]) -> str | None:
