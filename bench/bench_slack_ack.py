@@ -1,0 +1,124 @@
+"""Slash-command ack latency with 50 concurrent users, beside /healthz of the same server.
+
+    /tmp/venv/bin/python -m bench.bench_slack_ack [--db postgres|sqlite] [--users 50]
+                                                  [--commands 40] [--think 0]
+
+A fresh schema from the real migrations holds a workspace linked to the sandbox team, one
+member per user and a few open incidents. The real app (`vigilo.app.build`, outbox worker on)
+runs under uvicorn on loopback; the fake Slack answers its Web API calls and response_urls
+from a process of its own; a third process plays the users. Each user sends `--commands`
+signed `/vigilo` commands one after the other on its own keep-alive connection: a mix of
+`list`, `show`, `log` and `new` (10% declare, which creates channels through the outbox).
+
+Reported, all from the same run: /healthz alone with the same 50 users (the server's own
+floor), the command acks (time to Slack's 200), /healthz probed every 20 ms during the
+command load, and how long the work after ack took to drain. Goal: ack p99 <= 150 ms.
+"""
+
+import argparse
+import logging
+import time
+
+from bench.common import fresh_database, machine_line
+from bench.slack_load import (
+    SECRET,
+    TOKEN,
+    fake_slack,
+    generate,
+    http_flavour,
+    http_get,
+    http_post,
+    pct,
+    serving,
+    summary,
+)
+from core.permissions import Role
+from services import incidents, workspaces
+from services.actor import Actor
+from store.db import Database
+from vigilo.app import build
+from vigilo.sandbox.signing import slash_command
+from vigilo.sandbox.slack_model import TEAM_ID
+from vigilo.settings import Settings
+
+GOAL_P99_MS = 150.0
+INCIDENTS = 10
+
+
+def seed(db: Database, users: list[str]) -> None:
+    ws = workspaces.create_workspace(db, "bench", "Bench", slack_team_id=TEAM_ID)
+    members = [workspaces.add_member(db, ws.id or 0, u, f"Bench {u}", Role.ENGINEER)
+               for u in users]
+    actor = Actor(ws.id or 0, members[0].id, members[0].display_name, Role.ENGINEER, "slack")
+    for n in range(INCIDENTS):
+        incidents.declare(db, actor, title=f"Standing incident {n}", severity="p4")
+
+
+def commands(slack_url: str, users: list[str], per_user: int) -> list[list[bytes]]:
+    """Each user's signed commands: list, show, log, and every tenth a declaration."""
+    out = []
+    for u, user in enumerate(users):
+        mine = []
+        for i in range(per_user):
+            key = f"INC-{1 + (u + i) % INCIDENTS:04d}"
+            text = [f"show {key}", "list", f"log {key} bench note {u}-{i} 🔥 <ok>",
+                    "list mine", f"show {key}", f"log {key} still looking {u}-{i}",
+                    "list all", f"show {key}", f"log {key} checked {u}-{i}",
+                    f"new p4 Bench declared by {user} #{i}"][i % 10]
+            body, ctype = slash_command(text, user_id=user, user_name=user.lower(),
+                                        channel_id="CBENCH",
+                                        response_url=f"{slack_url}response/{user}-{i}",
+                                        trigger_id=f"bench-{user}-{i}")
+            mine.append(http_post("/slack/events", body, ctype))
+        out.append(mine)
+    return out
+
+
+def bench(kind: str, users_count: int, per_user: int, think: float) -> bool:
+    users = [f"UBENCH{i:03d}" for i in range(users_count)]
+    with fresh_database(kind, pool_size=30) as db, fake_slack(users) as slack_url:
+        print(machine_line(db) + f", uvicorn/{http_flavour()}")
+        seed(db, users)
+        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=slack_url + "api/", base_url="http://vigilo.bench")
+        vigilo = build(settings, db=db)
+        assert vigilo.asgi is not None
+        bot = vigilo.parts["bot"]
+        with serving(vigilo.asgi) as port:
+            generate(port, commands(slack_url, users[:5], 2))  # warm-up: pools, caches
+            bot.wait_idle(60)
+            floor = generate(port, [[http_get("/healthz")] * per_user] * users_count,
+                             think=think)
+            load = generate(port, commands(slack_url, users, per_user),
+                            probe=http_get("/healthz"), think=think)
+            started = time.perf_counter()
+            drained = bot.wait_idle(300)
+            after = time.perf_counter() - started
+    total = users_count * per_user
+    ok_status = load.statuses.get(200, 0) == total
+    print(f"{kind}: {users_count} concurrent users x {per_user} commands"
+          f" (think {think * 1000:.0f} ms), {total / load.seconds:.0f} commands/s")
+    print(f"  /healthz alone      {summary(floor.latencies)}")
+    print(f"  /vigilo ack         {summary(load.latencies)}  statuses {load.statuses}")
+    print(f"  /healthz meanwhile  {summary(load.probe)}")
+    print(f"  work after ack drained {after:.2f} s after the last ack"
+          + ("" if drained else " (NOT drained)"))
+    p99 = pct(load.latencies, 99)
+    ok = ok_status and drained and p99 <= GOAL_P99_MS
+    print(f"  ack p99 {p99:.1f} ms (goal <= {GOAL_P99_MS:.0f} ms): {'OK' if ok else 'MISSED'}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--commands", type=int, default=40, help="per user")
+    parser.add_argument("--think", type=float, default=0.0, help="seconds between commands")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    return 0 if bench(args.db, args.users, args.commands, args.think) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

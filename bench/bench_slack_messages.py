@@ -1,0 +1,160 @@
+"""Channel messages → timeline: 20 concurrent deliveries, a share of them redelivered.
+
+    /tmp/venv/bin/python -m bench.bench_slack_messages [--db postgres|sqlite]
+                                                       [--messages 10000] [--redeliver 0.1]
+
+A fresh schema from the real migrations holds a workspace linked to the sandbox team, 20
+members and four incident channels. The real app runs under uvicorn on loopback; a separate
+process sends signed Events API `message` deliveries on 20 keep-alive connections as fast as
+they are answered: `--messages` distinct messages (a third mention a member, some are thread
+replies), plus `--redeliver` of them sent again with `X-Slack-Retry-Num`, as Slack does when
+it thinks a delivery was lost. /healthz on the same 20 connections is the baseline.
+
+Reported: deliveries acked per second; events/s from the first delivery until the last
+message is on a timeline; lost (sent, never recorded) and duplicated (recorded twice).
+Goal on PostgreSQL: >= 1,000 events/s, 0 lost, 0 duplicated.
+"""
+
+import argparse
+import logging
+import random
+import time
+
+from sqlalchemy import func, update
+from sqlmodel import select
+
+from bench.common import fresh_database, machine_line
+from bench.slack_load import (
+    SECRET,
+    TOKEN,
+    fake_slack,
+    generate,
+    http_flavour,
+    http_get,
+    http_post,
+    serving,
+    summary,
+)
+from core.permissions import Role
+from services import incidents, workspaces
+from services.actor import Actor
+from store.db import Database
+from store.models import Incident, TimelineEvent
+from vigilo.app import build
+from vigilo.sandbox.signing import event_callback
+from vigilo.sandbox.slack_model import TEAM_ID
+from vigilo.settings import Settings
+
+GOAL_RATE = 1000.0
+CONNECTIONS = 20
+CHANNELS = [f"CBENCH{n}" for n in range(4)]
+
+
+def seed(db: Database, users: list[str]) -> None:
+    ws = workspaces.create_workspace(db, "bench", "Bench", slack_team_id=TEAM_ID)
+    ws_id = ws.id or 0
+    members = [workspaces.add_member(db, ws_id, u, f"Bench {u}", Role.ENGINEER) for u in users]
+    actor = Actor(ws_id, members[0].id, members[0].display_name, Role.ENGINEER, "slack")
+    workspaces.set_setting(db, Actor.operator(ws_id), "auto_create_channel", "off")
+    for n, channel in enumerate(CHANNELS):
+        incident = incidents.declare(db, actor, title=f"Busy incident {n}", severity="p2")
+        with db.transaction() as session:
+            session.execute(update(Incident).where(
+                Incident.id == incident.id).values(slack_channel_id=channel))  # type: ignore
+
+
+def deliveries(users: list[str], count: int, redeliver: float, base: int
+               ) -> tuple[list[list[bytes]], set[str]]:
+    """Signed deliveries spread over the connections, and the dedupe keys they must leave;
+    message timestamps start at `base`."""
+    rng = random.Random(7)
+    requests: list[bytes] = []
+    keys = set()
+    for i in range(count):
+        channel, user = CHANNELS[i % len(CHANNELS)], users[i % len(users)]
+        ts = f"{base + i // 1000}.{i % 1000:06d}"
+        text = f"update {i}: error rate {rng.randint(1, 99)}% &amp; climbing"
+        if i % 3 == 0:
+            text = f"<@{users[(i + 1) % len(users)]}> can you look at shard {i % 17}?"
+        event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
+                 "event_ts": ts, "channel_type": "channel", "team": TEAM_ID}
+        if i % 5 == 1:
+            event["thread_ts"] = f"{base}.{(i - 1) % 1000:06d}"
+        body, ctype = event_callback(event, event_id=f"Ev{i:08d}")
+        requests.append(http_post("/slack/events", body, ctype))
+        if rng.random() < redeliver:
+            requests.append(http_post("/slack/events", body, ctype,
+                                      {"X-Slack-Retry-Num": "1",
+                                       "X-Slack-Retry-Reason": "http_timeout"}))
+        keys.add(f"slack:{channel}:{ts}")
+    rng.shuffle(requests)  # a redelivery may even overtake its original
+    return [requests[c::CONNECTIONS] for c in range(CONNECTIONS)], keys
+
+
+def recorded(db: Database) -> tuple[int, int, set[str]]:
+    with db.read() as session:
+        rows = session.exec(select(func.count()).select_from(TimelineEvent).where(
+            TimelineEvent.label == "message")).one()
+        keys = set(session.exec(select(TimelineEvent.dedupe_key).where(
+            TimelineEvent.label == "message")).all())
+    return int(rows), len(keys), {k for k in keys if k}
+
+
+def bench(kind: str, count: int, redeliver: float) -> bool:
+    users = [f"UBENCH{i:03d}" for i in range(20)]
+    with fresh_database(kind, pool_size=30) as db, fake_slack(users) as slack_url:
+        print(machine_line(db) + f", uvicorn/{http_flavour()}")
+        seed(db, users)
+        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=slack_url + "api/", base_url="http://vigilo.bench")
+        vigilo = build(settings, db=db)
+        assert vigilo.asgi is not None
+        bot = vigilo.parts["bot"]
+        now = int(time.time())
+        warm, _ = deliveries(users, 200, 0.0, now - 7200)
+        load_users, expected = deliveries(users, count, redeliver, now - 3600)
+        sent = sum(len(u) for u in load_users)
+        with serving(vigilo.asgi) as port:
+            generate(port, warm)  # pools, caches, code paths
+            bot.wait_idle(60)
+            with db.transaction() as session:  # the warm-up's messages are not counted
+                session.execute(TimelineEvent.__table__.delete().where(  # type: ignore
+                    TimelineEvent.label == "message"))
+            floor = generate(port, [[http_get("/healthz")] * (sent // CONNECTIONS)]
+                             * CONNECTIONS)
+            started = time.perf_counter()
+            load = generate(port, load_users)
+            acked = time.perf_counter() - started
+            drained = bot.wait_idle(300)
+            seconds = time.perf_counter() - started
+        rows, distinct, keys = recorded(db)
+    lost = len(expected - keys)
+    duplicated = rows - distinct
+    rate = len(expected) / seconds
+    print(f"{kind}: {len(expected)} messages + {sent - len(expected)} redeliveries on "
+          f"{CONNECTIONS} connections, {len(CHANNELS)} incident channels")
+    print(f"  /healthz baseline   {len(floor.latencies) / floor.seconds:7.0f} req/s   "
+          f"{summary(floor.latencies)}")
+    print(f"  deliveries acked    {sent / acked:7.0f} req/s   {summary(load.latencies)}"
+          f"  statuses {load.statuses}")
+    print(f"  on the timeline     {rate:7.0f} events/s ({seconds:.2f} s to the last one"
+          + ("" if drained else ", NOT drained") + f")  lost {lost}  duplicated {duplicated}"
+          f"  extra {len(keys - expected)}")
+    ok = drained and lost == 0 and duplicated == 0 and (kind != "postgres" or rate >= GOAL_RATE)
+    print(f"  goal >= {GOAL_RATE:.0f} events/s on PostgreSQL, 0 lost, 0 duplicated: "
+          f"{'OK' if ok else 'MISSED'}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--redeliver", type=float, default=0.1)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    return 0 if bench(args.db, args.messages, args.redeliver) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

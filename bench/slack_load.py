@@ -1,0 +1,214 @@
+"""What the Slack benchmarks share: a real uvicorn on loopback, the fake Slack in a process of
+its own, and a load generator in a third process, so neither Slack's stand-in nor the
+clients compete with Vigilo for its interpreter lock (they do share the machine's CPUs).
+
+The load generator speaks raw HTTP/1.1 over keep-alive connections (one per simulated user),
+sends requests prepared and signed beforehand, and times each from the first byte sent to
+the whole response read.
+"""
+
+import asyncio
+import multiprocessing
+import random
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import uvicorn
+from starlette.applications import Starlette
+
+from vigilo.sandbox.signing import sign
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+
+
+def http_post(path: str, body: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> bytes:
+    """A signed POST as raw bytes (signed now: Bolt accepts it for five minutes)."""
+    lines = [f"POST {path} HTTP/1.1", "Host: vigilo.bench", f"Content-Type: {content_type}",
+             f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in {**sign(SECRET, body), **(headers or {})}.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def http_get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: vigilo.bench\r\n\r\n".encode()
+
+
+@dataclass
+class Load:
+    latencies: list[float] = field(default_factory=list)  # seconds, every request
+    probe: list[float] = field(default_factory=list)  # the trivial endpoint, meanwhile
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile in milliseconds (nearest rank)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1000
+
+
+def summary(values: list[float]) -> str:
+    return (f"p50 {pct(values, 50):6.1f} ms  p99 {pct(values, 99):6.1f} ms  "
+            f"max {max(values) * 1000 if values else float('nan'):6.1f} ms  (n={len(values)})")
+
+
+# --- the server under test -------------------------------------------------------------------
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[int]:
+    """uvicorn on 127.0.0.1 in this process (lifespan on: the outbox worker runs)."""
+    sock = socket.socket()
+    # Accepted sockets inherit this; uvicorn handed a ready socket does not set it, and
+    # without it every two-part response waits ~40 ms for a delayed ACK (Nagle).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
+                                           backlog=2048))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def http_flavour() -> str:
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "h11"
+    return "httptools"
+
+
+# --- the fake Slack, in its own process ------------------------------------------------------
+
+def _fake_slack(conn: Connection, users: list[str]) -> None:
+    from vigilo.sandbox.slack_api import FakeSlack
+
+    with FakeSlack(TOKEN) as fake:
+        for user in users:
+            fake.add_user(user, user.lower(), f"Bench {user}")
+        conn.send(fake.url)
+        conn.recv()  # until told to stop
+
+
+@contextmanager
+def fake_slack(users: list[str]) -> Iterator[str]:
+    """The fake Slack's root URL (`<url>api/` for the Web API, `<url>response/x`)."""
+    ctx = multiprocessing.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    process = ctx.Process(target=_fake_slack, args=(theirs, users), daemon=True)
+    process.start()
+    try:
+        if not ours.poll(30):
+            raise RuntimeError("the fake Slack did not start")
+        yield str(ours.recv())
+    finally:
+        ours.send("stop")
+        process.join(10)
+        if process.is_alive():
+            process.terminate()
+
+
+# --- the load generator, in its own process --------------------------------------------------
+
+async def _response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _user(port: int, requests: list[bytes], load: Load, think: float,
+                start: asyncio.Event, rng: random.Random) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    await start.wait()  # every connection is open before the clock starts
+    if think:  # users act at their own pace, not in lock-step
+        await asyncio.sleep(rng.uniform(0, think))
+    for request in requests:
+        started = time.perf_counter()
+        writer.write(request)
+        status = await _response(reader)
+        load.latencies.append(time.perf_counter() - started)
+        load.statuses[status] = load.statuses.get(status, 0) + 1
+        if think:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+    writer.close()
+
+
+async def _probe(port: int, request: bytes, load: Load, done: asyncio.Event,
+                 every: float) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    while not done.is_set():
+        started = time.perf_counter()
+        writer.write(request)
+        await _response(reader)
+        load.probe.append(time.perf_counter() - started)
+        await asyncio.sleep(every)
+    writer.close()
+
+
+async def _run(port: int, users: list[list[bytes]], probe: bytes | None, think: float,
+               every: float) -> Load:
+    load = Load()
+    done, start = asyncio.Event(), asyncio.Event()
+    rng = random.Random(42)
+    tasks = [asyncio.create_task(_user(port, requests, load, think, start, rng))
+             for requests in users]
+    await asyncio.sleep(0.5)  # let the connections open
+    prober = (asyncio.create_task(_probe(port, probe, load, done, every))
+              if probe is not None else None)
+    started = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    load.seconds = time.perf_counter() - started
+    done.set()
+    if prober is not None:
+        await prober
+    return load
+
+
+def _generate(conn: Connection, port: int, users: list[list[bytes]], probe: bytes | None,
+              think: float, every: float) -> None:
+    conn.send(asyncio.run(_run(port, users, probe, think, every)))
+
+
+def generate(port: int, users: list[list[bytes]], *, probe: bytes | None = None,
+             think: float = 0.0, every: float = 0.02) -> Load:
+    """Each inner list is one user's requests, sent in order on its own connection. With
+    `think`, each user starts at a random moment within it and pauses 0.5-1.5 × think
+    between requests; without, everyone starts at once and sends back to back."""
+    ctx = multiprocessing.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    process = ctx.Process(target=_generate, args=(theirs, port, users, probe, think, every))
+    process.start()
+    load: Load = ours.recv()
+    process.join(30)
+    return load
+
+
+def spread(values: list[float]) -> str:
+    return f"mean {statistics.fmean(values) * 1000:.1f} ms" if values else "n/a"
