@@ -1,14 +1,17 @@
 """Slash-command ack latency with 50 concurrent users, beside /healthz of the same server.
 
     /tmp/venv/bin/python -m bench.bench_slack_ack [--db postgres|sqlite] [--users 50]
-                                                  [--commands 40] [--think 0]
+                                                  [--commands 40] [--think 0.5]
 
 A fresh schema from the real migrations holds a workspace linked to the sandbox team, one
 member per user and a few open incidents. The real app (`vigilo.app.build`, outbox worker on)
 runs under uvicorn on loopback; the fake Slack answers its Web API calls and response_urls
 from a process of its own; a third process plays the users. Each user sends `--commands`
-signed `/vigilo` commands one after the other on its own keep-alive connection: a mix of
-`list`, `show`, `log` and `new` (10% declare, which creates channels through the outbox).
+signed `/vigilo` commands on its own keep-alive connection: a mix of `list`, `show`, `log`
+and `new` (10% declare, which creates channels through the outbox). With `--think` the users
+start at random moments and pause 0.5-1.5 × think between commands (0.5 s: about 85
+commands a second in all, far busier than any real incident); `--think 0` is the burst: all
+50 at once, back to back, as fast as the acks come.
 
 Reported, all from the same run: /healthz alone with the same 50 users (the server's own
 floor), the command acks (time to Slack's 200), /healthz probed every 20 ms during the
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--commands", type=int, default=40, help="per user")
-    parser.add_argument("--think", type=float, default=0.0, help="seconds between commands")
+    parser.add_argument("--think", type=float, default=0.5, help="seconds between commands")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     return 0 if bench(args.db, args.users, args.commands, args.think) else 1
