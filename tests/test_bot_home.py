@@ -1,6 +1,7 @@
 """The App Home tab: grouped by status, and inside Slack's limits however many incidents."""
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -15,13 +16,13 @@ MAX_BLOCKS = 100
 MAX_SECTION = 3000
 
 
-def open_home(slack: Slack, user: str, tab: str = "home") -> dict | None:  # type: ignore[type-arg]
+def open_home(slack: Slack, user: str, tab: str = "home") -> dict[str, Any] | None:
     slack.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": tab,
                  "event_ts": "1.0"})
     return slack.fake.home_view(user)
 
 
-def texts(view: dict) -> list[str]:  # type: ignore[type-arg]
+def texts(view: dict[str, Any]) -> list[str]:
     return [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
 
 
@@ -56,7 +57,7 @@ def test_home_with_a_thousand_open_incidents_stays_within_slacks_limits(slack: S
     commander = slack.world.members[Role.ENGINEER].id
     now = utcnow()
     title = "&<>" * 66  # escaping triples its length: the worst case for a section
-    rows = [{"workspace_id": slack.world.ws_id, "number": n, "title": title,
+    rows: list[dict[str, Any]] = [{"workspace_id": slack.world.ws_id, "number": n, "title": title,
              "severity": f"p{1 + n % 4}", "status": Status.OPEN.value,
              "commander_id": commander, "created_by_id": commander, "services": [],
              "detected_at": now, "created_at": now - timedelta(minutes=n), "updated_at": now,
