@@ -7,6 +7,7 @@ back to them alone.
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -22,6 +23,8 @@ from integrations.slack_blocks import (
     ACTION_RESOLVE,
 )
 from services import incidents
+from services.actor import Actor
+from services.slack_team import WorkspaceRef
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +46,24 @@ class Click:
         self.user_id = str((body.get("user") or {}).get("id") or "")
         self.team_id = ((body.get("team") or {}).get("id")
                         or (body.get("user") or {}).get("team_id"))
-        actions = body.get("actions") or [{}]
-        self.key = str(actions[0].get("value") or "")
-        self.channel = str((body.get("channel") or {}).get("id") or "")
-        self.meta = Meta(None, body.get("response_url") or None, self.channel or None)
+        action = (body.get("actions") or [{}])[0]
+        self.action_id = str(action.get("action_id") or "")
+        self.key = str(action.get("value") or "")
+        self.trigger_id = str(body.get("trigger_id") or "")
+        channel = str((body.get("channel") or {}).get("id") or "")
+        self.meta = Meta(None, body.get("response_url") or None, channel or None)
 
-    def run(self, work: Any) -> None:
+    def run(self, work: "Work") -> None:
         try:
             workspace = self.bot.workspace(self.team_id)
             if workspace is None:
                 raise NotFound("This Slack workspace is not connected to Vigilo.")
-            reply = work(workspace, self.people.actor(workspace, self.user_id))
+            reply = work(self, workspace, self.people.actor(workspace, self.user_id))
             self.bot.notify()
         except DomainError as error:
             reply = render.error(error)
         except Exception:
-            log.exception("button %s failed", self.body.get("actions"))
+            log.exception("button %s failed", self.action_id)
             reply = render.failure()
         if reply is not None:
             self.tell(reply)
@@ -66,54 +71,50 @@ class Click:
     def tell(self, reply: render.Reply) -> None:
         """Only the clicker sees it: the message's response_url, else a direct message."""
         try:
-            if self.respond is not None and self.body.get("response_url"):
+            if self.respond is not None and self.meta.response_url:
                 self.respond(**reply.kwargs())
             else:
-                kwargs = reply.kwargs()
-                self.bot.client.chat_postMessage(channel=self.user_id, text=kwargs["text"])
+                self.bot.client.chat_postMessage(channel=self.user_id,
+                                                 text=reply.kwargs()["text"])
         except Exception:
             log.exception("could not answer a click by %s", self.user_id)
 
 
+Work = Callable[[Click, WorkspaceRef, Actor], render.Reply | None]
+
+
+def move(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
+    incident = incidents.transition(click.bot.db, actor, click.key, _MOVES[click.action_id])
+    return render.done(f"{click.key} is now *{render.status_text(incident.status)}*.")
+
+
+def resolve(click: Click, workspace: WorkspaceRef, actor: Actor) -> None:
+    modals.open_resolve(click.bot, workspace, actor, click.trigger_id, click.key, click.meta)
+
+
+def add_responders(click: Click, workspace: WorkspaceRef, actor: Actor) -> None:
+    modals.open_add_responders(click.bot, workspace, actor, click.trigger_id, click.key,
+                               click.meta)
+
+
+def declare(click: Click, workspace: WorkspaceRef, actor: Actor) -> None:
+    modals.open_new(click.bot, actor, click.user_id, click.trigger_id, click.meta)
+
+
 def register(app: App, bot: Bot, people: People) -> None:
-    def later(body: dict[str, Any], respond: Respond | None, work: Any) -> None:
-        bot.later(Click(bot, people, body, respond).run, work)
+    def clicked(work: Work) -> Callable[..., None]:
+        def on_click(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            bot.later(Click(bot, people, body, respond).run, work)
 
-    def on_move(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                respond: Respond) -> None:
-        ack()
-        move = _MOVES[str(action.get("action_id"))]
-        key = str(action.get("value") or "")
-
-        def work(workspace: Any, actor: Any) -> render.Reply:
-            incident = incidents.transition(bot.db, actor, key, move)
-            return render.done(f"{key} is now *{render.status_text(incident.status)}*.")
-
-        later(body, respond, work)
-
-    def on_resolve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        click = Click(bot, people, body, respond)
-        bot.later(click.run, lambda ws, actor: modals.open_resolve(
-            bot, ws, actor, str(body.get("trigger_id") or ""), click.key, click.meta))
-
-    def on_add_responders(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        click = Click(bot, people, body, respond)
-        bot.later(click.run, lambda ws, actor: modals.open_add_responders(
-            bot, ws, actor, str(body.get("trigger_id") or ""), click.key, click.meta))
-
-    def on_declare(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        click = Click(bot, people, body, respond)
-        bot.later(click.run, lambda ws, actor: modals.open_new(
-            bot, actor, click.user_id, str(body.get("trigger_id") or ""), click.meta))
+        on_click.__name__ = f"on_{work.__name__}"
+        return on_click
 
     def on_link(ack: Ack) -> None:
         ack()
 
-    app.action(re.compile("^(" + "|".join(map(re.escape, _MOVES)) + ")$"))(on_move)
-    app.action(ACTION_RESOLVE)(on_resolve)
-    app.action(ACTION_ADD_RESPONDERS)(on_add_responders)
-    app.action(HOME_DECLARE)(on_declare)
+    app.action(re.compile("^(" + "|".join(map(re.escape, _MOVES)) + ")$"))(clicked(move))
+    app.action(ACTION_RESOLVE)(clicked(resolve))
+    app.action(ACTION_ADD_RESPONDERS)(clicked(add_responders))
+    app.action(HOME_DECLARE)(clicked(declare))
     app.action(LINK)(on_link)

@@ -1,5 +1,6 @@
 """Ephemeral replies: confirmations, incident lines, help and error text."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,10 +26,14 @@ MAX_TEXT = 3000  # a message's text stays readable, and fits a section if it bec
 class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    # Something worth waiting for (a new incident's channel): fetched off the job threads,
+    # and sent as a second reply that replaces this one.
+    follow_up: Callable[[], "Reply | None"] | None = None
+    replace: bool = False
 
     def kwargs(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": clip(self.text, MAX_TEXT), "response_type": "ephemeral",
-                               "replace_original": False}
+                               "replace_original": self.replace}
         if self.blocks:
             out["blocks"] = self.blocks
         return out
@@ -105,10 +110,9 @@ def severity_list() -> str:
     return ", ".join(f"{s.value} ({s.label})" for s in Severity)
 
 
-def declared(incident: Incident, key: str, url: str, channel: tuple[str | None, bool],
+def declared(incident: Incident, key: str, url: str, channel_id: str | None, expected: bool,
              buttons: list[dict[str, Any]]) -> Reply:
     """The reply to a declaration: the key, the channel, and the next moves."""
-    channel_id, expected = channel
     where = (f"Channel: <#{channel_id}>" if channel_id
              else "The incident channel is on its way." if expected
              else "This workspace opens no channel on declaration.")

@@ -74,6 +74,9 @@ class Bot:
     # purpose: they share one interpreter lock with the event loop and the dispatchers, and
     # more of them made the acks slower without draining the work any faster (measured).
     jobs: TrackedExecutor = field(default_factory=lambda: TrackedExecutor(4, "vigilo-job"))
+    # Follow-ups that mostly sleep (waiting for the outbox to make a channel): kept off the
+    # job threads so that waiting never delays anyone else's reply.
+    waits: TrackedExecutor = field(default_factory=lambda: TrackedExecutor(8, "vigilo-wait"))
     _teams: dict[str, WorkspaceRef] = field(default_factory=dict)
     _idle_hooks: list[Callable[[float], bool]] = field(default_factory=list)
 
@@ -101,19 +104,32 @@ class Bot:
     def list_url(self, workspace: WorkspaceRef) -> str:
         return f"{self.base_url}/ws/{workspace.slug}/incidents"
 
-    def wait_for_channel(self, workspace: WorkspaceRef, number: int) -> tuple[str | None, bool]:
-        """(channel id, whether one is coming): waits up to `channel_wait` for the outbox to
-        create the new incident's channel, when the workspace creates one on declaration."""
+    def channel(self, workspace: WorkspaceRef, number: int, *,
+                wait: float = 0.0) -> tuple[str | None, bool]:
+        """(channel id, whether one is coming) for a new incident; waits up to `wait` for
+        the outbox to create it, when the workspace creates one on declaration."""
         settings = slack_team.workspace_settings(self.db, workspace.id)
         if not (settings.auto_create_channel and settings.create_channel_on == "open"):
             return None, False
-        self.notify()
-        deadline = time.monotonic() + self.channel_wait
+        deadline = time.monotonic() + wait
         while True:
             channel = slack_team.incident_channel(self.db, workspace.id, number)
             if channel or time.monotonic() >= deadline:
                 return channel, True
             time.sleep(0.05)
+
+    def follow_up(self, reply: Any, send: Callable[[Any], None]) -> None:
+        """Send `reply.follow_up()`, when there is one and it comes, through `send`."""
+        if reply is None or reply.follow_up is None:
+            return
+        work = reply.follow_up
+
+        def run() -> None:
+            later = work()
+            if later is not None:
+                send(later)
+
+        self.waits.submit(run)
 
     def on_idle_check(self, hook: Callable[[float], bool]) -> None:
         self._idle_hooks.append(hook)
@@ -129,8 +145,10 @@ class Bot:
             for hook in self._idle_hooks:
                 hook(left())
             self.jobs.wait_idle(left())
+            self.waits.wait_idle(left())
             # Work moves between them (a job re-queues a message): all quiet at once, or again.
-            if self.jobs.pending == 0 and all(hook(0) for hook in self._idle_hooks):
+            if (self.jobs.pending == 0 and self.waits.pending == 0
+                    and all(hook(0) for hook in self._idle_hooks)):
                 return True
             if not left():
                 return False
@@ -138,3 +156,4 @@ class Bot:
     def shutdown(self) -> None:
         self.wait_idle(5.0)
         self.jobs.shutdown(wait=False, cancel_futures=True)
+        self.waits.shutdown(wait=False, cancel_futures=True)

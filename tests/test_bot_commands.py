@@ -62,11 +62,22 @@ def test_new_links_the_channel_once_the_outbox_has_made_it(slack: Slack) -> None
     slack.vigilo.worker.poll = 0.02
     slack.vigilo.worker.start()
     try:
-        text = slack.reply("new p2 Search returns nothing")
+        first, *later = slack.command("new p2 Search returns nothing")
     finally:
         slack.vigilo.worker.stop()
     channel = queries.get_detail(slack.db, slack.world.ws_id, 1).incident.slack_channel_id
-    assert channel and f"Channel: <#{channel}>" in text
+    assert channel and "INC-0001" in first["text"]
+    if later:  # the key at once, then the same reply again with the channel once it exists
+        assert "on its way" in first["text"] and first["replace_original"] is False
+        assert [r["replace_original"] for r in later] == [True]
+    assert f"Channel: <#{channel}>" in (later or [first])[-1]["text"]
+
+
+def test_a_channel_that_never_comes_leaves_the_first_reply(slack: Slack) -> None:
+    slack.bot.channel_wait = 0.2  # the outbox is not running: no channel will come
+    assert "on its way" in slack.reply("new p3 Nobody drains the outbox")
+    workspaces.set_setting(slack.db, slack.world.actor(Role.ADMIN), "auto_create_channel", "off")
+    assert "opens no channel" in slack.reply("new p3 No channels here")
 
 
 def test_lifecycle_with_every_accepted_key_form(slack: Slack) -> None:

@@ -43,13 +43,16 @@ def register(app: App, bot: Bot, people: People) -> None:
 
 
 def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> None:
+    def send(reply: render.Reply) -> None:
+        try:
+            respond(**reply.kwargs())
+        except Exception:  # Slack is away: the change (if any) is recorded, the reply is lost
+            log.exception("could not reply to /vigilo %s", str(payload.get("text"))[:40])
+
     reply = answer(bot, people, payload)
-    if reply is None:
-        return
-    try:
-        respond(**reply.kwargs())
-    except Exception:  # Slack is away: the change (if any) is recorded, only the reply is lost
-        log.exception("could not reply to /vigilo %s", payload.get("text", "")[:40])
+    if reply is not None:
+        send(reply)
+        bot.follow_up(reply, send)
 
 
 def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:

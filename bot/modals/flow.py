@@ -73,17 +73,21 @@ def open_view(bot: Bot, trigger_id: str, view: Block) -> None:
 
 def deliver(bot: Bot, meta: Meta, user_id: str, reply: Reply | None) -> None:
     """Tell the person how it went: where the modal came from, else a direct message."""
-    if reply is None:
-        return
-    try:
-        if meta.response_url:
-            Respond(response_url=meta.response_url)(**reply.kwargs())
-        else:
-            kwargs = reply.kwargs()
-            bot.client.chat_postMessage(channel=user_id, text=kwargs["text"],
-                                        blocks=kwargs.get("blocks"))
-    except Exception:  # the outcome is recorded already; only the notice is lost
-        log.exception("could not deliver a modal's outcome to %s", user_id)
+
+    def send(reply: Reply) -> None:
+        try:
+            if meta.response_url:
+                Respond(response_url=meta.response_url)(**reply.kwargs())
+            else:
+                kwargs = reply.kwargs()
+                bot.client.chat_postMessage(channel=user_id, text=kwargs["text"],
+                                            blocks=kwargs.get("blocks"))
+        except Exception:  # the outcome is recorded already; only the notice is lost
+            log.exception("could not deliver a modal's outcome to %s", user_id)
+
+    if reply is not None:
+        send(reply)
+        bot.follow_up(reply, send)
 
 
 def submit(kind: ModalKind[Any], bot: Bot, people: People, ack: Ack,

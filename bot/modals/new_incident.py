@@ -93,8 +93,21 @@ class NewIncident:
 
 
 def declared_reply(bot: Bot, workspace: WorkspaceRef, incident: Incident) -> render.Reply:
-    """Names the key and links the channel, once the outbox has made it (bounded wait)."""
+    """Names the key at once and links the channel: right away if the outbox has made it
+    already, else in a follow-up that replaces this reply when it has (bounded wait)."""
     key = format_key(incident.number)
-    channel = bot.wait_for_channel(workspace, incident.number)
-    return render.declared(incident, key, bot.incident_url(workspace, key), channel,
-                           next_move_blocks(incident.status, key))
+    url = bot.incident_url(workspace, key)
+    buttons = next_move_blocks(incident.status, key)
+    channel, expected = bot.channel(workspace, incident.number)
+    reply = render.declared(incident, key, url, channel, expected, buttons)
+    if channel is None and expected:
+        def with_channel() -> render.Reply | None:
+            made, _ = bot.channel(workspace, incident.number, wait=bot.channel_wait)
+            if made is None:
+                return None  # the first reply said it is on its way; the page will link it
+            later = render.declared(incident, key, url, made, True, buttons)
+            later.replace = True
+            return later
+
+        reply.follow_up = with_channel
+    return reply
