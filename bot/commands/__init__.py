@@ -23,15 +23,16 @@ log = logging.getLogger(__name__)
 COMMAND = re.compile(r"^/vigilo[\w-]*$")  # /vigilo, and /vigilo-dev for a second install
 
 
-def _help(call: Call | None = None) -> render.Reply:
+def _help() -> render.Reply:
     return render.Reply(render.help_text(listing(SUBS)))
 
 
 SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
-    *access.SUBS, Sub("help", "help", "this list", _help),
+    *access.SUBS, Sub("help", "help", "this list", lambda call: _help()),
 ]
 TABLE = table(SUBS)
+NAMES = set(TABLE)
 
 
 def register(app: App, bot: Bot, people: People) -> None:
@@ -61,7 +62,7 @@ def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | 
         workspace = bot.workspace(payload.get("team_id"))
         if workspace is None:
             raise NotFound("This Slack workspace is not connected to Vigilo.")
-        command = parse(str(payload.get("text") or ""), set(TABLE))
+        command = parse(str(payload.get("text") or ""), NAMES)
         if command.sub in ("", "help"):
             return _help()
         sub = TABLE.get(command.sub)

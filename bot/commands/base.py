@@ -1,8 +1,8 @@
 """One `/vigilo` invocation: who, where, which incident, and how the subcommands are listed."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from functools import cached_property
 
 from bot.commands.parse import Command, UsageError, Words, mention
 from bot.modals.base import Meta
@@ -28,7 +28,6 @@ class Call:
     channel_id: str
     trigger_id: str
     response_url: str
-    _implied: list[str | None] = field(default_factory=list)
 
     @property
     def rest(self) -> Words:
@@ -38,19 +37,18 @@ class Call:
     def meta(self) -> Meta:
         return Meta(None, self.response_url or None, self.channel_id or None)
 
+    @cached_property
     def implied_key(self) -> str | None:
         """The incident whose channel this command was typed in, if any."""
-        if not self._implied:
-            number = slack_team.incident_number_for_channel(
-                self.bot.db, self.workspace.id, self.channel_id) if self.channel_id else None
-            self._implied.append(format_key(number) if number else None)
-        return self._implied[0]
+        number = slack_team.incident_number_for_channel(
+            self.bot.db, self.workspace.id, self.channel_id) if self.channel_id else None
+        return format_key(number) if number else None
 
     def key(self, usage: str) -> str:
         """The explicit key (`INC-42`, `inc-0042`), else the channel's incident."""
         if self.command.key:
             return format_key(parse_key(self.command.key))
-        implied = self.implied_key()
+        implied = self.implied_key
         if implied is None:
             raise UsageError("Which incident? Outside an incident channel, give its key "
                              "(like INC-0042).", usage)
@@ -94,6 +92,3 @@ def table(subs: list[Sub]) -> dict[str, Sub]:
 def listing(subs: list[Sub]) -> list[tuple[str, str]]:
     return [(sub.usage, sub.summary) for sub in subs]
 
-
-def payload_field(payload: dict[str, Any], name: str) -> str:
-    return str(payload.get(name) or "")

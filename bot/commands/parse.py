@@ -75,11 +75,3 @@ def mention(word: str | None) -> str | None:
     match = _MENTION.match(word or "")
     return match.group(1) if match else None
 
-
-def require_mention(word: str | None, usage: str) -> str:
-    user = mention(word)
-    if user is None:
-        shown = f"'{word}'" if word else "nobody"
-        raise UsageError(f"Name the person with an @-mention (Slack's autocomplete); got "
-                         f"{shown}.", usage)
-    return user

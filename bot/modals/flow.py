@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.modals.base import Block, FieldErrors, Meta, Values, notice
 from bot.people import People, SlackUnavailable, actor_of
 from bot.render import Reply, failure
+from bot.render import error as render_error
 from bot.runtime import Bot
 from core.errors import DomainError
 from services.actor import Actor
@@ -137,16 +138,34 @@ def submit(kind: ModalKind[Any], bot: Bot, people: People, ack: Ack,
 
 def _first_contact(kind: ModalKind[Any], bot: Bot, people: People, workspace: WorkspaceRef,
                    meta: Meta, form: Any, user_id: str, wanted: list[str], view_id: str) -> None:
+    """After ack: ask Slack who the new people are, then do what the form asked."""
     try:
         members = people.members(workspace, wanted)
         sub = Submission(bot, workspace, actor_of(members[0]), meta,
                          {m.slack_user_id: m.id or 0 for m in members})
         finish = kind.apply(sub, form)
-    except DomainError as error:
-        bot.client.views_update(view_id=view_id, view=kind.view(meta, form, error.message))
+    except Exception as error:
+        if isinstance(error, DomainError):
+            refusal, why = render_error(error), error.message
+        else:
+            log.exception("modal %s failed after first contact", kind.callback_id)
+            refusal = failure()
+            why = refusal.text
+        # The form again, as typed, with the reason on top: nothing typed is lost.
+        _show(bot, view_id, kind.view(meta, form, why), meta, user_id, refusal)
         return
     bot.notify()
-    reply = finish()
-    bot.client.views_update(view_id=view_id,
-                            view=notice(kind.title, reply.text if reply else "✅ Done."))
-    deliver(bot, meta, user_id, reply)
+    outcome = finish()
+    _show(bot, view_id, notice(kind.title, outcome.text if outcome else "✅ Done."), meta,
+          user_id, None)
+    deliver(bot, meta, user_id, outcome)
+
+
+def _show(bot: Bot, view_id: str, view: Block, meta: Meta, user_id: str,
+          otherwise: Reply | None) -> None:
+    """Update the open modal; if Slack refuses, say it another way."""
+    try:
+        bot.client.views_update(view_id=view_id, view=view)
+    except Exception:
+        log.exception("could not update modal %s", view_id)
+        deliver(bot, meta, user_id, otherwise)
