@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.render import Reply
 from core.keys import format_key
 from services import slack_team
 from services.slack_team import WorkspaceRef
@@ -118,9 +119,9 @@ class Bot:
                 return channel, True
             time.sleep(0.05)
 
-    def follow_up(self, reply: Any, send: Callable[[Any], None]) -> None:
+    def follow_up(self, reply: Reply, send: Callable[[Reply], None]) -> None:
         """Send `reply.follow_up()`, when there is one and it comes, through `send`."""
-        if reply is None or reply.follow_up is None:
+        if reply.follow_up is None:
             return
         work = reply.follow_up
 
