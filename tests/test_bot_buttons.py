@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from core.fsm import Move
 from core.permissions import Role
 from services import incidents, queries
-from tests.bot_harness import Slack, slack_fixture  # noqa: F401
+from tests.bot_harness import Slack, option, slack_fixture, value  # noqa: F401
 from vigilo.sandbox.slack_model import TEAM_ID
 
 
@@ -65,7 +65,12 @@ def home_click(slack: Slack, action_id: str, user: str) -> Any:
 
 def test_home_declare_button_opens_the_form_or_says_why_not_by_dm(slack: Slack) -> None:
     assert home_click(slack, "home_declare", slack.uid()).status_code == 200
-    assert slack.last_view()["callback_id"] == "new_incident"
+    view = slack.last_view()
+    assert view["callback_id"] == "new_incident"
+    slack.submit(view, {"title": value("Declared from home"), "severity": option("p2")})
+    declared = [c for c in slack.fake.calls_to("chat.postMessage")
+                if c.params["channel"] == slack.uid()]  # no response_url: a direct message
+    assert len(declared) == 1 and "Declared" in declared[0].params["text"]
     home_click(slack, "home_declare", slack.uid(Role.VIEWER))
     dms = [c for c in slack.fake.calls_to("chat.postMessage")
            if c.params["channel"] == slack.uid(Role.VIEWER)]
