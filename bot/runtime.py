@@ -117,7 +117,7 @@ class Bot:
             channel = slack_team.incident_channel(self.db, workspace.id, number)
             if channel or time.monotonic() >= deadline:
                 return channel, True
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     def follow_up(self, reply: Reply, send: Callable[[Reply], None]) -> None:
         """Send `reply.follow_up()`, when there is one and it comes, through `send`."""
