@@ -91,11 +91,12 @@ def serving(app: Starlette) -> Iterator[int]:
 
 
 def http_flavour() -> str:
-    try:
-        import httptools  # noqa: F401
-    except ImportError:
-        return "h11"
-    return "httptools"
+    """What uvicorn picks on its own ("auto"): parser and event loop."""
+    import importlib.util
+
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{parser}+{loop}"
 
 
 # --- the fake Slack, in its own process ------------------------------------------------------

@@ -22,6 +22,8 @@ from services.slack_team import WorkspaceRef
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+BUSY = 20  # a batch this big means messages are pouring in ...
+LINGER = 0.02  # ... so the next batch waits this long (seconds) to grow
 RETRY_CAP = 5.0  # seconds between attempts while the database is away
 
 
@@ -58,12 +60,17 @@ class CaptureQueue:
             self._cond.notify_all()
 
     def _loop(self) -> None:
+        busy = False
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._items or self._stopping)
                 if self._stopping and not self._items:
                     return
+                if busy:  # a busy channel: let a bigger batch gather, it costs less per message
+                    self._cond.wait_for(lambda: len(self._items) >= MAX_BATCH or self._stopping,
+                                        LINGER)
                 batch = [self._items.popleft() for _ in range(min(len(self._items), MAX_BATCH))]
+                busy = len(batch) >= BUSY
                 self._busy = True
             try:
                 for workspace, messages in _by_workspace(batch):
