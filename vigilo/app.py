@@ -49,9 +49,15 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if run_worker:
             worker.start()
+        # Wiring modules hand over what must start with the server and stop before it
+        # (Socket Mode connection, the channel-capture writer that flushes queued messages).
+        for hook in vigilo.parts.get("on_startup", []):
+            hook()
         try:
             yield
         finally:
+            for hook in vigilo.parts.get("on_shutdown", []):
+                hook()
             worker.stop()
 
     # Security headers on every answer, health and Slack included, not only the pages.
