@@ -22,27 +22,21 @@ import argparse
 import logging
 import time
 
-from bench.common import fresh_database, machine_line
 from bench.slack_load import (
-    SECRET,
-    TOKEN,
-    fake_slack,
     generate,
-    http_flavour,
     http_get,
     http_post,
     pct,
     serving,
+    slack_rig,
     summary,
 )
 from core.permissions import Role
 from services import incidents, workspaces
 from services.actor import Actor
 from store.db import Database
-from vigilo.app import build
 from vigilo.sandbox.signing import slash_command
 from vigilo.sandbox.slack_model import TEAM_ID
-from vigilo.settings import Settings
 
 GOAL_P99_MS = 150.0
 INCIDENTS = 10
@@ -79,15 +73,10 @@ def commands(slack_url: str, users: list[str], per_user: int) -> list[list[bytes
 
 def bench(kind: str, users_count: int, per_user: int, think: float) -> bool:
     users = [f"UBENCH{i:03d}" for i in range(users_count)]
-    with fresh_database(kind, pool_size=30) as db, fake_slack(users) as slack_url:
-        print(machine_line(db) + f", uvicorn/{http_flavour()}")
-        seed(db, users)
-        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                            slack_api_url=slack_url + "api/", base_url="http://vigilo.bench")
-        vigilo = build(settings, db=db)
-        assert vigilo.asgi is not None
-        bot = vigilo.parts["bot"]
-        with serving(vigilo.asgi) as port:
+    with slack_rig(kind, users, seed) as rig:
+        slack_url, bot = rig.slack_url, rig.bot
+        assert rig.vigilo.asgi is not None
+        with serving(rig.vigilo.asgi) as port:
             generate(port, commands(slack_url, users[:5], 2))  # warm-up: pools, caches
             bot.wait_idle(60)
             floor = generate(port, [[http_get("/healthz")] * per_user] * users_count,

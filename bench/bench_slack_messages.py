@@ -23,16 +23,12 @@ import time
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from bench.common import fresh_database, machine_line
 from bench.slack_load import (
-    SECRET,
-    TOKEN,
-    fake_slack,
     generate,
-    http_flavour,
     http_get,
     http_post,
     serving,
+    slack_rig,
     summary,
 )
 from core.permissions import Role
@@ -40,10 +36,8 @@ from services import incidents, workspaces
 from services.actor import Actor
 from store.db import Database
 from store.models import Incident, TimelineEvent
-from vigilo.app import build
 from vigilo.sandbox.signing import event_callback
 from vigilo.sandbox.slack_model import TEAM_ID
-from vigilo.settings import Settings
 
 GOAL_RATE = 1000.0
 CONNECTIONS = 20
@@ -102,19 +96,14 @@ def recorded(db: Database) -> tuple[int, int, set[str]]:
 
 def bench(kind: str, count: int, redeliver: float) -> bool:
     users = [f"UBENCH{i:03d}" for i in range(20)]
-    with fresh_database(kind, pool_size=30) as db, fake_slack(users) as slack_url:
-        print(machine_line(db) + f", uvicorn/{http_flavour()}")
-        seed(db, users)
-        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                            slack_api_url=slack_url + "api/", base_url="http://vigilo.bench")
-        vigilo = build(settings, db=db)
-        assert vigilo.asgi is not None
-        bot = vigilo.parts["bot"]
+    with slack_rig(kind, users, seed) as rig:
+        db, bot = rig.db, rig.bot
+        assert rig.vigilo.asgi is not None
         now = int(time.time())
         warm, _ = deliveries(users, 200, 0.0, now - 7200)
         load_users, expected = deliveries(users, count, redeliver, now - 3600)
         sent = sum(len(u) for u in load_users)
-        with serving(vigilo.asgi) as port:
+        with serving(rig.vigilo.asgi) as port:
             generate(port, warm)  # pools, caches, code paths
             bot.wait_idle(60)
             with db.transaction() as session:  # the warm-up's messages are not counted

@@ -14,15 +14,20 @@ import socket
 import statistics
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 
+from bench.common import fresh_database, machine_line
+from store.db import Database
+from vigilo.app import Vigilo, build
 from vigilo.sandbox.signing import sign
+from vigilo.settings import Settings
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -213,3 +218,26 @@ def generate(port: int, users: list[list[bytes]], *, probe: bytes | None = None,
 
 def spread(values: list[float]) -> str:
     return f"mean {statistics.fmean(values) * 1000:.1f} ms" if values else "n/a"
+
+
+@dataclass
+class Rig:
+    db: Database
+    vigilo: Vigilo
+    slack_url: str
+
+    @property
+    def bot(self) -> Any:
+        return self.vigilo.parts["bot"]
+
+
+@contextmanager
+def slack_rig(kind: str, users: list[str], seed: Callable[[Database, list[str]], None]
+              ) -> Iterator[Rig]:
+    """A fresh database seeded by `seed`, the fake Slack, and Vigilo built against both."""
+    with fresh_database(kind, pool_size=30) as db, fake_slack(users) as slack_url:
+        print(machine_line(db) + f", uvicorn/{http_flavour()}")
+        seed(db, users)
+        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=slack_url + "api/", base_url="http://vigilo.bench")
+        yield Rig(db, build(settings, db=db), slack_url)
