@@ -1,10 +1,14 @@
 """Who works the incident: commander, add, remove, promote, demote."""
 
+from collections.abc import Callable
+
 from bot import modals, render
 from bot.commands.base import Call, Handler, Sub
 from bot.commands.parse import UsageError
 from core.permissions import parse_responder_role
 from services import responders
+from services.actor import Actor
+from store.db import Database
 
 ADD = "add [KEY] @user [responder|observer]"
 
@@ -32,31 +36,20 @@ REMOVE = "remove [KEY] @user"
 DEMOTE = "demote [KEY] @user"
 
 
-def _promote(usage: str) -> Handler:
+def _one_person(usage: str, act: Callable[[Database, Actor, str, int], object],
+                said: str) -> Handler:
+    """`<sub> [KEY] @user`: one person, one service call, one confirmation."""
     def run(call: Call) -> render.Reply:
         key = call.key(usage)
         _nothing_after(call, usage)
         member = call.member(call.rest.first(), usage)
-        responders.promote(call.bot.db, call.actor, key, member.id or 0)
-        return render.done(f"<@{member.slack_user_id}> now commands {key}.")
+        act(call.bot.db, call.actor, key, member.id or 0)
+        return render.done(said.format(user=f"<@{member.slack_user_id}>", key=key))
 
     return run
 
 
-def remove(call: Call) -> render.Reply:
-    key = call.key(REMOVE)
-    _nothing_after(call, REMOVE)
-    member = call.member(call.rest.first(), REMOVE)
-    responders.remove_responder(call.bot.db, call.actor, key, member.id or 0)
-    return render.done(f"Removed <@{member.slack_user_id}> from {key}.")
-
-
-def demote(call: Call) -> render.Reply:
-    key = call.key(DEMOTE)
-    _nothing_after(call, DEMOTE)
-    member = call.member(call.rest.first(), DEMOTE)
-    responders.demote(call.bot.db, call.actor, key, member.id or 0)
-    return render.done(f"<@{member.slack_user_id}> is now an observer on {key}.")
+_PROMOTED = "{user} now commands {key}."
 
 
 def _nothing_after(call: Call, usage: str) -> None:
@@ -65,9 +58,13 @@ def _nothing_after(call: Call, usage: str) -> None:
 
 
 SUBS = [
-    Sub("commander", COMMANDER, "make someone the incident commander", _promote(COMMANDER)),
+    Sub("commander", COMMANDER, "make someone the incident commander",
+        _one_person(COMMANDER, responders.promote, _PROMOTED)),
     Sub("add", ADD, "add a responder or observer (alone: the form)", add),
-    Sub("remove", REMOVE, "take someone off the incident", remove),
-    Sub("promote", PROMOTE, "promote a responder to commander", _promote(PROMOTE)),
-    Sub("demote", DEMOTE, "make a responder an observer", demote),
+    Sub("remove", REMOVE, "take someone off the incident",
+        _one_person(REMOVE, responders.remove_responder, "Removed {user} from {key}.")),
+    Sub("promote", PROMOTE, "promote a responder to commander",
+        _one_person(PROMOTE, responders.promote, _PROMOTED)),
+    Sub("demote", DEMOTE, "make a responder an observer",
+        _one_person(DEMOTE, responders.demote, "{user} is now an observer on {key}.")),
 ]
