@@ -24,7 +24,7 @@ from bench.slack_load import pct
 from bot.home import PER_STATUS, RESOLVED, home_view, render_home
 from bot.runtime import Bot
 from core.permissions import Role
-from integrations.slack_client import build_client
+from integrations.slack.client import build_client
 from services import slack_team, workspaces
 from services.overview import overview
 from store.db import Database

@@ -17,7 +17,7 @@ from bot.modals.base import Meta
 from bot.people import People
 from bot.runtime import Bot
 from core.errors import DomainError, NotFound
-from integrations.slack_blocks import (
+from integrations.slack.blocks import (
     ACTION_ADD_RESPONDERS,
     ACTION_MOVES,
     ACTION_RESOLVE,

@@ -15,7 +15,7 @@ from bot import render
 from bot.actions import HOME_DECLARE
 from bot.runtime import Bot
 from core.fsm import Status
-from integrations.slack_blocks import button, context, header
+from integrations.slack.blocks import button, context, header
 from services.overview import StatusGroup, overview
 from services.slack_team import WorkspaceRef
 from store.types import utcnow

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.severity import Severity
-from integrations.slack_blocks import (
+from integrations.slack.blocks import (
     SEVERITY_LABELS,
     SEVERITY_MARKS,
     STATUS_LABELS,

@@ -16,8 +16,7 @@ from core import effects as fx
 from core.fsm import Move
 from core.permissions import Role
 from integrations.outbox import Effect, OutboxWorker, RetryAfter
-from integrations.slack import SlackEffects, handlers
-from integrations.slack_blocks import (
+from integrations.slack.blocks import (
     ACTION_ADD_RESPONDERS,
     ACTION_INVESTIGATE,
     ACTION_MITIGATE,
@@ -31,8 +30,9 @@ from integrations.slack_blocks import (
     situation_report,
     topic,
 )
-from integrations.slack_client import build_client
-from integrations.slack_errors import SlackUnavailable, translate
+from integrations.slack.client import build_client
+from integrations.slack.effects import SlackEffects, handlers
+from integrations.slack.errors import SlackUnavailable, translate
 from services import incidents, queries, responders, workspaces
 from store.models import Incident, IntegrationLog, Outbox, TimelineEvent
 from store.types import utcnow

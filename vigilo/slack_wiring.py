@@ -17,8 +17,8 @@ from bot.app import build_app, events_endpoint
 from bot.capture import CaptureQueue
 from bot.people import People
 from bot.runtime import Bot
-from integrations import slack as slack_effects
-from integrations.slack_client import build_client
+from integrations.slack import effects as slack_effects
+from integrations.slack.client import build_client
 from services import slack_team
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from bot import render
 from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError
 from core.fsm import ACTIVE_STATUSES
-from integrations.slack_blocks import escape, next_move_blocks
+from integrations.slack.blocks import escape, next_move_blocks
 from services import queries
 from services.queries import IncidentDetail
 from store.types import utcnow

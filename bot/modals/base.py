@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from integrations.slack_blocks import clip
+from integrations.slack.blocks import clip
 
 Block = dict[str, Any]
 Values = dict[str, dict[str, Any]]

@@ -24,7 +24,7 @@ from bot.runtime import Bot
 from core.keys import format_key
 from core.severity import DEFAULT_SEVERITY, Severity
 from core.validation import MAX_TITLE, clean_services, clean_title
-from integrations.slack_blocks import next_move_blocks
+from integrations.slack.blocks import next_move_blocks
 from services import incidents
 from services.slack_team import WorkspaceRef
 from store.models import Incident

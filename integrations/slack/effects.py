@@ -15,10 +15,10 @@ from slack_sdk.web import SlackResponse
 
 from core import effects as fx
 from core.channels import channel_name
-from integrations import slack_store as store
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
-from integrations.slack_blocks import announcement, closing_summary, situation_report, topic
-from integrations.slack_errors import error_code, translate
+from integrations.slack import store
+from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
+from integrations.slack.errors import error_code, translate
 from store.db import Database
 
 MAX_NAME_ATTEMPTS = 20

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from core.effects import SLACK_CREATE_CHANNEL
 from core.keys import format_key
 from core.validation import WorkspaceSettings
-from integrations.slack_blocks import ClosingFacts, IncidentCard
+from integrations.slack.blocks import ClosingFacts, IncidentCard
 from store.db import Database
 from store.models import (
     ActionItem,
