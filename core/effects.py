@@ -4,6 +4,7 @@ SLACK_CREATE_CHANNEL = "slack.create_channel"
 SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incident channel
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
+SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
 TWILIO_PAGE = "twilio.page_oncall"

@@ -70,6 +70,8 @@ class Incident(SQLModel, table=True):
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "declare_key"),
         Index("ix_incident_workspace_status", "workspace_id", "status"),
+        # Storm detection, Suggest cause and metrics read incidents by detection time.
+        Index("ix_incident_workspace_detected", "workspace_id", "detected_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")

@@ -10,6 +10,7 @@ from core.events import (
     StatusChanged,
 )
 from core.fsm import Status
+from core.policies import slack_insight
 from core.policies.spec import EffectSpec, event_key
 from core.validation import WorkspaceSettings
 
@@ -44,7 +45,7 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         return specs
     if isinstance(event, ResponderAdded):
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
-    return []
+    return slack_insight.policy(event, settings)
 
 
 def announce(event: DomainEvent, key: str, **facts: object) -> EffectSpec:

@@ -94,6 +94,9 @@ def upgrade() -> None:
         batch_op.create_unique_constraint('uq_changerequest_workspace_key', ['workspace_id', 'create_key'])
         batch_op.create_unique_constraint('uq_changerequest_workspace_number', ['workspace_id', 'number'])
 
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_workspace_detected', ['workspace_id', 'detected_at'], unique=False)
+
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_change_number', sa.Integer(), nullable=False, server_default='0'))
     op.execute("UPDATE workspace SET last_change_number = COALESCE((SELECT MAX(c.number) FROM "
@@ -104,6 +107,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_workspace_detected')
+
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.drop_column('last_change_number')
 
