@@ -12,7 +12,7 @@ STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
-KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
+KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE, SLACK_NUDGE,
                    PAGERDUTY_TRIGGER, PAGERDUTY_RESOLVE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE})
 

@@ -98,6 +98,6 @@ class ReminderDue(DomainEvent):
 
     audit = "reminder.due"
 
-    kind: str  # core.reminders: stale, no_commander, mitigated
+    reminder: str  # core.reminders: stale, no_commander, mitigated
     key: str
     quiet_seconds: int

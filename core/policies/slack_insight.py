@@ -23,7 +23,7 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
     if isinstance(event, ReminderDue):
         # The nudge's own key names the quiet spell: the job asking again records nothing.
         return [EffectSpec(fx.SLACK_NUDGE, event.key,
-                           {"reminder": event.kind, "quiet_seconds": event.quiet_seconds})]
+                           {"reminder": event.reminder, "quiet_seconds": event.quiet_seconds})]
     return []
 
 
