@@ -11,7 +11,7 @@ from core.keys import format_key
 from services.changes import settings_of
 from store.db import Database
 from store.insight_models import IncidentStorm, IncidentStormMember
-from store.models import Incident
+from store.models import Incident, Workspace
 from store.types import pk
 
 
@@ -88,6 +88,12 @@ def storm_of_incident(db: Database, workspace_id: int, incident_id: int) -> int 
                    IncidentStorm.workspace_id == workspace_id,
                    IncidentStorm.status == "open")).first()
     return int(found) if found is not None else None
+
+
+def workspace_slug(db: Database, workspace_id: int) -> str:
+    with db.read() as session:
+        workspace = session.get(Workspace, workspace_id)
+    return workspace.slug if workspace else ""
 
 
 def _views(db: Database, workspace_id: int, ids: list[int]) -> list[StormView]:
