@@ -10,7 +10,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.web import SlackResponse
 from starlette.routing import BaseRoute, Route
 
 from bot.app import build_app, events_endpoint
@@ -19,7 +22,9 @@ from bot.people import People
 from bot.runtime import Bot
 from integrations.slack import effects as slack_effects
 from integrations.slack.client import build_client
+from integrations.slack.errors import error_code, explain
 from services import slack_team
+from vigilo.settings import ConfigError
 
 if TYPE_CHECKING:
     from vigilo.app import Vigilo
@@ -31,6 +36,9 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     """Register Slack effect handlers on `vigilo.handlers` and return Slack's routes."""
     settings = vigilo.settings
     if not settings.slack_enabled or not settings.slack_bot_token:
+        log.warning("Slack is off: %s. /slack/events is not served (404) and no Slack effect "
+                    "is delivered; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or "
+                    "SLACK_APP_TOKEN for Socket Mode)", settings.slack_why_off)
         return []
     token, api = settings.slack_bot_token, settings.slack_api_url
     # The outbox's client turns a 429 into a reschedule; the bot's waits once, since its
@@ -38,7 +46,7 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     effects_client = build_client(token, api)
     bot_client = build_client(token, api)
     bot_client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
-    identity = bot_client.auth_test()
+    identity = _identify(bot_client, api)
     team_id = str(identity["team_id"])
     host = urlsplit(str(identity.get("url") or "")).hostname or ""  # acme.slack.com
     workspace = slack_team.bootstrap(vigilo.db, team_id, str(identity.get("team") or ""),
@@ -69,6 +77,19 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     _on(vigilo, "on_shutdown", capture.stop)
     _on(vigilo, "on_shutdown", bot.shutdown)
     return routes
+
+
+def _identify(client: WebClient, api: str) -> SlackResponse:
+    """auth.test, with the operator's fix instead of a traceback when it fails."""
+    try:
+        return client.auth_test()
+    except SlackApiError as error:
+        raise ConfigError("Slack start-up check failed: "
+                          + explain(error_code(error), "auth.test", "", error.response)) from None
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error
+        raise ConfigError(f"cannot reach Slack at {api}auth.test ({reason}): check "
+                          "SLACK_API_URL and the network") from None
 
 
 def _on(vigilo: "Vigilo", hook: str, fn: Callable[[], object]) -> None:
