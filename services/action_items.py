@@ -1,11 +1,12 @@
 """Action items: follow-ups that outlive the incident."""
 
-from core.effects import Label
 from core.errors import InvalidInput, NotFound
+from core.events import ActionItemAdded, ActionItemDone
 from core.permissions import Action
 from core.validation import clean_text
+from services import changes
 from services.actor import Actor
-from services.records import add_event, audit, authorize, load_incident, load_member, touch
+from services.records import authorize, load_incident, load_member, touch
 from store.db import Database
 from store.models import ActionItem
 from store.types import pk, utcnow
@@ -26,10 +27,13 @@ def add_action_item(db: Database, actor: Actor, key: str | int, text: str,
         session.flush()
         touch(incident)
         suffix = f" (owner: {owner.display_name})" if owner else ""
-        add_event(session, incident, actor, Label.ACTION_ADDED,
-                  f"{actor.name} added action item #{item.id}: {body}{suffix}",
-                  payload={"action_item_id": item.id, "owner_id": owner_id})
-        audit(session, actor, "action_item.added", incident, action_item_id=item.id)
+        changes.record(session, actor,
+                       changes.event(ActionItemAdded, actor, incident, item_id=pk(item),
+                                     owner_id=owner_id),
+                       f"{actor.name} added action item #{item.id}: {body}{suffix}",
+                       incident=incident,
+                       payload={"action_item_id": item.id, "owner_id": owner_id},
+                       detail={"action_item_id": item.id})
         return item
 
 
@@ -45,8 +49,9 @@ def complete_action_item(db: Database, actor: Actor, key: str | int,
             raise InvalidInput(f"Action item #{item_id} is already done.", field="item")
         item.done_at = utcnow()
         touch(incident)
-        add_event(session, incident, actor, Label.ACTION_DONE,
-                  f"{actor.name} completed action item #{item_id}: {item.text}",
-                  payload={"action_item_id": item_id})
-        audit(session, actor, "action_item.completed", incident, action_item_id=item_id)
+        changes.record(session, actor,
+                       changes.event(ActionItemDone, actor, incident, item_id=item_id),
+                       f"{actor.name} completed action item #{item_id}: {item.text}",
+                       incident=incident, payload={"action_item_id": item_id},
+                       detail={"action_item_id": item_id})
         return item
