@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from core.durations import ago_text, duration_text
 from core.severity import Severity
 from store.db import Database
 from store.types import utcnow
@@ -72,25 +73,11 @@ def utc(value: datetime | None) -> str:
 
 
 def duration(seconds: float) -> str:
-    seconds = abs(int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        hours, minutes = divmod(seconds // 60, 60)
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(seconds // 3600, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return duration_text(seconds)
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
-    if value is None:
-        return ""
-    delta = ((now or utcnow()) - value).total_seconds()
-    if abs(delta) < 45:
-        return "just now"
-    return f"{duration(delta)} ago" if delta > 0 else f"in {duration(delta)}"
+    return ago_text((now or utcnow()) - value) if value is not None else ""
 
 
 def linkify(text: str | None) -> Markup:
