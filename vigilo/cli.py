@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from core.errors import DomainError
+from integrations.registry import RegistryError
 from vigilo import logs
 from vigilo.cli_base import CliError, Commands
 from vigilo.settings import Settings
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, error.message, error.code)
     except DBAPIError as error:
         return _fail(args, database_problem(settings, error), 1)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, RegistryError) as error:
         return _fail(args, str(error), 1)
     except KeyboardInterrupt:
         return 130

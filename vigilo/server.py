@@ -21,23 +21,22 @@ def serve(settings: Settings, *, host: str = "0.0.0.0", port: int = 8000) -> Non
 
 
 def describe(vigilo: Vigilo) -> dict[str, str]:
-    """What this process serves, and for what is off, why (the variable to set)."""
+    """What this process serves, and for each integration that is off, why."""
     settings = vigilo.settings
-    slack = settings.slack_why_off
-    if slack is None:
-        mode = "Socket Mode" if settings.socket_mode else "HTTP at /slack/events"
-        workspace = getattr(vigilo.parts.get("slack_workspace"), "slug", "?")
-        slack_text = f"on ({mode}, {settings.slack_api_url}, workspace '{workspace}')"
-    else:
-        slack_text = f"off ({slack}: /slack/events answers 404)"
-    return {
+    out = {
         "database": make_url(settings.database_url).render_as_string(hide_password=True),
         "base_url": settings.base_url,
-        "slack": slack_text,
-        "outbox": f"{len(vigilo.handlers)} effect kinds delivered, others settled as "
-                  "skipped with the reason",
-        "logs": f"{settings.log_level or 'INFO'} {settings.log_format}",
     }
+    for integration in vigilo.registry.integrations:
+        if not integration.settings.enabled:
+            out[integration.name] = f"off — {integration.settings.why_off}"
+        elif integration.name == "slack":
+            mode = ("Socket Mode" if settings.slack_app_token else "HTTP at /slack/events")
+            out["slack"] = f"on ({mode}, {settings.slack_api_url})"
+        else:
+            out[integration.name] = "on"
+    out["logs"] = f"{settings.log_level or 'INFO'} {settings.log_format}"
+    return out
 
 
 def summary(vigilo: Vigilo) -> str:

@@ -9,10 +9,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 
 
-class ConfigError(ValueError):
-    """Start-up cannot go on; the message says what to change (printed as one line)."""
-
-
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -27,23 +23,6 @@ class Settings:
     twilio: dict[str, str] = field(default_factory=dict)
     log_level: str | None = None  # unset: INFO for `vigilo serve`, WARNING for other commands
     log_format: str = "text"
-
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
-
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.slack_app_token)
-
-    @property
-    def slack_why_off(self) -> str | None:
-        """Why Slack is off, naming the variable to set; None when it is on."""
-        if not self.slack_bot_token:
-            return "SLACK_BOT_TOKEN is unset"
-        if not (self.slack_signing_secret or self.slack_app_token):
-            return "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) is unset"
-        return None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,

@@ -3,13 +3,18 @@ every command, --version, per-command usage, validated input, unique token names
 
 import argparse
 import json
-import socket
+import logging
+import time
+
+import pytest
 
 from services import workspaces
 from store.db import Database
 from tests.vigilo.conftest import Run
+from vigilo.app import build
 from vigilo.cli import build_parser
 from vigilo.sandbox.slack_api import FakeSlack
+from vigilo.settings import Settings
 
 
 def _one_line(err: str) -> str:
@@ -100,21 +105,23 @@ def test_token_names_are_unique_and_listed(cli: Run) -> None:
     assert sorted(t["name"] for t in json.loads(out)) == ["ci", "ci", "datadog"]
 
 
-def test_serve_explains_slack_problems_in_one_line(cli: Run, monkeypatch) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
-    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{closed}/api/")
-    code, _, err = cli("serve")
-    assert code == 1
-    assert _one_line(err).startswith(
-        f"error: cannot reach Slack at http://127.0.0.1:{closed}/api/auth.test (")
+def test_a_bad_slack_token_at_start_up_is_explained_in_one_line(
+        sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     with FakeSlack("xoxb-the-real-one") as fake:
-        monkeypatch.setenv("SLACK_API_URL", fake.base_url)
-        code, _, err = cli("serve")
-    assert code == 1 and _one_line(err) == (
-        "error: Slack start-up check failed: Slack refused the bot token (invalid_auth) on "
-        "auth.test: set SLACK_BOT_TOKEN to the app's current xoxb- token, or reinstall the "
-        "app from manifest.yml")
+        vigilo = build(Settings(database_url=sqlite_url, slack_bot_token="xoxb-an-old-one",
+                                slack_signing_secret="secret", slack_api_url=fake.base_url),
+                       run_worker=False)
+        vigilo.registry.start_in_background()
+        deadline = time.monotonic() + 5
+        while vigilo.registry.waiting == ["slack: starting"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        vigilo.registry.stop()
+    explained = ("Slack refused the bot token (invalid_auth) on auth.test: set SLACK_BOT_TOKEN "
+                 "to the app's current xoxb- token, or reinstall the app from manifest.yml")
+    assert vigilo.registry.waiting == [f"slack: {explained}"]
+    lines = [r for r in caplog.records if r.name == "integrations.registry"]
+    assert lines and lines[0].getMessage().startswith(f"slack did not start ({explained})")
+    assert all(r.exc_info is None for r in caplog.records)
+    vigilo.db.dispose()

@@ -76,13 +76,15 @@ def test_start_up_says_what_is_off_and_why(db: Database,
                         slack_bot_token="xoxb-only-the-token")
     vigilo = build(settings, db=db, run_worker=False)
     warning = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warning == ["Slack is off: SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket "
-                       "Mode) is unset. /slack/events is not served (404) and no Slack effect "
-                       "is delivered; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or "
-                       "SLACK_APP_TOKEN for Socket Mode)"]
+    assert warning == ["Slack is off: not configured (set SLACK_SIGNING_SECRET, or "
+                       "SLACK_APP_TOKEN for Socket Mode). /slack/events is not served (404) "
+                       "and no Slack effect is delivered; set SLACK_BOT_TOKEN and "
+                       "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"]
     parts = describe(vigilo)
     assert parts["database"] == "postgresql://vigilo:***@db.internal/vigilo"
-    assert parts["slack"].startswith("off (SLACK_SIGNING_SECRET")
+    assert parts["slack"] == ("off — not configured (set SLACK_SIGNING_SECRET, or "
+                              "SLACK_APP_TOKEN for Socket Mode)")
+    assert parts["pagerduty"] == "off — not configured (PAGERDUTY_API_KEY unset)"
     line = summary(vigilo)
     assert line.startswith("Vigilo starting: database postgresql://vigilo:***@")
     assert "hunter2" not in line and "\n" not in line
