@@ -158,6 +158,10 @@ def ensure_member(db: Database, workspace_id: int, slack_user_id: str, display_n
     if found is not None:
         return found
     try:
+        email = clean_email(email) if email else None
+    except InvalidInput:  # Slack's profile is not ours to refuse: keep the member, not it
+        email = None
+    try:
         return add_member(db, workspace_id, slack_user_id, display_name, role, email=email)
     except Conflict:
         found = find_member(db, workspace_id, slack_user_id)
