@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.durations import spoken
+from core.durations import duration_text
 
 DEFAULT_LOOKBACK = timedelta(hours=24)
 DEFAULT_LIMIT = 5
@@ -65,7 +65,7 @@ def _suggestion(change: ChangeFacts, matched: tuple[str, ...], before: timedelta
     touched = ", ".join(matched)
     share = "every affected service" if len(matched) == wanted and wanted > 1 else (
         f"{len(matched)} of {wanted} affected services" if wanted > 1 else "the affected service")
-    why = (f"Touched {touched} ({share}), started {spoken(before)} before the incident "
+    why = (f"Touched {touched} ({share}), started {duration_text(before)} before the incident "
            "was detected.")
     return Suggestion(change_id=change.id, number=change.number, title=change.title,
                       matched=matched, before=before, why=why)

@@ -5,7 +5,7 @@ Button action ids live here so bot/ listens for exactly what integrations/ posts
 
 from typing import Any
 
-from core.durations import spoken
+from core.durations import duration_text
 from core.reminders import MITIGATED, NO_COMMANDER, STALE
 from integrations.slack.blocks import (
     Block,
@@ -28,7 +28,7 @@ MAX_TEXT = 3000
 
 
 def nudge_text(reminder: str, quiet_seconds: int, card: IncidentCard) -> str:
-    quiet = spoken(quiet_seconds)
+    quiet = duration_text(quiet_seconds)
     if reminder == STALE:
         return (f"⏰ No update on {card.key} for {quiet}. Post what you know so far, even "
                 "if it is \"still investigating\".")
