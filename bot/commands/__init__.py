@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import render
-from bot.commands import access, lifecycle, notes, reading, responders
+from bot.commands import access, insight, lifecycle, notes, reading, responders
 from bot.commands.base import Call, Sub, listing, table
 from bot.commands.parse import UsageError, parse
 from bot.people import People
@@ -32,6 +32,7 @@ SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
     *access.SUBS, Sub("help", "help", "this list", lambda call: _help()),
 ]
+SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`
 TABLE = table(SUBS)
 NAMES = set(TABLE)
 
