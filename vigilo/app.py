@@ -20,7 +20,7 @@ from store.db import Database
 from vigilo import integrations, slack_wiring
 from vigilo.scheduler import Scheduler
 from vigilo.settings import Settings
-from webhooks import health, site
+from webhooks import health, metrics, site
 from webhooks.request_id import RequestId
 from webhooks.security import SecurityHeaders
 
@@ -60,6 +60,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
                     scheduler=Scheduler(database, notify=worker.notify))
     scheduled = run_worker if run_scheduler is None else run_scheduler
     routes: list[BaseRoute] = [
+        *metrics.routes(database),
         *health.routes(database, waiting=lambda: registry.waiting),
         *slack_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
