@@ -17,6 +17,7 @@ class Settings:
     base_url: str = "http://localhost:8000"
     workspace: str | None = None
     port: int = 8000
+    outbox_threads: int = 16  # delivery threads per integration; 1 = one thread, oldest first
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
 
@@ -37,6 +38,10 @@ class Settings:
         port_text = get("PORT") or "8000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
+        threads_text = get("VIGILO_OUTBOX_THREADS") or "16"
+        if not threads_text.isdigit() or not 0 < int(threads_text) <= 256:
+            raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
+                             f"not '{threads_text}'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -47,6 +52,7 @@ class Settings:
             base_url=(get("VIGILO_BASE_URL") or "http://localhost:8000").rstrip("/"),
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
+            outbox_threads=int(threads_text),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
                                       "PAGERDUTY_API_URL") if (v := get(k) or "")},
