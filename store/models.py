@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
@@ -165,6 +165,9 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = _created()
     locked_until: datetime | None = _ts()
     last_error: str | None = Field(default=None)
+    # next_attempt_at comes from our own exponential backoff (not a remote's Retry-After):
+    # when the integration answers again, the worker makes such rows due at once.
+    backing_off: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _created()
     delivered_at: datetime | None = _ts()
 
