@@ -13,7 +13,7 @@ from core.keys import format_key
 from core.permissions import Action, ResponderRole
 from core.severity import Severity, parse_severity
 from core.validation import MAX_DESCRIPTION, MAX_REASON, clean_services, clean_text, clean_title
-from services import effects
+from services import effects, postmortems
 from services.actor import Actor
 from services.records import (
     add_event,
@@ -25,7 +25,7 @@ from services.records import (
     touch,
 )
 from store.db import Database
-from store.models import Incident, IncidentResponder, Postmortem, TimelineEvent, Workspace
+from store.models import Incident, IncidentResponder, Workspace
 from store.types import pk, utcnow
 
 
@@ -239,32 +239,8 @@ def edit_incident(db: Database, actor: Actor, key: str | int, **changes: object)
 
 
 def unlink_postmortem(db: Database, actor: Actor, key: str | int) -> Incident:
-    with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.UNLINK_POSTMORTEM, incident)
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident.id)).first()
-        if postmortem is None:
-            raise InvalidInput("This incident has no postmortem to unlink.")
-        session.delete(postmortem)
-        add_event(session, incident, actor, Label.POSTMORTEM_UNLINKED,
-                  f"{actor.name} unlinked the postmortem")
-        audit(session, actor, "postmortem.unlinked", incident)
-        return incident
+    return postmortems.unlink(db, actor, key)
 
 
 def _open_postmortem(session: Session, incident: Incident, actor: Actor) -> None:
-    """The postmortem starts from the incident's own timeline (T1.9)."""
-    if session.exec(select(Postmortem.id).where(
-            Postmortem.incident_id == incident.id)).first() is not None:
-        return
-    session.flush()
-    events = session.exec(select(TimelineEvent).where(
-        TimelineEvent.incident_id == incident.id,
-        TimelineEvent.deleted_at == None)  # noqa: E711
-        .order_by(TimelineEvent.at, TimelineEvent.id)).all()  # type: ignore[arg-type]
-    snapshot = [{"at": e.at.isoformat(), "source": e.source, "label": e.label, "actor": e.actor,
-                 "text": e.text, "payload": e.payload} for e in events]
-    session.add(Postmortem(incident_id=pk(incident), timeline=snapshot))
-    add_event(session, incident, actor, Label.POSTMORTEM,
-              f"{actor.name} opened the postmortem ({len(snapshot)} timeline events copied)")
+    postmortems.open_for(session, incident, actor)

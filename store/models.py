@@ -1,6 +1,6 @@
 """The tables. Incident-scoped rows always carry their workspace so no query crosses tenants."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
@@ -123,6 +123,7 @@ class ActionItem(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = _created()
     done_at: datetime | None = _ts()
+    due_on: date | None = Field(default=None)
 
 
 class Postmortem(SQLModel, table=True):
@@ -226,3 +227,7 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _created()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = _ts()
+
+
+# Tables owned by other modules, imported here so that alembic and create_all see them.
+from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401
