@@ -79,7 +79,10 @@ class PostmortemView:
 
 
 def get_postmortem(db: Database, workspace_id: int, key: str | int, *,
-                   whole_timeline: bool = False) -> PostmortemView:
+                   whole_timeline: bool = False, timeline_total: int | None = None
+                   ) -> PostmortemView:
+    """`timeline_total`: the copy's length when the caller knows it already (counting
+    means parsing the whole JSON copy in the database)."""
     with db.read() as session:
         incident = load_incident(session, workspace_id, key)
         postmortem = load_for(session, incident)
@@ -98,6 +101,8 @@ def get_postmortem(db: Database, workspace_id: int, key: str | int, *,
         if whole_timeline:
             timeline = tuple(_timeline(session, postmortem))
             total = len(timeline)
+        elif timeline_total is not None:
+            timeline, total = (), timeline_total
         else:
             timeline = ()
             total = int(session.exec(select(func.json_array_length(
