@@ -21,7 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot import actions, commands, events, home, modals
+from bot import actions, commands, events, home, modals, postmortem_actions
 from bot.capture import CaptureQueue
 from bot.people import People
 from bot.runtime import Bot
@@ -40,6 +40,7 @@ def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
     events.register(app, bot, capture)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
+    postmortem_actions.register(app, bot, people)
     modals.register(app, bot, people)
     home.register(app, bot)
 
