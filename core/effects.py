@@ -30,5 +30,6 @@ class Label:
     FIELDS = "fields_edited"
     POSTMORTEM = "postmortem_opened"
     POSTMORTEM_UNLINKED = "postmortem_unlinked"
+    POSTMORTEM_STATUS = "postmortem_status_changed"
     NOTE = "note"
     MESSAGE = "message"

@@ -4,8 +4,8 @@ from sqlalchemy import func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from core.effects import Label
 from core.errors import InvalidInput, NotFound
+from core.events import PostmortemOpened, PostmortemStatusChanged, PostmortemUnlinked
 from core.keys import format_key
 from core.permissions import Action
 from core.postmortem import (
@@ -19,9 +19,9 @@ from core.postmortem import (
 )
 from core.postmortem_draft import DraftFacts, KeyEvent, deterministic_draft
 from core.severity import Severity
-from services import effects
+from services import changes
 from services.actor import Actor
-from services.records import add_event, audit, authorize, load_incident, member_names, touch
+from services.records import audit, authorize, load_incident, member_names, touch
 from store.db import Database
 from store.models import ChangeRequest, Incident, Postmortem, TimelineEvent
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange
@@ -57,8 +57,11 @@ def open_for(session: Session, incident: Incident, actor: Actor) -> Postmortem |
                                       draft=draft.get(section, ""),
                                       draft_source="record" if draft.get(section) else ""))
     _history(session, postmortem, actor, PmStatus.DRAFT)
-    add_event(session, incident, actor, Label.POSTMORTEM,
-              f"{actor.name} opened the postmortem ({len(snapshot)} timeline events copied)")
+    changes.record(session, actor,
+                   changes.event(PostmortemOpened, actor, incident,
+                                 timeline_events=len(snapshot)),
+                   f"{actor.name} opened the postmortem ({len(snapshot)} timeline events "
+                   "copied)", incident=incident)
     return postmortem
 
 
@@ -145,8 +148,7 @@ def move(db: Database, actor: Actor, key: str | int, step: PmMove) -> Postmortem
     """draft → in review → published (or back to draft), with who and when; publishing
     announces the postmortem in the incident channel."""
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.TRANSITION, incident)
+        incident = changes.open_incident(session, actor, key, Action.TRANSITION)
         postmortem = load_for(session, incident, for_update=True)
         old = PmStatus(postmortem.status)
         new = apply_pm_move(old, step)
@@ -161,20 +163,13 @@ def move(db: Database, actor: Actor, key: str | int, step: PmMove) -> Postmortem
         verb = {PmMove.REVIEW: "sent the postmortem for review",
                 PmMove.PUBLISH: "published the postmortem",
                 PmMove.BACK_TO_DRAFT: "sent the postmortem back to draft"}[step]
-        key_text = format_key(incident.number)
-        text = f"{actor.name} {verb} of {key_text}"
-        event = add_event(session, incident, actor, Label.POSTMORTEM,
-                          text, payload={"from": old, "to": new})
-        session.flush()
-        audit(session, actor, f"postmortem.{new.value}", incident, old=old, new=new)
-        if new == PmStatus.PUBLISHED:
-            effects.announce(session, incident, event.id or 0,
-                             f"📘 {text}: {_pm_url_hint(key_text)}")
+        text = f"{actor.name} {verb} of {format_key(incident.number)}"
+        changes.record(session, actor,
+                       changes.event(PostmortemStatusChanged, actor, incident, old=old.value,
+                                     new=new.value),
+                       text, incident=incident, payload={"from": old, "to": new},
+                       detail={"old": old, "new": new})
         return postmortem
-
-
-def _pm_url_hint(key: str) -> str:
-    return f"read it on the incident's Postmortem tab, or `/vigilo postmortem {key}`"
 
 
 REQUIRED = (Section.SUMMARY, Section.IMPACT, Section.ROOT_CAUSE)
@@ -190,8 +185,7 @@ def _missing(session: Session, postmortem: Postmortem) -> list[Section]:
 def unlink(db: Database, actor: Actor, key: str | int) -> Incident:
     """Admins remove the postmortem (its sections and history go with it). Audited."""
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.UNLINK_POSTMORTEM, incident)
+        incident = changes.open_incident(session, actor, key, Action.UNLINK_POSTMORTEM)
         postmortem = session.exec(select(Postmortem).where(
             Postmortem.incident_id == incident.id)).first()
         if postmortem is None:
@@ -202,10 +196,9 @@ def unlink(db: Database, actor: Actor, key: str | int) -> Incident:
                 session.delete(row)
         session.flush()
         session.delete(postmortem)
-        add_event(session, incident, actor, Label.POSTMORTEM_UNLINKED,
-                  f"{actor.name} unlinked the postmortem")
-        audit(session, actor, "postmortem.unlinked", incident,
-              status=postmortem.status)
+        changes.record(session, actor, changes.event(PostmortemUnlinked, actor, incident),
+                       f"{actor.name} unlinked the postmortem", incident=incident,
+                       detail={"status": postmortem.status})
         return incident
 
 

@@ -103,4 +103,4 @@ def test_review_and_publish_announce_in_the_channel(slack: Slack) -> None:
         action == "pm_edit" for action, _ in buttons(published))
     slack.drain()
     posted = [c.params.get("text", "") for c in slack.fake.calls_to("chat.postMessage")]
-    assert any("published the postmortem of INC-0001" in str(t) for t in posted)
+    assert any("Engineer published the postmortem" in str(t) for t in posted)
