@@ -1,4 +1,5 @@
-"""Buttons on the postmortem message: Edit a section, move its status."""
+"""Buttons on the postmortem and action-item messages: Edit a section, move the
+postmortem's status, mark an action item done or reopen it."""
 
 from typing import Any
 
@@ -8,11 +9,17 @@ from bot import render
 from bot.actions import Click, Work
 from bot.modals import postmortem as pm_modals
 from bot.people import People
-from bot.postmortem_blocks import ACTION_PM_EDIT, ACTION_PM_MOVE, postmortem_message
+from bot.postmortem_blocks import (
+    ACTION_ITEM_DONE,
+    ACTION_ITEM_REOPEN,
+    ACTION_PM_EDIT,
+    ACTION_PM_MOVE,
+    postmortem_message,
+)
 from bot.runtime import Bot
 from core.errors import InvalidInput
 from core.postmortem import PmMove, parse_section
-from services import postmortems
+from services import action_items, postmortems
 from services.actor import Actor
 from services.postmortem_view import get_postmortem
 from services.slack_team import WorkspaceRef
@@ -44,6 +51,24 @@ def move(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
     return render.Reply(note, [render.section(note), *blocks], replace=True)
 
 
+def _item(click: Click) -> int:
+    if not click.key.isdigit():
+        raise InvalidInput("That button is out of date; run /vigilo actions again.")
+    return int(click.key)
+
+
+def item_done(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
+    number = _item(click)
+    action_items.set_done(click.bot.db, actor, number, True)
+    return render.done(f"Action item #{number} is done.")
+
+
+def item_reopen(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
+    number = _item(click)
+    action_items.set_done(click.bot.db, actor, number, False)
+    return render.done(f"Action item #{number} is open again.")
+
+
 def register(app: App, bot: Bot, people: People) -> None:
     def clicked(work: Work) -> Any:
         def on_click(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -55,3 +80,5 @@ def register(app: App, bot: Bot, people: People) -> None:
 
     app.action(ACTION_PM_EDIT)(clicked(edit))
     app.action(ACTION_PM_MOVE)(clicked(move))
+    app.action(ACTION_ITEM_DONE)(clicked(item_done))
+    app.action(ACTION_ITEM_REOPEN)(clicked(item_reopen))

@@ -12,6 +12,9 @@ ACTION_PM_EDIT = "pm_edit"  # value: "INC-0042 summary"
 ACTION_PM_MOVE = "pm_move"  # value: "INC-0042 review"
 ACTION_PM_DRAFT_AI = "pm_ai_draft"  # value: "INC-0042"
 EXCERPT = 600
+ITEMS_SHOWN = 10  # the message stays under Slack's 50 blocks
+ACTION_ITEM_DONE = "item_done"  # value: the action item's number
+ACTION_ITEM_REOPEN = "item_reopen"
 Block = dict[str, Any]
 
 _NEXT = {PmStatus.DRAFT: [(PmMove.REVIEW, "Send for review")],
@@ -50,8 +53,16 @@ def postmortem_message(view: PostmortemView, url: str, *, ai: bool = False
         blocks.append(block)
     open_items = [i for i in view.items if not i.done]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
-        f"Action items: {len(open_items)} open of {len(view.items)} · "
-        f"`/vigilo actions` lists them")}]})
+        f"*Action items:* {len(open_items)} open of {len(view.items)} · add one with "
+        "`/vigilo action <text> [@owner] [due YYYY-MM-DD]`")}]})
+    for item in view.items[:ITEMS_SHOWN]:
+        owner = f"<@{item.owner_slack_id}>" if item.owner_slack_id else "no owner"
+        due = f" · due {item.due_on.isoformat()}" if item.due_on else ""
+        state = "✅" if item.done else "☐"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"{state} #{item.id} {excerpt(item.text, 300)} · {owner}{due}")},
+            "accessory": (button(ACTION_ITEM_REOPEN, "Reopen", str(item.id)) if item.done
+                          else button(ACTION_ITEM_DONE, "Mark done", str(item.id)))})
     elements = [button(ACTION_PM_MOVE, label, f"{view.key} {move.value}",
                        style="primary" if move == PmMove.PUBLISH else None)
                 for move, label in _NEXT[view.status]]

@@ -27,6 +27,8 @@ class Label:
     ROOT_CAUSE = "root_cause_set"
     ACTION_ADDED = "action_item_added"
     ACTION_DONE = "action_item_completed"
+    ACTION_REOPENED = "action_item_reopened"
+    ACTION_ASSIGNED = "action_item_assigned"
     FIELDS = "fields_edited"
     POSTMORTEM = "postmortem_opened"
     POSTMORTEM_UNLINKED = "postmortem_unlinked"

@@ -207,3 +207,20 @@ class PostmortemStatusChanged(DomainEvent):
     @property
     def audit_action(self) -> str:
         return f"postmortem.{self.new}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionItemReopened(DomainEvent):
+    label = Label.ACTION_REOPENED
+    audit = "action_item.reopened"
+
+    item_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionItemAssigned(DomainEvent):
+    label = Label.ACTION_ASSIGNED
+    audit = "action_item.assigned"
+
+    item_id: int
+    owner_id: int | None
