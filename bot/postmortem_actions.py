@@ -12,6 +12,7 @@ from bot.people import People
 from bot.postmortem_blocks import (
     ACTION_ITEM_DONE,
     ACTION_ITEM_REOPEN,
+    ACTION_PM_DRAFT_AI,
     ACTION_PM_EDIT,
     ACTION_PM_MOVE,
     postmortem_message,
@@ -46,9 +47,17 @@ def move(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
         raise InvalidInput("That button is out of date; run /vigilo postmortem again.") from None
     done = postmortems.move(click.bot.db, actor, key, step)
     view = get_postmortem(click.bot.db, workspace.id, key)
-    text, blocks = postmortem_message(view, click.bot.incident_url(workspace, key))
+    text, blocks = postmortem_message(view, click.bot.incident_url(workspace, key),
+                                      ai=click.bot.ai_off is None)
     note = f"✅ The postmortem of {key} is now *{done.status.replace('_', ' ')}*."
     return render.Reply(note, [render.section(note), *blocks], replace=True)
+
+
+def ai_draft(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
+    if click.bot.ai_off:
+        raise InvalidInput(f"AI drafts are off: {click.bot.ai_off}.")
+    postmortems.request_ai_draft(click.bot.db, actor, click.key)
+    return render.done(f"Asked the AI for a first draft of {click.key}'s postmortem.")
 
 
 def _item(click: Click) -> int:
@@ -80,5 +89,6 @@ def register(app: App, bot: Bot, people: People) -> None:
 
     app.action(ACTION_PM_EDIT)(clicked(edit))
     app.action(ACTION_PM_MOVE)(clicked(move))
+    app.action(ACTION_PM_DRAFT_AI)(clicked(ai_draft))
     app.action(ACTION_ITEM_DONE)(clicked(item_done))
     app.action(ACTION_ITEM_REOPEN)(clicked(item_reopen))

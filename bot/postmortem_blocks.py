@@ -46,6 +46,8 @@ def postmortem_message(view: PostmortemView, url: str, *, ai: bool = False
         else:
             body = excerpt(shown.shown) if shown.shown else "_Not written yet._"
         tag = " _(draft, not accepted)_" if shown.is_draft else ""
+        if shown.draft_note and not shown.text:
+            tag += f"\n_{escape(shown.draft_note)}_"
         block: Block = {"type": "section",
                         "text": {"type": "mrkdwn", "text": f"*{section.heading}*{tag}\n{body}"}}
         if editable:

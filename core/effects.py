@@ -9,11 +9,12 @@ PAGERDUTY_RESOLVE = "pagerduty.resolve"
 TWILIO_PAGE = "twilio.page_oncall"
 STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
+AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a first draft
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
                    PAGERDUTY_TRIGGER, PAGERDUTY_RESOLVE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
-                   STATUSPAGE_RESOLVE})
+                   STATUSPAGE_RESOLVE, AI_DRAFT_POSTMORTEM})
 
 
 def integration_of(kind: str) -> str:
@@ -38,5 +39,6 @@ class Label:
     POSTMORTEM = "postmortem_opened"
     POSTMORTEM_UNLINKED = "postmortem_unlinked"
     POSTMORTEM_STATUS = "postmortem_status_changed"
+    POSTMORTEM_DRAFT = "postmortem_draft_requested"
     NOTE = "note"
     MESSAGE = "message"

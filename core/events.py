@@ -224,3 +224,11 @@ class ActionItemAssigned(DomainEvent):
 
     item_id: int
     owner_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostmortemDraftRequested(DomainEvent):
+    """Someone asked for a (new) AI first draft of the postmortem."""
+
+    label = Label.POSTMORTEM_DRAFT
+    audit = "postmortem.draft_requested"

@@ -34,6 +34,7 @@ class DraftFacts:
     commander: str | None = None
     change: str | None = None  # the linked causing change's title
     event_total: int = 0
+    notes: tuple[KeyEvent, ...] = ()  # what people wrote (notes, channel messages), latest
     extra: dict[str, str] = field(default_factory=dict)
 
 

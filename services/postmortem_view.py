@@ -24,6 +24,7 @@ class SectionView:
     draft_source: str
     updated_by: str | None
     updated_at: datetime | None
+    draft_note: str = ""  # what became of an AI draft
 
     @property
     def title(self) -> str:
@@ -93,7 +94,8 @@ def get_postmortem(db: Database, workspace_id: int, key: str | int, *,
                         rows[s.value].draft_source if s.value in rows else "",
                         rows[s.value].updated_by if s.value in rows else None,
                         rows[s.value].updated_at if s.value in rows and rows[s.value].text
-                        else None)
+                        else None,
+                        rows[s.value].draft_note if s.value in rows else "")
             for s in Section)
         history = tuple(StatusView(h.status, h.at, h.actor)
                         for h in history_rows(session, postmortem.id or 0))

@@ -5,10 +5,16 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
-from core.events import PostmortemOpened, PostmortemStatusChanged, PostmortemUnlinked
+from core.events import (
+    PostmortemDraftRequested,
+    PostmortemOpened,
+    PostmortemStatusChanged,
+    PostmortemUnlinked,
+)
 from core.keys import format_key
 from core.permissions import Action
 from core.postmortem import (
+    AI_SECTIONS,
     PmMove,
     PmStatus,
     Section,
@@ -27,6 +33,8 @@ from store.models import ChangeRequest, Incident, Postmortem, TimelineEvent
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange
 from store.types import pk, utcnow
 
+NOTE_LABELS = ("note", "message")
+NOTES_SENT = 100
 LIFECYCLE = ("created", "status_changed", "status_forced", "severity_changed",
              "commander_changed", "root_cause_set")
 _COPIED = ("id", "at", "source", "label", "actor", "text", "payload")
@@ -79,6 +87,11 @@ def draft_facts(session: Session, incident: Incident) -> DraftFacts:
                           .group_by(col(TimelineEvent.actor))
                           .order_by(func.count().desc()).limit(20)).all()
     total = sum(int(n) for _, n in counts)
+    notes = session.exec(select(TimelineEvent.at, TimelineEvent.actor, TimelineEvent.label,
+                                TimelineEvent.text)
+                         .where(*base, col(TimelineEvent.label).in_(NOTE_LABELS))
+                         .order_by(col(TimelineEvent.at).desc(), col(TimelineEvent.id).desc())
+                         .limit(NOTES_SENT)).all()
     commander = (member_names(session, {incident.commander_id}).get(incident.commander_id)
                  if incident.commander_id else None)
     change = (session.get(ChangeRequest, incident.caused_by_change_id)
@@ -91,7 +104,9 @@ def draft_facts(session: Session, incident: Incident) -> DraftFacts:
                                 incident.mitigated_at, incident.resolved_at)),
         key_events=tuple(KeyEvent(at, actor, label, text) for at, actor, label, text in lifecycle),
         actors=tuple((str(a), int(n)) for a, n in counts), commander=commander,
-        change=change.title if change else None, event_total=total)
+        change=change.title if change else None, event_total=total,
+        notes=tuple(KeyEvent(at, actor, label, text)
+                    for at, actor, label, text in reversed(notes)))
 
 
 def _history(session: Session, postmortem: Postmortem, actor: Actor,
@@ -211,13 +226,56 @@ def store_ai_draft(db: Database, incident_id: int, drafts: dict[Section, str],
         if postmortem is None or postmortem.status == PmStatus.PUBLISHED:
             return 0
         changed = 0
-        for section, text in drafts.items():
+        for section in AI_SECTIONS:
             row = _section_row(session, postmortem, section)
+            text = drafts.get(section, "")
             if row.text or not text:
+                row.draft_note = ""
                 continue
-            row.draft, row.draft_source = text, source
+            row.draft, row.draft_source, row.draft_note = text, source, ""
             changed += 1
         return changed
+
+
+def facts_for(db: Database, incident_id: int) -> DraftFacts | None:
+    """What an AI draft may be told: this incident's record, while its postmortem is open."""
+    with db.read() as session:
+        incident = session.get(Incident, incident_id)
+        postmortem = session.exec(select(Postmortem).where(
+            Postmortem.incident_id == incident_id)).first()
+        if incident is None or postmortem is None or postmortem.status == PmStatus.PUBLISHED:
+            return None
+        return draft_facts(session, incident)
+
+
+def note_ai(db: Database, incident_id: int, note: str) -> None:
+    """Say on the AI's sections what became of the draft (until someone writes them)."""
+    with db.transaction() as session:
+        postmortem = session.exec(select(Postmortem).where(
+            Postmortem.incident_id == incident_id)).first()
+        if postmortem is None:
+            return
+        for section in AI_SECTIONS:
+            row = _section_row(session, postmortem, section)
+            if not row.text:
+                row.draft_note = note[:500]
+
+
+def request_ai_draft(db: Database, actor: Actor, key: str | int) -> Postmortem:
+    """Ask again for an AI first draft (after ack, through the outbox)."""
+    with db.transaction() as session:
+        incident = changes.open_incident(session, actor, key, Action.POST_UPDATE)
+        postmortem = load_for(session, incident, for_update=True)
+        check_editable(PmStatus(postmortem.status))
+        for section in AI_SECTIONS:
+            row = _section_row(session, postmortem, section)
+            if not row.text:
+                row.draft_note = "Asking the AI for a first draft…"
+        changes.record(session, actor,
+                       changes.event(PostmortemDraftRequested, actor, incident),
+                       f"{actor.name} asked for an AI first draft of the postmortem",
+                       incident=incident)
+        return postmortem
 
 
 def section_rows(session: Session, postmortem_id: int) -> dict[str, PostmortemSection]:

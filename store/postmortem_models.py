@@ -19,6 +19,8 @@ class PostmortemSection(SQLModel, table=True):
     text: str = Field(default="")
     draft: str = Field(default="")
     draft_source: str = Field(default="", max_length=80)  # "record", "ai:<model>"
+    # What became of an AI draft, for the people editing ("the model did not answer ...").
+    draft_note: str = Field(default="", max_length=500)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_by_id: int | None = Field(default=None, foreign_key="member.id")
     updated_by: str | None = Field(default=None, max_length=200)

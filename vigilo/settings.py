@@ -19,6 +19,7 @@ class Settings:
     port: int = 8000
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
+    ai: dict[str, str] = field(default_factory=dict)  # VIGILO_AI_BASE_URL, _API_KEY, _MODEL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -53,4 +54,6 @@ class Settings:
             twilio={k: v for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                                    "TWILIO_FROM_NUMBER", "TWILIO_API_URL")
                     if (v := get(k) or "")},
+            ai={k: v for k in ("VIGILO_AI_BASE_URL", "VIGILO_AI_API_KEY", "VIGILO_AI_MODEL",
+                               "VIGILO_AI_TIMEOUT") if (v := get(k) or "")},
         )

@@ -9,12 +9,13 @@ from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError
 from bot.modals import postmortem as pm_modals
 from bot.postmortem_blocks import postmortem_message
+from core.errors import InvalidInput
 from core.fsm import Move, Status
 from core.postmortem import PmMove, parse_section
 from services import incidents, postmortems, slack_team
 from services.postmortem_view import get_postmortem
 
-USAGE = "postmortem [KEY] [edit <section>|review|publish|draft]"
+USAGE = "postmortem [KEY] [edit <section>|review|publish|draft|ai]"
 _MOVES = {"review": PmMove.REVIEW, "publish": PmMove.PUBLISH, "draft": PmMove.BACK_TO_DRAFT}
 
 
@@ -30,6 +31,10 @@ def postmortem(call: Call) -> render.Reply | None:
         pm_modals.open_section(call.bot, call.workspace, call.actor, call.trigger_id, key,
                                section, call.meta)
         return None
+    if word == "ai":
+        if call.rest.after_first():
+            raise UsageError("`postmortem ai` takes nothing after it.", USAGE)
+        return ask_ai(call, key)
     if word in _MOVES:
         if call.rest.after_first():
             raise UsageError(f"`postmortem {word}` takes nothing after it.", USAGE)
@@ -45,9 +50,17 @@ def postmortem(call: Call) -> render.Reply | None:
     return show(call, key, None)
 
 
+def ask_ai(call: Call, key: str) -> render.Reply:
+    if call.bot.ai_off:
+        raise InvalidInput(f"AI drafts are off: {call.bot.ai_off}.")
+    postmortems.request_ai_draft(call.bot.db, call.actor, key)
+    return render.done(f"Asked the AI for a first draft of {key}'s postmortem; it shows up "
+                       "as a draft in the sections nobody has written yet.")
+
+
 def show(call: Call, key: str, note: str | None) -> render.Reply:
     view = get_postmortem(call.bot.db, call.workspace.id, key)
-    text, blocks = postmortem_message(view, call.url(key))
+    text, blocks = postmortem_message(view, call.url(key), ai=call.bot.ai_off is None)
     if note:
         blocks = [render.section(f"✅ {note}"), *blocks]
         text = f"✅ {note}"

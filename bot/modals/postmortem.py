@@ -34,6 +34,7 @@ PARTS = tuple(f"part_{n}" for n in range(1, INPUTS + 1))
 class SectionForm:
     parts: list[str] = field(default_factory=list)
     draft_source: str = ""  # the text shown is a suggestion from here, not yet accepted
+    draft_note: str = ""  # what became of an AI draft
 
 
 class SectionModal:
@@ -52,6 +53,8 @@ class SectionModal:
             source = ("from the incident's record" if form.draft_source == "record"
                       else f"by {form.draft_source}")
             note += f" This is a first draft {source}: edit it, or save it as it is to accept it."
+        if form.draft_note:
+            note += f"\n_{form.draft_note}_"
         blocks: list[Block] = [*banner(error), {"type": "context", "elements": [
             {"type": "mrkdwn", "text": note}]}]
         for index in range(shown):
@@ -95,5 +98,6 @@ def open_section(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: st
         raise InvalidInput("This section is too long to edit in Slack; edit it on the web.")
     meta = Meta(format_key(incident.number), meta.response_url, meta.channel)
     form = SectionForm(split_for_inputs(shown.shown) if shown.shown else [],
-                       shown.draft_source if shown.is_draft else "")
+                       shown.draft_source if shown.is_draft else "",
+                       shown.draft_note if not shown.text else "")
     open_view(bot, trigger_id, KINDS[section].view(meta, form))

@@ -104,3 +104,12 @@ def test_review_and_publish_announce_in_the_channel(slack: Slack) -> None:
     slack.drain()
     posted = [c.params.get("text", "") for c in slack.fake.calls_to("chat.postMessage")]
     assert any("Engineer published the postmortem" in str(t) for t in posted)
+
+
+def test_ai_draft_is_refused_with_the_reason_when_no_model_is_configured(slack: Slack) -> None:
+    resolved(slack)
+    [reply] = slack.command("postmortem INC-0001")
+    assert not any(action == "pm_ai_draft" for action, _ in buttons(reply))
+    refused = slack.reply("postmortem INC-0001 ai")
+    assert "AI drafts are off: not configured (VIGILO_AI_BASE_URL unset)" in refused
+    assert "AI drafts are off" in slack.click("pm_ai_draft", "INC-0001")[0]["text"]

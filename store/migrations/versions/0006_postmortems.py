@@ -1,8 +1,8 @@
-"""postmortem sections, status history, action item due dates
+"""postmortem sections, postmortem status history, action item due dates
 
 Revision ID: 0006
 Revises: 0001
-Create Date: 2026-12-01 10:52:56.234060
+Create Date: 2026-12-01 11:08:28.393972
 """
 from collections.abc import Sequence
 
@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('draft', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('draft_source', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('draft_note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('updated_at', store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
