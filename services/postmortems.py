@@ -1,6 +1,6 @@
 """Postmortems: open one from the incident's record, write its sections, review, publish."""
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -47,15 +47,7 @@ def open_for(session: Session, incident: Incident, actor: Actor) -> Postmortem |
             Postmortem.incident_id == incident.id)).first() is not None:
         return None
     session.flush()
-    # Plain rows, not ORM objects: a 10,000-event copy is built in tens of milliseconds.
-    table = TimelineEvent.__table__  # type: ignore[attr-defined]
-    rows = session.connection().execute(
-        core_select(*(table.c[name] for name in _COPIED))
-        .where(table.c.incident_id == incident.id, table.c.deleted_at.is_(None))
-        .order_by(table.c.at, table.c.id)).all()
-    snapshot = [{"id": r[0], "at": r[1].isoformat() if hasattr(r[1], "isoformat") else r[1],
-                 "source": r[2], "label": r[3], "actor": r[4], "text": r[5], "payload": r[6]}
-                for r in rows]
+    snapshot = _copy(session, incident)
     postmortem = Postmortem(incident_id=pk(incident), timeline=snapshot)
     session.add(postmortem)
     session.flush()
@@ -71,6 +63,32 @@ def open_for(session: Session, incident: Incident, actor: Actor) -> Postmortem |
                    f"{actor.name} opened the postmortem ({len(snapshot)} timeline events "
                    "copied)", incident=incident)
     return postmortem
+
+
+def _copy(session: Session, incident: Incident) -> list[dict[str, object]]:
+    """The incident's timeline as the postmortem keeps it: not deleted, not hidden."""
+    # Plain rows, not ORM objects: a 10,000-event copy is built in tens of milliseconds.
+    table = TimelineEvent.__table__  # type: ignore[attr-defined]
+    rows = session.connection().execute(
+        core_select(*(table.c[name] for name in _COPIED))
+        .where(table.c.incident_id == incident.id, table.c.deleted_at.is_(None),
+               table.c.hidden_from_postmortem.is_(False))
+        .order_by(table.c.at, table.c.id)).all()
+    return [{"id": r[0], "at": r[1].isoformat() if hasattr(r[1], "isoformat") else r[1],
+             "source": r[2], "label": r[3], "actor": r[4], "text": r[5], "payload": r[6]}
+            for r in rows]
+
+
+def refresh_copy(session: Session, incident: Incident) -> None:
+    """After a timeline edit: an unpublished postmortem reads the timeline as it is now."""
+    # The id and status only: loading the ORM row would parse the whole old copy first.
+    row = session.exec(select(Postmortem.id, Postmortem.status).where(
+        Postmortem.incident_id == incident.id)).first()
+    if row is None or row[1] == PmStatus.PUBLISHED:
+        return
+    session.flush()
+    session.execute(update(Postmortem).where(col(Postmortem.id) == row[0])
+                    .values(timeline=_copy(session, incident)))
 
 
 def draft_facts(session: Session, incident: Incident) -> DraftFacts:

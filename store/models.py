@@ -113,6 +113,8 @@ class TimelineEvent(SQLModel, table=True):
     editable: bool = Field(default=False)  # manual entries and Slack messages
     edited_at: datetime | None = _ts()
     deleted_at: datetime | None = _ts()
+    # Kept on the incident's timeline but left out of its postmortem (timeline editor).
+    hidden_from_postmortem: bool = Field(default=False)
 
 
 class ActionItem(SQLModel, table=True):

@@ -19,6 +19,7 @@ from bot.commands import (
     postmortem,
     reading,
     responders,
+    timeline,
 )
 from bot.commands.base import Call, Sub, listing, table
 from bot.commands.parse import UsageError, parse
@@ -37,7 +38,7 @@ def _help() -> render.Reply:
 
 SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *postmortem.SUBS,
-    *responders.SUBS, *notes.SUBS, *action_items.SUBS,
+    *responders.SUBS, *notes.SUBS, *timeline.SUBS, *action_items.SUBS,
     *access.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
