@@ -6,7 +6,7 @@ postmortem, never rewritten or deleted. Every change is audited, and an open pos
 copy of the timeline follows it, so the review reads what the timeline says.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -19,7 +19,7 @@ from core.permissions import Action
 from core.validation import clean_text
 from services import changes, postmortems
 from services.actor import Actor
-from services.records import add_event, audit, load_incident
+from services.records import add_event, audit, load_incident, load_member
 from store.db import Database
 from store.models import Incident, TimelineEvent
 from store.types import utcnow
@@ -141,9 +141,11 @@ def hide(db: Database, actor: Actor, key: str | int, event_id: int,
 
 def add_at(db: Database, actor: Actor, key: str | int, text: str, at: datetime | None,
            *, source: str = "manual", payload: dict[str, object] | None = None,
-           dedupe_key: str | None = None) -> TimelineEvent | None:
+           dedupe_key: str | None = None, author_id: int | None = None
+           ) -> TimelineEvent | None:
     """A note at the time it happened ("we noticed at 02:58"), not when it was typed.
-    A repeated `dedupe_key` adds nothing and returns None."""
+    A repeated `dedupe_key` adds nothing and returns None. `author_id`: who wrote it, when
+    that is not who adds it (a Slack message put on the timeline by someone else)."""
     body = clean_text(text, what="timeline entry", field_name="text")
     now = utcnow()
     when = at or now
@@ -160,10 +162,21 @@ def add_at(db: Database, actor: Actor, key: str | int, text: str, at: datetime |
                 TimelineEvent.incident_id == incident.id,
                 TimelineEvent.dedupe_key == dedupe_key)).first() is not None:
             return None
-        event = add_event(session, incident, actor, Label.NOTE, body, source=source,
+        writer = actor
+        if author_id is not None and author_id != actor.member_id:
+            author = load_member(session, actor.workspace_id, author_id)
+            writer = replace(actor, member_id=author.id, name=author.display_name)
+            payload = {**(payload or {}), "added_by": actor.name}
+        event = add_event(session, incident, writer, Label.NOTE, body, source=source,
                           at=when, payload=payload, dedupe_key=dedupe_key, editable=True)
         session.flush()
         audit(session, actor, "timeline.added", incident, event_id=event.id,
               at=when.isoformat())
         postmortems.refresh_copy(session, incident)
         return event
+
+
+def capture_mode(db: Database, workspace_id: int) -> str:
+    """The workspace's timeline_capture setting: "all" channel messages, or on "command"."""
+    with db.read() as session:
+        return changes.settings_of(session, workspace_id).timeline_capture

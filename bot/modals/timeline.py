@@ -7,11 +7,12 @@ errors in place, the outcome reported to the person).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot import render
 from bot.modals.base import (
     Block,
+    FieldErrors,
     Meta,
     Values,
     banner,
@@ -19,6 +20,8 @@ from bot.modals.base import (
     datetime_value,
     modal,
     plain,
+    select_input,
+    select_value,
     text_input,
     text_value,
 )
@@ -26,6 +29,7 @@ from bot.modals.flow import Finish, Submission
 from core.validation import MAX_TEXT
 from integrations.slack.blocks import button, clip, escape
 from services import timeline_editor
+from services.slack_team import members_by_slack_id
 from services.timeline_editor import EditorPage, EntryView
 from store.types import utcnow
 
@@ -146,4 +150,78 @@ class AddEntry:
 
 EDIT = EditEntry()
 ADD = AddEntry()
-KINDS = (EDIT, ADD)
+
+
+@dataclass
+class MessageForm:
+    incident: str | None = None  # the key chosen
+    text: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # (key, label) of the incidents offered
+    too_long: int = 0  # the message's length when it did not fit Slack's form
+
+
+class FromMessage:
+    """The message shortcut "Add to incident timeline": which incident, and the text."""
+
+    callback_id = "timeline_from_message"
+    title = "Add to timeline"
+    blocks: tuple[str, ...] = ("incident", "text")
+
+    def view(self, meta: Meta, form: MessageForm, error: str | None = None) -> Block:
+        note = ("The message goes on the incident's timeline at the time it was posted, "
+                "under its author's name.")
+        if form.too_long:
+            note += (f" It is {form.too_long:,} characters and Slack's form holds "
+                     f"{SLACK_INPUT:,}: shorten it here, or add the rest with /vigilo log.")
+        blocks = [*banner(error), {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": note}]}]
+        if form.options:
+            blocks.append(select_input("incident", "Incident", list(form.options),
+                                       form.incident))
+        else:
+            blocks.append(text_input("incident", "Incident key", initial=form.incident,
+                                     placeholder="INC-0042"))
+        blocks.append(text_input("text", "Text", initial=form.text, multiline=True,
+                                 max_length=SLACK_INPUT))
+        view = modal(self.callback_id, self.title, blocks, meta, submit="Add")
+        return view
+
+    def parse(self, values: Values) -> MessageForm:
+        key = select_value(values, "incident") or text_value(values, "incident").strip()
+        if not key:
+            raise FieldErrors({"incident": "Choose the incident."})
+        return MessageForm(key, text_value(values, "text")[:MAX_TEXT])
+
+    def users(self, form: MessageForm) -> list[str]:
+        return []
+
+    def apply(self, sub: Submission, form: MessageForm) -> Finish:
+        channel, ts, author = _message_ref(sub.meta.item)
+        # Met when the form opened (after ack): the author is a member by now.
+        known = members_by_slack_id(sub.bot.db, sub.workspace.id, [author] if author else [])
+        event = timeline_editor.add_at(
+            sub.bot.db, sub.actor, form.incident or "", form.text, ts_time(ts),
+            source="slack", payload={"channel": channel, "ts": ts, "via": "shortcut"},
+            dedupe_key=f"slack:{channel}:{ts}" if channel and ts else None,
+            author_id=known[author].id if author in known else None)
+        key = form.incident
+        if event is None:
+            return lambda: render.done(f"That message is on {key}'s timeline already.")
+        return lambda: render.done(f"Added the message to {key}'s timeline.")
+
+
+def _message_ref(item: str | None) -> tuple[str, str, str | None]:
+    parts = (item or "").split()
+    return (parts[0] if parts else "", parts[1] if len(parts) > 1 else "",
+            parts[2] if len(parts) > 2 else None)
+
+
+def ts_time(ts: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(ts), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+FROM_MESSAGE = FromMessage()
+KINDS = (EDIT, ADD, FROM_MESSAGE)
