@@ -22,6 +22,7 @@ class Settings:
     outbox_threads: int = 16  # delivery threads per integration; 1 = one thread, oldest first
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
+    ai: dict[str, str] = field(default_factory=dict)  # VIGILO_AI_BASE_URL, _API_KEY, _MODEL
     log_level: str | None = None  # unset: INFO for `vigilo serve`, WARNING for other commands
     log_format: str = "text"
 
@@ -70,6 +71,8 @@ class Settings:
             twilio={k: v for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                                    "TWILIO_FROM_NUMBER", "TWILIO_API_URL")
                     if (v := get(k) or "")},
+            ai={k: v for k in ("VIGILO_AI_BASE_URL", "VIGILO_AI_API_KEY", "VIGILO_AI_MODEL",
+                               "VIGILO_AI_TIMEOUT") if (v := get(k) or "")},
             log_level=log_level,
             log_format=log_format,
         )
