@@ -55,7 +55,8 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     """`run_scheduler` defaults to `run_worker`: the replica that delivers also schedules."""
     database = db or Database.from_url(settings.database_url)
     registry = integrations.registry(settings, database)
-    worker = OutboxWorker(database, registry.handlers, off=registry.off)
+    worker = OutboxWorker(database, registry.handlers, off=registry.off,
+                          threads=settings.outbox_threads)
     vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker,
                     scheduler=Scheduler(database, notify=worker.notify))
     scheduled = run_worker if run_scheduler is None else run_scheduler

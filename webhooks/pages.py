@@ -15,7 +15,7 @@ from core.errors import DomainError, NotFound
 from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
 from core.severity import Severity
 from services import queries
-from webhooks import auth, insight_pages
+from webhooks import auth, insight_pages, postmortem_tab
 from webhooks.render import (
     Site,
     bad_request,
@@ -209,12 +209,14 @@ def _detail(site: Site, request: Request) -> Response:
     start = (page - 1) * TIMELINE_PAGE
     snapshot = (queries.postmortem_events(site.db, incident.id or 0, start, TIMELINE_PAGE)
                 if tab == "postmortem" and detail.postmortem else [])
+    pm = (postmortem_tab.view(site.db, workspace_id, detail.key, snapshot, total)
+          if snapshot or (tab == "postmortem" and detail.postmortem) else None)
     return site.page(
         "detail.html", workspace=access.workspace, access=access, d=detail, i=incident,
         tab=tab, tabs=[t for t in TABS if t != "postmortem" or has_postmortem],
         recent=(queries.recent_events(site.db, incident.id or 0) if tab == "overview"
                 else []),
-        snapshot=snapshot,
+        snapshot=snapshot, pm=pm,
         insight=(insight_pages.incident_panels(site, workspace_id, incident.number)
                  if tab == "overview" and not access.shared else None),
         page=page, pages=pages, total=total, first=start + 1,
