@@ -10,7 +10,7 @@ incident took.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from core.severity import Severity
 
@@ -75,27 +75,50 @@ class Stats:
             for days, by_sev in self.figures.items()}}
 
 
+@dataclass(frozen=True)
+class Durations:
+    """One incident in seconds: its age (now − detected) and each stage it reached."""
+
+    severity: str
+    age: float
+    acknowledge: float | None = None
+    mitigate: float | None = None
+    resolve: float | None = None
+
+
 def compute(timings: Iterable[Timing], now: datetime,
             periods: Sequence[int] = PERIODS) -> Stats:
+    return compute_durations(
+        (Durations(t.severity, (now - t.detected_at).total_seconds(), t.seconds("acknowledge"),
+                   t.seconds("mitigate"), t.seconds("resolve")) for t in timings),
+        now, periods)
+
+
+def compute_durations(rows: Iterable[Durations], now: datetime,
+                      periods: Sequence[int] = PERIODS) -> Stats:
+    """`compute` from durations already in seconds (a database can subtract for us)."""
     keys = [*(s.value for s in Severity), "all"]
     values: dict[int, dict[str, dict[str, list[float]]]] = {
         d: {k: {m: [] for m in MEASURES} for k in keys} for d in periods}
     counts = dict.fromkeys(periods, 0)
-    starts = {d: now - timedelta(days=d) for d in periods}
-    for timing in timings:
-        if timing.detected_at > now:
+    limits = [(d, d * 86400.0) for d in periods]
+    for row in rows:
+        if row.age < 0:
             continue
-        inside = [d for d in periods if timing.detected_at >= starts[d]]
+        inside = [d for d, limit in limits if row.age <= limit]
         if not inside:
             continue
-        measured = [(m, timing.seconds(m)) for m in MEASURES]
+        measured = [(m, v if v is None else max(0.0, v)) for m, v in (
+            ("acknowledge", row.acknowledge), ("mitigate", row.mitigate),
+            ("resolve", row.resolve))]
         for days in inside:
             counts[days] += 1
+            by_sev = values[days]
             for measure, seconds in measured:
                 if seconds is None:
                     continue
-                values[days]["all"][measure].append(seconds)
-                if timing.severity in values[days]:
-                    values[days][timing.severity][measure].append(seconds)
+                by_sev["all"][measure].append(seconds)
+                if row.severity in by_sev:
+                    by_sev[row.severity][measure].append(seconds)
     return Stats(now, {d: {k: {m: figure(v) for m, v in by_m.items()}
                            for k, by_m in by_k.items()} for d, by_k in values.items()}, counts)
