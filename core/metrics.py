@@ -98,27 +98,33 @@ def compute_durations(rows: Iterable[Durations], now: datetime,
                       periods: Sequence[int] = PERIODS) -> Stats:
     """`compute` from durations already in seconds (a database can subtract for us)."""
     keys = [*(s.value for s in Severity), "all"]
-    values: dict[int, dict[str, dict[str, list[float]]]] = {
-        d: {k: {m: [] for m in MEASURES} for k in keys} for d in periods}
-    counts = dict.fromkeys(periods, 0)
-    limits = [(d, d * 86400.0) for d in periods]
+    spans = sorted(periods)
+    limits = [d * 86400.0 for d in spans]
+    # Periods nest (7 ⊂ 30 ⊂ 90 days): each value goes to the shortest period holding it,
+    # and a period's figures are its own values plus every shorter period's.
+    own: list[dict[str, dict[str, list[float]]]] = [
+        {k: {m: [] for m in MEASURES} for k in keys} for _ in spans]
+    own_counts = [0] * len(spans)
     for row in rows:
-        if row.age < 0:
+        age = row.age
+        if age < 0 or age > limits[-1]:
             continue
-        inside = [d for d, limit in limits if row.age <= limit]
-        if not inside:
-            continue
-        measured = [(m, v if v is None else max(0.0, v)) for m, v in (
-            ("acknowledge", row.acknowledge), ("mitigate", row.mitigate),
-            ("resolve", row.resolve))]
-        for days in inside:
-            counts[days] += 1
-            by_sev = values[days]
-            for measure, seconds in measured:
-                if seconds is None:
-                    continue
-                by_sev["all"][measure].append(seconds)
-                if row.severity in by_sev:
-                    by_sev[row.severity][measure].append(seconds)
-    return Stats(now, {d: {k: {m: figure(v) for m, v in by_m.items()}
-                           for k, by_m in by_k.items()} for d, by_k in values.items()}, counts)
+        slot = next(i for i, limit in enumerate(limits) if age <= limit)
+        own_counts[slot] += 1
+        bucket = own[slot]
+        by_all, by_sev = bucket["all"], bucket.get(row.severity)
+        for measure, seconds in (("acknowledge", row.acknowledge),
+                                 ("mitigate", row.mitigate), ("resolve", row.resolve)):
+            if seconds is None:
+                continue
+            value = seconds if seconds > 0 else 0.0
+            by_all[measure].append(value)
+            if by_sev is not None:
+                by_sev[measure].append(value)
+    figures: dict[int, dict[str, dict[str, Figure]]] = {}
+    counts: dict[int, int] = {}
+    for n, days in enumerate(spans):
+        counts[days] = sum(own_counts[: n + 1])
+        figures[days] = {k: {m: figure([v for part in own[: n + 1] for v in part[k][m]])
+                             for m in MEASURES} for k in keys}
+    return Stats(now, {d: figures[d] for d in periods}, {d: counts[d] for d in periods})

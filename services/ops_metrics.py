@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from core import metrics
 from core.effects import integration_of
-from services.stats import durations
+from services.stats import compute
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
 
@@ -33,7 +33,7 @@ def snapshot(db: Database, now: datetime) -> OpsSnapshot:
         counts = {(s, v): int(n) for s, v, n in conn.execute(
             core_select(col(Incident.status), col(Incident.severity), func.count())
             .group_by(col(Incident.status), col(Incident.severity))).all()}
-        timings = list(durations(conn, now))
+        stats = compute(conn, now)
         outbox: dict[tuple[str, str], int] = {}
         oldest: dict[str, float] = {}
         for kind, status, n, first in conn.execute(
@@ -59,7 +59,6 @@ def snapshot(db: Database, now: datetime) -> OpsSnapshot:
             .where(col(IntegrationLog.at) >= now - RECENT, col(IntegrationLog.ok).is_(False),
                    col(IntegrationLog.detail).like("%rate-limited%"))
             .group_by(col(IntegrationLog.integration))).all()}
-    stats = metrics.compute_durations(timings, now)
     return OpsSnapshot(counts, stats, outbox, oldest, latencies, limited)
 
 

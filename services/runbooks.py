@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import replace
 
-from sqlalchemy import delete
+from sqlalchemy import case, delete, func
 from sqlmodel import col, select
 
 from core import runbooks as rules
@@ -75,31 +75,40 @@ def remove(db: Database, actor: Actor, runbook_id: int) -> Runbook:
         return row
 
 
-def candidates(db: Database, workspace_id: int, wanted: Iterable[str]
-               ) -> list[rules.Candidate]:
-    """The runbooks sharing a term with `wanted`, each with the terms it shares (all that
+def candidates(db: Database, workspace_id: int, wanted: Iterable[str],
+               limit: int = rules.DEFAULT_LIMIT) -> list[rules.Candidate]:
+    """The best `limit` runbooks for `wanted`, each with the terms it shares (all that
     matching needs), found through the term index."""
     terms = sorted(t for t in wanted if len(t) <= MAX_TERM)
-    if not terms:
+    if not terms or limit <= 0:
         return []
     with db.read() as session:
-        rows = session.connection().execute(
+        conn = session.connection()
+        # The database scores as core.runbooks does (tag terms weigh TAG_WEIGHT, title terms
+        # 1), so only the best `limit` runbooks come back; core then ranks and explains them.
+        score = func.sum(case((col(RunbookTerm.tag), rules.TAG_WEIGHT), else_=1)).label("score")
+        found = (col(RunbookTerm.workspace_id) == workspace_id,
+                 col(RunbookTerm.term).in_(terms))
+        top = [int(r[0]) for r in conn.execute(
+            select(col(RunbookTerm.runbook_id), score).where(*found)
+            .group_by(col(RunbookTerm.runbook_id))
+            .order_by(score.desc(), col(RunbookTerm.runbook_id).desc()).limit(limit))]
+        rows = conn.execute(
             select(col(RunbookTerm.runbook_id), col(RunbookTerm.term), col(RunbookTerm.tag))
-            .where(col(RunbookTerm.workspace_id) == workspace_id,
-                   col(RunbookTerm.term).in_(terms))).all()
-    found: dict[int, tuple[set[str], set[str]]] = {}
+            .where(*found, col(RunbookTerm.runbook_id).in_(top))).all() if top else []
+    shared: dict[int, tuple[set[str], set[str]]] = {}
     for runbook_id, term, tag in rows:
-        title, tags = found.setdefault(int(runbook_id or 0), (set(), set()))
+        title, tags = shared.setdefault(int(runbook_id or 0), (set(), set()))
         (tags if tag else title).add(term)
     return [rules.Candidate(i, "", rules.RunbookTerms(frozenset(t), frozenset(g)))
-            for i, (t, g) in found.items()]
+            for i, (t, g) in shared.items()]
 
 
 def for_text(db: Database, workspace_id: int, title: str, services: list[str],
              description: str = "", limit: int = rules.DEFAULT_LIMIT
              ) -> list[tuple[rules.Match, Runbook]]:
     wanted = rules.incident_terms(title, services, description)
-    found = rules.match(wanted, candidates(db, workspace_id, wanted), limit=limit)
+    found = rules.match(wanted, candidates(db, workspace_id, wanted, limit), limit=limit)
     if not found:
         return []
     with db.read() as session:

@@ -124,6 +124,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index('ix_incident_workspace_detected', ['workspace_id', 'detected_at'], unique=False)
+        batch_op.create_index('ix_incident_status_severity', ['status', 'severity'], unique=False)
 
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_change_number', sa.Integer(), nullable=False, server_default='0'))
@@ -139,6 +140,7 @@ def downgrade() -> None:
     op.drop_table('changeasset')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_workspace_detected')
+        batch_op.drop_index('ix_incident_status_severity')
 
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.drop_column('last_change_number')
