@@ -7,6 +7,7 @@ storms to create and which incidents join which open storm. Running it again on 
 result asks for nothing more, which is what makes the scheduler job idempotent.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -82,8 +83,8 @@ def plan(candidates: Sequence[Candidate], open_storms: Sequence[OpenStorm], *,
     for open_storm in sorted(open_storms, key=lambda s: (s.started_at, s.id)):
         by_reason.setdefault(open_storm.reason, open_storm)
     # Timestamps as floats: comparing datetimes costs several times more at this size.
-    timed = sorted(((c.detected_at.timestamp(), c.id, c) for c in candidates),
-                   key=lambda row: (row[0], row[1]))
+    # Ids are unique, so tuple order never falls through to comparing candidates.
+    timed = sorted((c.detected_at.timestamp(), c.id, c) for c in candidates)
     joins: dict[int, list[int]] = defaultdict(list)
     loose = timed
     if by_reason:
@@ -142,13 +143,12 @@ def _new_storms(loose: list[Timed], taken_reasons: set[str], window: float,
 
 def _densest(members: list[Timed], window: float) -> list[Timed]:
     """The largest run of members (sorted by time) that fits in one window; earliest wins."""
-    best_start, best_len, start = 0, 0, 0
-    for end in range(len(members)):
-        at = members[end][0]
-        while at - members[start][0] > window:
-            start += 1
-        if end - start + 1 > best_len:
-            best_start, best_len = start, end - start + 1
+    times = [m[0] for m in members]
+    best_start, best_len = 0, 0
+    for start, at in enumerate(times):
+        length = bisect_right(times, at + window, start) - start
+        if length > best_len:
+            best_start, best_len = start, length
     return members[best_start:best_start + best_len]
 
 
