@@ -82,22 +82,26 @@ def plan(candidates: Sequence[Candidate], open_storms: Sequence[OpenStorm], *,
     by_reason: dict[str, OpenStorm] = {}
     for open_storm in sorted(open_storms, key=lambda s: (s.started_at, s.id)):
         by_reason.setdefault(open_storm.reason, open_storm)
-    # Timestamps as floats: comparing datetimes costs several times more at this size.
-    # Ids are unique, so tuple order never falls through to comparing candidates.
-    timed = sorted((c.detected_at.timestamp(), c.id, c) for c in candidates)
+    # Timestamps as floats in one list, incidents as indices into it: comparing datetimes,
+    # or allocating a tuple per incident (which wakes the garbage collector over every
+    # object alive), costs several times more at this size.
+    stamps = [c.detected_at.timestamp() for c in candidates]
+    ids = [c.id for c in candidates]
+    order = sorted(range(len(candidates)), key=ids.__getitem__)
+    order.sort(key=stamps.__getitem__)  # stable: by time, then by id
     joins: dict[int, list[int]] = defaultdict(list)
-    loose = timed
+    loose = order
     if by_reason:
         loose = []
-        for row in timed:
-            storm = _storm_for(row[2], by_reason, window)
+        for i in order:
+            storm = _storm_for(candidates[i], by_reason, window)
             if storm is None:
-                loose.append(row)
+                loose.append(i)
             else:
-                joins[storm.id].append(row[1])
-    return Plan(new=tuple(_new_storms(loose, set(by_reason), window.total_seconds(),
-                                      minimum)),
-                joins={sid: tuple(ids) for sid, ids in joins.items()})
+                joins[storm.id].append(ids[i])
+    found = _new_storms(candidates, stamps, loose, set(by_reason), window.total_seconds(),
+                        minimum)
+    return Plan(new=tuple(found), joins={sid: tuple(ids) for sid, ids in joins.items()})
 
 
 def _storm_for(incident: Candidate, by_reason: dict[str, OpenStorm],
@@ -112,38 +116,35 @@ def _storm_for(incident: Candidate, by_reason: dict[str, OpenStorm],
     return best
 
 
-Timed = tuple[float, int, Candidate]
-
-
-def _new_storms(loose: list[Timed], taken_reasons: set[str], window: float,
-                minimum: int) -> list[NewStorm]:
-    by_key: dict[str, list[Timed]] = defaultdict(list)
-    for row in loose:  # already in detection order
-        for key in row[2].keys:
-            by_key[key].append(row)
-    groups: list[tuple[str, list[Timed]]] = []
+def _new_storms(candidates: Sequence[Candidate], stamps: list[float], loose: list[int],
+                taken_reasons: set[str], window: float, minimum: int) -> list[NewStorm]:
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i in loose:  # already in detection order
+        for key in candidates[i].keys:
+            by_key[key].append(i)
+    groups: list[tuple[str, list[int]]] = []
     for key, members in by_key.items():
         if len(members) >= minimum and key not in taken_reasons:
-            best = _densest(members, window)
+            best = _densest(members, stamps, window)
             if len(best) >= minimum:
                 groups.append((key, best))
-    groups.sort(key=lambda g: (-len(g[1]), g[1][0][0], g[0]))
+    groups.sort(key=lambda g: (-len(g[1]), stamps[g[1][0]], g[0]))
     used: set[int] = set()
     out: list[NewStorm] = []
     for key, members in groups:
-        free = [m for m in members if m[1] not in used]
+        free = [i for i in members if i not in used]
         if len(free) < minimum:
             continue
-        used.update(m[1] for m in free)
-        out.append(NewStorm(reason=key, member_ids=tuple(m[1] for m in free),
-                            started_at=free[0][2].detected_at,
-                            last_member_at=free[-1][2].detected_at))
+        used.update(free)
+        out.append(NewStorm(reason=key, member_ids=tuple(candidates[i].id for i in free),
+                            started_at=candidates[free[0]].detected_at,
+                            last_member_at=candidates[free[-1]].detected_at))
     return out
 
 
-def _densest(members: list[Timed], window: float) -> list[Timed]:
+def _densest(members: list[int], stamps: list[float], window: float) -> list[int]:
     """The largest run of members (sorted by time) that fits in one window; earliest wins."""
-    times = [m[0] for m in members]
+    times = [stamps[i] for i in members]
     best_start, best_len = 0, 0
     for start, at in enumerate(times):
         length = bisect_right(times, at + window, start) - start
