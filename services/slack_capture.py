@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.effects import Label
+from core.validation import storable
 from services.effects import settings_of
 from services.records import is_unique_violation
 from store.db import Database
@@ -202,7 +203,7 @@ def _text(message: SlackMessage, members: Mapping[str, tuple[int | None, str]]) 
             names[user] = members[user][1]
         elif user not in names and not re.search(rf"<@{user}\|[^<>]+>", message.text):
             return None
-    text = readable(message.text, names).strip()
+    text = readable(storable(message.text), names).strip()
     if not text and message.files:
         text = "shared " + ", ".join(str(f.get("name") or f.get("title") or "a file")
                                      for f in message.files)
