@@ -11,6 +11,7 @@ ack (a modal's submission, for field errors) does one database transaction.
 The ASGI endpoint runs Bolt's (blocking) dispatch on worker threads, never on the event loop.
 """
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -23,17 +24,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot import actions, commands, events, home, modals, slack_request
-from bot.capture import CaptureQueue
+from bot.inbox import InboxWriter, Ticket, incoming
 from bot.people import People
 from bot.runtime import Bot
 from bot.slack_request import BadRequest, SlackRequest
+from services.inbox import Delivery
+from store.inbox_models import MESSAGE
 
 log = logging.getLogger(__name__)
 
 DISPATCH_THREADS = 32  # concurrent Bolt dispatches; each returns as soon as ack() is called
 
 
-def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
+def build_app(bot: Bot, people: People, writer: InboxWriter, *,
               signing_secret: str | None) -> App:
     """`signing_secret=None` is Socket Mode, where requests arrive over the websocket."""
     app = App(client=bot.client, signing_secret=signing_secret or "",
@@ -41,7 +44,7 @@ def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
               process_before_response=True)
     # Bolt tries listeners in order, each matcher costing a little: channel messages, by
     # far the most frequent request, come first.
-    events.register(app, bot, capture)
+    events.register(app, bot, writer)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
     modals.register(app, bot, people)
@@ -54,11 +57,14 @@ def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
     return app
 
 
-def events_endpoint(app: App, signing_secret: str) -> Callable[[Request],
-                                                                  Awaitable[Response]]:
+def events_endpoint(app: App, signing_secret: str, writer: InboxWriter
+                    ) -> Callable[[Request], Awaitable[Response]]:
     """POST /slack/events: signature checks (401), commands, interactivity, Events API.
 
-    Every signed request gets a 2xx or a 4xx that says why; never a 5xx for its shape."""
+    Every signed request gets a 2xx or a 4xx that says why; never a 5xx for its shape. A 2xx
+    means the delivery is in the inbox: channel messages are then acked without Bolt (the
+    inbox worker captures them); the rest run through Bolt, and their row is settled when
+    the work they caused ends."""
     limiter: list[anyio.CapacityLimiter] = []
     verifier = SignatureVerifier(signing_secret)
 
@@ -82,11 +88,36 @@ def events_endpoint(app: App, signing_secret: str) -> Callable[[Request],
         except Exception:  # Bolt's context builders on a shape check_shape let through
             log.warning("a signed Slack request Bolt cannot read", exc_info=True)
             return JSONResponse({"error": "malformed request"}, status_code=400)
-        response = await anyio.to_thread.run_sync(app.dispatch, bolt_request,
+        row = incoming(raw, body, headers.get("content-type", ""))
+        if row is None:  # Slack's handshakes: nothing to keep
+            return to_starlette_response(await anyio.to_thread.run_sync(
+                app.dispatch, bolt_request, limiter=limiter[0]))
+        try:
+            inbox_id = await asyncio.wrap_future(writer.submit(row))
+        except Exception:  # not stored, so not acked: Slack retries events, people retry
+            return JSONResponse({"error": "Vigilo's database is unavailable; nothing was "
+                                          "stored, try again"}, status_code=503)
+        if row.kind == MESSAGE or inbox_id is None:  # the worker's, or stored already
+            return Response(status_code=200)
+        ticket = Ticket(lambda: writer.settle(inbox_id))
+        response = await anyio.to_thread.run_sync(ticket.run, app.dispatch, bolt_request,
                                                   limiter=limiter[0])
         return to_starlette_response(response)
 
     return slack_events
+
+
+def replayer(app: App, writer: InboxWriter) -> Callable[[Delivery], None]:
+    """Runs a stored delivery through Bolt again, as if it had just arrived (its ack goes
+    nowhere; replies go to its response_url), and settles it when its work ends."""
+
+    def replay(delivery: Delivery) -> None:
+        body = slack_request.parse(delivery.body, delivery.content_type)
+        request = SlackRequest(delivery.body, body, {"content-type": delivery.content_type},
+                               replay=True)
+        Ticket(lambda: writer.settle(delivery.id)).run(app.dispatch, request)
+
+    return replay
 
 
 async def _read(request: Request) -> str | None:

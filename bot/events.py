@@ -1,5 +1,6 @@
-"""Channel messages → timeline. Bolt acks Events API requests before the listener runs;
-the listener only turns the event into a SlackMessage and queues it.
+"""Channel messages → timeline. Over HTTP, /slack/events stores message events in the inbox
+and acks them without Bolt (bot.app); the inbox worker turns them into SlackMessages. In
+Socket Mode they come through Bolt, and the listener stores them before Bolt acks.
 
 Kept: what people write (plain messages, thread replies, broadcasts, file shares, /me), and
 their edits and deletions. Ignored: bot messages (ours included), joins, leaves, topic
@@ -7,17 +8,19 @@ changes and every other system subtype. A redelivery (X-Slack-Retry-Num) is capt
 the first delivery; its dedupe key makes it add nothing.
 """
 
+import json
 import logging
 from typing import Any
 
 from slack_bolt import App, BoltRequest
 
-from bot.capture import CaptureQueue
+from bot.inbox import InboxWriter, incoming
 from bot.runtime import Bot
 from services.slack_capture import DELETE, EDIT, POST, SlackMessage
 
 log = logging.getLogger(__name__)
 
+STORE_WAIT = 10.0  # seconds; past it Bolt gives Slack no ack, and Slack delivers it again
 HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
 
 
@@ -52,18 +55,12 @@ def _by_a_person(message: dict[str, Any]) -> bool:
             and not message.get("bot_profile") and bool(message.get("user")))
 
 
-def register(app: App, bot: Bot, capture: CaptureQueue) -> None:
+def register(app: App, bot: Bot, writer: InboxWriter) -> None:
     def on_message(body: dict[str, Any], event: dict[str, Any], request: BoltRequest) -> None:
-        message = to_message(event)
-        if message is None:
+        if to_message(event) is None:
             return
-        workspace = bot.workspace(body.get("team_id"))
-        if workspace is None:
-            return
-        retry = (request.headers.get("x-slack-retry-num") or [""])[0]
-        if retry:
-            log.debug("redelivery %s of %s (%s)", retry, body.get("event_id"),
-                      (request.headers.get("x-slack-retry-reason") or ["?"])[0])
-        capture.put(workspace, message)
+        row = incoming(request.raw_body or json.dumps(body), body, "application/json")
+        if row is not None:
+            writer.submit(row).result(STORE_WAIT)
 
     app.event("message")(on_message)

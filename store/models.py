@@ -226,3 +226,5 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _created()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = _ts()
+
+from store import inbox_models  # noqa: E402,F401  (tables of their own modules)

@@ -19,6 +19,8 @@ class Settings:
     port: int = 8000
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
+    # Seconds a replica holds a Slack delivery it is working on; after, another takes it.
+    inbox_lease: float = 60.0
 
     @property
     def slack_enabled(self) -> bool:
@@ -55,6 +57,7 @@ class Settings:
             base_url=(get("VIGILO_BASE_URL") or "http://localhost:8000").rstrip("/"),
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
+            inbox_lease=float(get("VIGILO_INBOX_LEASE") or 60.0),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
                                       "PAGERDUTY_API_URL") if (v := get(k) or "")},

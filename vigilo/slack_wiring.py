@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from starlette.routing import BaseRoute, Route
 
-from bot.app import build_app, events_endpoint
-from bot.capture import CaptureQueue
+from bot.app import build_app, events_endpoint, replayer
+from bot.inbox import InboxWriter
+from bot.inbox_worker import InboxWorker
 from bot.people import People
 from bot.runtime import Bot
 from integrations.slack import effects as slack_effects
@@ -49,13 +50,20 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     bot = Bot(vigilo.db, bot_client, settings.base_url, notify=vigilo.worker.notify)
     bot.remember(team_id, workspace)
     people = People(vigilo.db, bot_client)
-    capture = CaptureQueue(bot, people)
-    app = build_app(bot, people, capture,
+    writer = InboxWriter(vigilo.db, lease=settings.inbox_lease)
+    app = build_app(bot, people, writer,
                     signing_secret=None if settings.socket_mode else settings.slack_signing_secret)
-    vigilo.parts.update(slack_client=effects_client, bot=bot, bolt=app, capture=capture,
-                        slack_workspace=workspace)
+    inbox = InboxWorker(bot, people, replayer(app, writer), lease=settings.inbox_lease)
+    writer.on_written(inbox.notify)
+    bot.on_idle_check(writer.wait_idle)
+    bot.on_idle_check(inbox.wait_idle)
+    vigilo.parts.update(slack_client=effects_client, bot=bot, bolt=app, inbox_writer=writer,
+                        inbox=inbox, slack_workspace=workspace)
+    # A restart first finishes what the inbox holds: deliveries acked before a crash.
+    _on(vigilo, "on_startup", inbox.start)
     routes: list[BaseRoute] = [Route("/slack/events",
-                                     events_endpoint(app, settings.slack_signing_secret or ""),
+                                     events_endpoint(app, settings.slack_signing_secret or "",
+                                                     writer),
                                      methods=["POST"])]
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -65,9 +73,10 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         _on(vigilo, "on_startup", handler.connect)
         _on(vigilo, "on_shutdown", handler.close)
         routes = []
-    # Finish what was acked already: queued messages, replies, modal outcomes.
-    _on(vigilo, "on_shutdown", capture.stop)
+    # Finish what was acked already: replies, modal outcomes, then settle their rows.
     _on(vigilo, "on_shutdown", bot.shutdown)
+    _on(vigilo, "on_shutdown", writer.stop)
+    _on(vigilo, "on_shutdown", inbox.stop)
     return routes
 
 
