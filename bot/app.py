@@ -77,18 +77,21 @@ def events_endpoint(app: App, signing_secret: str, writer: InboxWriter
             return _refuse(error)
         # Bolt checks the signature too, but only after parsing the body: a forged body
         # that is not even JSON (or UTF-8) must be a 401, not a parser's 500.
-        if raw is None or not verifier.is_valid_request(raw, dict(request.headers)):
-            return JSONResponse({"error": "invalid request"}, status_code=401)
         headers = dict(request.headers)
+        if raw is None or not verifier.is_valid_request(raw, headers):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
             body = slack_request.parse(raw, headers.get("content-type"))
-            bolt_request = SlackRequest(raw, body, headers, query=str(request.query_params))
         except BadRequest as error:
             return _refuse(error)
-        except Exception:  # Bolt's context builders on a shape check_shape let through
-            log.warning("a signed Slack request Bolt cannot read", exc_info=True)
-            return JSONResponse({"error": "malformed request"}, status_code=400)
         row = incoming(raw, body, headers.get("content-type", ""))
+        bolt_request = None
+        if row is None or row.kind != MESSAGE:  # channel messages never need Bolt
+            try:
+                bolt_request = SlackRequest(raw, body, headers, query=str(request.query_params))
+            except Exception:  # Bolt's context builders on a shape check_shape let through
+                log.warning("a signed Slack request Bolt cannot read", exc_info=True)
+                return JSONResponse({"error": "malformed request"}, status_code=400)
         if row is None:  # Slack's handshakes: nothing to keep
             return to_starlette_response(await anyio.to_thread.run_sync(
                 app.dispatch, bolt_request, limiter=limiter[0]))
@@ -97,7 +100,7 @@ def events_endpoint(app: App, signing_secret: str, writer: InboxWriter
         except Exception:  # not stored, so not acked: Slack retries events, people retry
             return JSONResponse({"error": "Vigilo's database is unavailable; nothing was "
                                           "stored, try again"}, status_code=503)
-        if row.kind == MESSAGE or inbox_id is None:  # the worker's, or stored already
+        if bolt_request is None or inbox_id is None:  # the worker's, or stored already
             return Response(status_code=200)
         ticket = Ticket(lambda: writer.settle(inbox_id))
         response = await anyio.to_thread.run_sync(ticket.run, app.dispatch, bolt_request,

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from services import inbox
 from store.db import Database
 from store.inbox_models import DISPATCH, MESSAGE
@@ -28,6 +30,7 @@ from store.types import utcnow
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+WRITERS = 3
 MESSAGE_EVENTS = {"message"}
 
 
@@ -75,20 +78,24 @@ class _Pending:
 
 
 class InboxWriter:
-    def __init__(self, db: Database, *, lease: float = 60.0) -> None:
+    """`writers` threads, each with its own connection on PostgreSQL: while one batch
+    commits (waiting on the WAL flush) the next is gathered and sent by another."""
+
+    def __init__(self, db: Database, *, lease: float = 60.0, writers: int = WRITERS) -> None:
         self.db = db
         self.lease = lease  # how long a live dispatch row is ours before others take it
+        self.writers = 1 if db.sqlite else writers  # SQLite has one writer at a time anyway
         self.batches = 0
         self._queue: list[_Pending] = []
         self._done: list[int] = []
         self._cond = threading.Condition()
         self._stopping = False
-        self._busy = False
-        self._thread: threading.Thread | None = None
+        self._busy = 0
+        self._threads: list[threading.Thread] = []
         self._written: list[Callable[[], None]] = []
 
     def on_written(self, hook: Callable[[], None]) -> None:
-        """Called after each commit (the inbox worker wakes up)."""
+        """Called after each commit of new rows (the inbox worker wakes up)."""
         self._written.append(hook)
 
     def submit(self, row: Incoming) -> "Future[int | None]":
@@ -97,14 +104,14 @@ class InboxWriter:
         with self._cond:
             self._queue.append(pending)
             self._start()
-            self._cond.notify_all()
+            self._cond.notify()
         return pending.future
 
     def settle(self, inbox_id: int) -> None:
         with self._cond:
             self._done.append(inbox_id)
             self._start()
-            self._cond.notify_all()
+            self._cond.notify()
 
     def wait_idle(self, timeout: float) -> bool:
         with self._cond:
@@ -118,31 +125,34 @@ class InboxWriter:
             self._cond.notify_all()
 
     def _start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="vigilo-inbox-writer",
-                                            daemon=True)
-            self._thread.start()
+        while len(self._threads) < self.writers:
+            thread = threading.Thread(target=self._loop, daemon=True,
+                                      name=f"vigilo-inbox-writer-{len(self._threads)}")
+            self._threads.append(thread)
+            thread.start()
 
     def _loop(self) -> None:
+        connection: list[Connection] = []  # this thread's own, opened at the first batch
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._queue or self._done or self._stopping)
                 if self._stopping and not self._queue and not self._done:
+                    _close(connection)
                     return
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 done, self._done = self._done, []
-                self._busy = True
+                self._busy += 1
             try:
                 if batch:
-                    self._write(batch)
+                    self._write(batch, connection)
                 if done:
                     self._settle(done)
             finally:
                 with self._cond:
-                    self._busy = False
+                    self._busy -= 1
                     self._cond.notify_all()
 
-    def _write(self, batch: list[_Pending]) -> None:
+    def _write(self, batch: list[_Pending], connection: list[Connection]) -> None:
         until = utcnow() + timedelta(seconds=self.lease)
         rows: dict[str, dict[str, Any]] = {}
         for item in batch:
@@ -151,10 +161,17 @@ class InboxWriter:
                 "delivery_key": row.delivery_key, "team_id": row.team_id, "kind": row.kind,
                 "body": row.body, "content_type": row.content_type,
                 "locked_until": until if row.kind == DISPATCH else None})
+        # Key order: two writers inserting the same keys then lock them in the same order
+        # (a redelivery racing its original waits, it cannot deadlock).
+        ordered = [rows[key] for key in sorted(rows)]
         try:
-            created = inbox.record(self.db, list(rows.values()))
+            if not connection and not self.db.sqlite:
+                connection.append(self.db.engine.connect())
+            created = inbox.record(self.db, ordered,
+                                   connection=connection[0] if connection else None)
         except Exception as error:
             log.exception("storing %d Slack deliveries failed", len(batch))
+            _close(connection)  # it may be dead: the next batch opens a new one
             for item in batch:
                 item.future.set_exception(error)
             return
@@ -170,6 +187,14 @@ class InboxWriter:
             inbox.done(self.db, ids)
         except Exception:  # left pending: taken again after its lease, which is harmless
             log.exception("marking %d inbox rows done failed", len(ids))
+
+
+def _close(connection: list[Connection]) -> None:
+    while connection:
+        try:
+            connection.pop().close()
+        except Exception:
+            log.debug("closing an inbox writer's connection failed", exc_info=True)
 
 
 CURRENT: contextvars.ContextVar["Ticket | None"] = contextvars.ContextVar("vigilo_ticket",

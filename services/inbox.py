@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, or_, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Connection
 from sqlmodel import col, select
 
 from store.db import Database
@@ -44,21 +45,42 @@ def _of(row: SlackInbox) -> Delivery:
                     row.last_error)
 
 
-def record(db: Database, rows: list[dict[str, Any]]) -> dict[str, int]:
+def record(db: Database, rows: list[dict[str, Any]], *,
+           connection: Connection | None = None) -> dict[str, int]:
     """Store deliveries in one commit; returns key → id of those that were new (the rest
     are redeliveries of stored rows). Each row: delivery_key, team_id, kind, body,
-    content_type, locked_until (None: anyone may take it now)."""
+    content_type, locked_until (None: anyone may take it now). A writer that commits all
+    the time passes its own `connection` (PostgreSQL), saving the pool's checkout ping."""
     if not rows:
         return {}
     now = utcnow()
-    values = [{"status": PENDING, "attempts": 0, "received_at": now, "next_attempt_at": now,
-               **row} for row in rows]
-    dialect = postgresql if not db.sqlite else sqlite
-    statement = (dialect.insert(SlackInbox).values(values)
-                 .on_conflict_do_nothing(index_elements=["delivery_key"])
-                 .returning(col(SlackInbox.delivery_key), col(SlackInbox.id)))
+    if not db.sqlite:
+        # One statement of arrays: a multi-row VALUES is compiled anew for every batch
+        # size, which cost more than the database did.
+        params = {name: [row[name] for row in rows] for name in _COLUMNS} | {"now": now}
+        if connection is not None:
+            with connection.begin():
+                return {key: ident for key, ident in connection.execute(_UNNEST, params)}
+        with db.transaction() as session:
+            return {key: ident for key, ident in session.execute(_UNNEST, params)}
     with db.transaction() as session:
+        values = [{"status": PENDING, "attempts": 0, "received_at": now,
+                   "next_attempt_at": now, **row} for row in rows]
+        statement = (sqlite.insert(SlackInbox).values(values)
+                     .on_conflict_do_nothing(index_elements=["delivery_key"])
+                     .returning(col(SlackInbox.delivery_key), col(SlackInbox.id)))
         return {key: ident for key, ident in session.execute(statement)}
+
+
+_COLUMNS = ("delivery_key", "team_id", "kind", "body", "content_type", "locked_until")
+_UNNEST = text(
+    "INSERT INTO slack_inbox (delivery_key, team_id, kind, body, content_type, locked_until,"
+    " status, attempts, received_at, next_attempt_at) "
+    "SELECT k, t, c, b, ct, l, 'pending', 0, :now, :now FROM unnest("
+    "CAST(:delivery_key AS text[]), CAST(:team_id AS text[]), CAST(:kind AS text[]),"
+    " CAST(:body AS text[]), CAST(:content_type AS text[]),"
+    " CAST(:locked_until AS timestamptz[])) AS u(k, t, c, b, ct, l) "
+    "ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key, id")
 
 
 def claim(db: Database, kind: str, *, limit: int, lease: float,
