@@ -85,16 +85,17 @@ def events_endpoint(app: App, signing_secret: str, writer: InboxWriter
         except BadRequest as error:
             return _refuse(error)
         row = incoming(raw, body, headers.get("content-type", ""))
-        bolt_request = None
+        bolt_request: SlackRequest | None = None
         if row is None or row.kind != MESSAGE:  # channel messages never need Bolt
             try:
                 bolt_request = SlackRequest(raw, body, headers, query=str(request.query_params))
             except Exception:  # Bolt's context builders on a shape check_shape let through
                 log.warning("a signed Slack request Bolt cannot read", exc_info=True)
                 return JSONResponse({"error": "malformed request"}, status_code=400)
-        if row is None:  # Slack's handshakes: nothing to keep
+        if row is None and bolt_request is not None:  # Slack's handshakes: nothing to keep
             return to_starlette_response(await anyio.to_thread.run_sync(
                 app.dispatch, bolt_request, limiter=limiter[0]))
+        assert row is not None
         try:
             inbox_id = await asyncio.wrap_future(writer.submit(row))
         except Exception:  # not stored, so not acked: Slack retries events, people retry
