@@ -1,8 +1,9 @@
 """Taking work from the Slack inbox: on any replica, at least once, after restarts too.
 
-- `message` rows are captured in batches (one transaction for up to 500); a batch the
-  database refuses is split so that only the bad row waits, and a row that keeps failing is
-  quarantined with its error instead of holding up the rows behind it.
+- `message` rows are captured in batches (one transaction for up to 500, which also
+  settles them: services.inbox_capture); a batch the database refuses is split so that only
+  the bad row waits, and a row that keeps failing is quarantined with its error instead of
+  holding up the rows behind it.
 - A message by someone Vigilo has not met asks Slack who they are; if Slack does not answer,
   the message lands under the Slack user id and a `name` row asks again later.
 - `dispatch` rows (commands, clicks, form submissions) are run live by the request that
@@ -16,15 +17,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.events import to_message
 from bot.people import People
 from bot.runtime import Bot
 from core.errors import DomainError
-from services import inbox, slack_capture
+from services import inbox, inbox_capture, slack_capture
 from services.inbox import Delivery
+from services.inbox_capture import to_message
 from services.slack_capture import SlackMessage
 from services.slack_team import WorkspaceRef
-from store.inbox_models import DISPATCH, MESSAGE, NAME
+from store.inbox_models import DISPATCH, NAME
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +86,21 @@ class InboxWorker:
     def step(self) -> int:
         """One pass over what is due; returns how many rows it took."""
         db = self.bot.db
-        messages = inbox.claim(db, MESSAGE, limit=BATCH, lease=self.lease)
-        if messages:
-            self.capture(messages)
+        taken = inbox_capture.take(db, limit=BATCH, lease=self.lease)
+        self.captured += taken.captured
+        if taken.leftovers:
+            self.capture(taken.leftovers)
         stale = inbox.claim(db, DISPATCH, limit=20, lease=self.lease)
         for delivery in stale:
             self._replay(delivery)
         names = inbox.claim(db, NAME, limit=20, lease=self.lease)
         for delivery in names:
             self.name(delivery)
-        return len(messages) + len(stale) + len(names)
+        return taken.captured + taken.ignored + len(taken.leftovers) + len(stale) + len(names)
 
     # -- channel messages -------------------------------------------------------------------
     def capture(self, deliveries: list[Delivery]) -> None:
+        """The rows `take` could not settle by itself, leased to us: one by one if need be."""
         groups: dict[int, tuple[WorkspaceRef, list[tuple[Delivery, SlackMessage]]]] = {}
         finished: list[int] = []
         for delivery in deliveries:

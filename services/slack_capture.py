@@ -124,6 +124,12 @@ def capture(db: Database, workspace_id: int, messages: list[SlackMessage], *,
     raise AssertionError("unreachable")
 
 
+def capture_in(session: Session, workspace_id: int, messages: list[SlackMessage], *,
+               strangers: bool = False) -> CaptureResult:
+    """`capture` inside the caller's transaction (the inbox's, which settles the rows)."""
+    return _capture(session, workspace_id, messages, strangers)
+
+
 def _capture(session: Session, workspace_id: int, messages: list[SlackMessage],
              strangers: bool) -> CaptureResult:
     result = CaptureResult()
