@@ -50,7 +50,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def vigilo_server(database_url: str, slack_url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+def vigilo_server(database_url: str, slack_url: str,
+                  port: int) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_url,
            "VIGILO_BASE_URL": "http://vigilo.crash", "LOG_LEVEL": "WARNING"}
