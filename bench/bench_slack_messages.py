@@ -30,7 +30,10 @@ import time
 from sqlalchemy import func, text, update
 from sqlmodel import select
 
+from bench.common import fresh_url, machine_line
+from bench.crash_rig import crash_and_recover
 from bench.slack_load import (
+    fake_slack,
     generate,
     http_get,
     http_post,
@@ -186,13 +189,36 @@ def bench(kind: str, count: int, redeliver: float) -> bool:
     return ok
 
 
+def crash(count: int) -> bool:
+    """SIGKILL a real `vigilo serve` halfway through `count` messages, restart, redeliver."""
+    users = [f"UBENCH{i:03d}" for i in range(20)]
+    with fresh_url("postgres") as url, fake_slack(users) as slack_url:
+        db = Database.from_url(url)
+        print(machine_line(db))
+        seed(db, users)
+        result = crash_and_recover(db, url, slack_url + "api/", CHANNELS, users, count=count,
+                                   kill_after=count // 2, connections=CONNECTIONS)
+        db.dispose()
+    print(f"postgres: {count} messages on {CONNECTIONS} connections to `vigilo serve`, "
+          f"SIGKILL after {result.acked_before_kill} acks, restarted, {result.redelivered} "
+          f"unacknowledged deliveries sent again")
+    print(f"  on the timeline {result.seconds_to_drain:.2f} s after the restart: "
+          f"lost {result.lost}  duplicated {result.duplicated}  statuses {result.statuses}")
+    ok = result.lost == 0 and result.duplicated == 0
+    print(f"  goal 0 lost, 0 duplicated: {'OK' if ok else 'MISSED'}")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--redeliver", type=float, default=0.1)
+    parser.add_argument("--crash", action="store_true", help="the SIGKILL scenario")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.crash:
+        return 0 if crash(args.messages) else 1
     return 0 if bench(args.db, args.messages, args.redeliver) else 1
 
 

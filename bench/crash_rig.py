@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import select
 
+from bench.slack_load import SECRET, TOKEN
 from store.db import Database
 from store.inbox_models import PENDING, SlackInbox
 from store.models import TimelineEvent
 from vigilo.sandbox.signing import event_callback, sign
 from vigilo.sandbox.slack_model import TEAM_ID
 
-SECRET = "crash-signing-secret"
-TOKEN = "xoxb-crash"
+__all__ = ["SECRET", "TOKEN", "CrashResult", "crash_and_recover"]
 
 
 @dataclass
