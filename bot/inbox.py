@@ -30,7 +30,7 @@ from store.types import utcnow
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
-WRITERS = 3
+WRITERS = 4
 MESSAGE_EVENTS = {"message"}
 
 
@@ -166,7 +166,8 @@ class InboxWriter:
         ordered = [rows[key] for key in sorted(rows)]
         try:
             if not connection and not self.db.sqlite:
-                connection.append(self.db.engine.connect())
+                connection.append(self.db.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"))
             created = inbox.record(self.db, ordered,
                                    connection=connection[0] if connection else None)
         except Exception as error:

@@ -50,7 +50,9 @@ def record(db: Database, rows: list[dict[str, Any]], *,
     """Store deliveries in one commit; returns key → id of those that were new (the rest
     are redeliveries of stored rows). Each row: delivery_key, team_id, kind, body,
     content_type, locked_until (None: anyone may take it now). A writer that commits all
-    the time passes its own `connection` (PostgreSQL), saving the pool's checkout ping."""
+    the time passes its own autocommit `connection` (PostgreSQL): the one statement is then
+    its own transaction, one round trip instead of BEGIN, INSERT and COMMIT, and no pool
+    checkout ping."""
     if not rows:
         return {}
     now = utcnow()
@@ -59,8 +61,7 @@ def record(db: Database, rows: list[dict[str, Any]], *,
         # size, which cost more than the database did.
         params = {name: [row[name] for row in rows] for name in _COLUMNS} | {"now": now}
         if connection is not None:
-            with connection.begin():
-                return {key: ident for key, ident in connection.execute(_UNNEST, params)}
+            return {key: ident for key, ident in connection.execute(_UNNEST, params)}
         with db.transaction() as session:
             return {key: ident for key, ident in session.execute(_UNNEST, params)}
     with db.transaction() as session:
