@@ -13,7 +13,7 @@ from services import inbox, incidents, queries
 from store.inbox_models import DISPATCH, DONE, MESSAGE, PENDING, QUARANTINED, SlackInbox
 from store.models import Incident, IntegrationLog, TimelineEvent
 from store.types import utcnow
-from tests.bot_harness import Slack, slack_fixture  # noqa: F401
+from tests.bot_harness import Slack, option, slack_fixture, value  # noqa: F401
 from vigilo.sandbox.signing import event_callback, message_event, slash_command
 
 
@@ -161,3 +161,20 @@ def test_a_batch_with_a_row_postgres_refuses_still_captures_the_others(slack: Sl
     if not slack.db.sqlite:  # the 250-digit timestamp overflows the dedupe key's column
         bad = [r for r in rows(slack) if r.delivery_key == "event:T:EvBatch1"][0]
         assert bad.status == PENDING and bad.last_error and bad.attempts == 1
+
+
+def test_a_form_submission_taken_again_declares_once(slack: Slack) -> None:
+    slack.command("new")
+    view = slack.last_view()
+    slack.submit(view, {"title": value("Card payments fail"),
+                        "severity": option("p2")})
+    [row] = [r for r in rows(slack, DISPATCH) if "view_submission" in r.body]
+    assert row.status == DONE
+    with slack.db.transaction() as session:  # as if the replica died before settling it
+        session.execute(update(SlackInbox).where(SlackInbox.id == row.id)
+                        .values(status=PENDING, locked_until=None))
+    assert worker(slack).step() == 1
+    assert slack.bot.wait_idle(10)
+    with slack.db.read() as session:
+        assert [i.title for i in session.exec(select(Incident))] == ["Card payments fail"]
+    assert rows(slack, DISPATCH)[-1].status == DONE
