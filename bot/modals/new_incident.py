@@ -21,8 +21,8 @@ from bot.modals.base import (
 )
 from bot.modals.flow import Finish, Submission
 from bot.runtime import Bot
-from core.keys import format_key
 from core.errors import InvalidInput
+from core.keys import format_key
 from core.severity import DEFAULT_SEVERITY, Severity
 from core.validation import MAX_TITLE, clean_services, clean_title
 from integrations.slack.blocks import next_move_blocks
