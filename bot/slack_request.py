@@ -96,6 +96,9 @@ def check_shape(body: dict[str, Any]) -> None:
             if event.get(name) is not None and not isinstance(event[name], dict):
                 raise BadRequest(400, f"field 'event.{name}' is not an object")
     view = body.get("view")
+    if body.get("type") in ("view_submission", "view_closed") and not (
+            isinstance(view, dict) and isinstance(view.get("type"), str)):
+        raise BadRequest(400, "a view submission needs its view, with the view's type")
     if isinstance(view, dict):
         state = view.get("state")
         if state is not None and not (isinstance(state, dict)

@@ -137,11 +137,17 @@ JSON_VALUES = st.recursive(
 SLACK_KEYS = st.sampled_from(["type", "team", "team_id", "user", "event", "view", "actions",
                               "authorizations", "channel", "enterprise", "container",
                               "command", "trigger_id", "response_url", "callback_id"])
-SHAPES = st.dictionaries(SLACK_KEYS, JSON_VALUES, max_size=6) | JSON_VALUES
+SLACK_TYPES = st.sampled_from(["event_callback", "block_actions", "view_submission",
+                               "view_closed", "shortcut", "message_action",
+                               "url_verification", "block_suggestion"])
+SHAPES = (st.builds(lambda kind, rest: {**rest, "type": kind}, SLACK_TYPES,
+                    st.dictionaries(SLACK_KEYS, JSON_VALUES, max_size=6))
+          | st.dictionaries(SLACK_KEYS, JSON_VALUES, max_size=6) | JSON_VALUES)
 
 
 @SQLITE
-@FAST
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(shape=SHAPES, as_form=st.booleans())
 def test_a_signed_body_of_any_shape_is_never_a_server_error(slack: Slack, shape: Any,
                                                             as_form: bool) -> None:
@@ -162,6 +168,11 @@ def test_event_shapes_slack_never_sends_are_refused_with_a_reason(slack: Slack) 
                                   "ts": "1.0"}, event_id="Ev1")
     response = slack.post(body, ctype)
     assert response.status_code == 400 and "event.channel" in response.json()["error"]
+    no_view_type = {"type": "view_submission", "team": {"id": "T0SANDBOX"},
+                    "user": {"id": slack.uid()}, "view": {"callback_id": "new_incident"}}
+    response = slack.post(urlencode({"payload": json.dumps(no_view_type)}).encode(),
+                          "application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "view's type" in response.json()["error"]
     response = slack.post(b"[1, 2]", "application/json")
     assert response.status_code == 400 and "not an object" in response.json()["error"]
     response = slack.post(b"text=hi", "text/plain")
