@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 from slack_bolt import App
@@ -26,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from bot import actions, commands, events, home, modals, slack_request
 from bot.inbox import InboxWriter, Ticket, incoming
 from bot.people import People
-from bot.runtime import Bot
+from bot.runtime import Bot, TrackedExecutor
 from bot.slack_request import BadRequest, SlackRequest
 from services.inbox import Delivery
 from store.inbox_models import MESSAGE
@@ -57,7 +58,7 @@ def build_app(bot: Bot, people: People, writer: InboxWriter, *,
     return app
 
 
-def events_endpoint(app: App, signing_secret: str, writer: InboxWriter
+def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
                     ) -> Callable[[Request], Awaitable[Response]]:
     """POST /slack/events: signature checks (401), commands, interactivity, Events API.
 
@@ -67,6 +68,8 @@ def events_endpoint(app: App, signing_secret: str, writer: InboxWriter
     the work they caused ends."""
     limiter: list[anyio.CapacityLimiter] = []
     verifier = SignatureVerifier(signing_secret)
+    dispatcher = TrackedExecutor(DISPATCH_THREADS, "vigilo-dispatch")
+    bot.on_idle_check(dispatcher.wait_idle)
 
     async def slack_events(request: Request) -> Response:
         if not limiter:  # made on the event loop, at the first request
@@ -104,11 +107,22 @@ def events_endpoint(app: App, signing_secret: str, writer: InboxWriter
         if bolt_request is None or inbox_id is None:  # the worker's, or stored already
             return Response(status_code=200)
         ticket = Ticket(lambda: writer.settle(inbox_id))
+        if acked_empty(body):
+            # Our listeners answer these with an empty ack, always: stored is enough to
+            # answer, and Bolt runs after the answer, off the request's path.
+            dispatcher.submit(ticket.run, app.dispatch, bolt_request)
+            return Response(status_code=200)
         response = await anyio.to_thread.run_sync(ticket.run, app.dispatch, bolt_request,
                                                   limiter=limiter[0])
         return to_starlette_response(response)
 
     return slack_events
+
+
+def acked_empty(body: dict[str, Any]) -> bool:
+    """Slash commands and button clicks: every listener of ours acks them with nothing."""
+    return (body.get("type") == "block_actions"
+            or ("command" in body and "type" not in body))
 
 
 def replayer(app: App, writer: InboxWriter) -> Callable[[Delivery], None]:

@@ -62,7 +62,8 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     # A restart first finishes what the inbox holds: deliveries acked before a crash.
     _on(vigilo, "on_startup", inbox.start)
     routes: list[BaseRoute] = [Route("/slack/events",
-                                     events_endpoint(app, settings.slack_signing_secret or "",
+                                     events_endpoint(app, bot,
+                                                     settings.slack_signing_secret or "",
                                                      writer),
                                      methods=["POST"])]
     if settings.socket_mode:
