@@ -5,10 +5,11 @@ millisecond or two. That is why `process_before_response` is on: Bolt then runs 
 listener in the dispatching thread and answers when it returns, instead of running it on a
 second thread that the dispatcher polls every 10 ms for the ack. Measured with 50 concurrent
 users (bench/bench_slack_ack.py), that halves the median ack and cuts its p99 several-fold.
-A listener must therefore never do slow work before returning; the one that must work before
-ack (a modal's submission, for field errors) does one database transaction.
+A listener must therefore never do slow work before returning (a modal's submission checks
+only what the form can, bot/modals/flow.py).
 
-The ASGI endpoint runs Bolt's (blocking) dispatch on worker threads, never on the event loop.
+The ASGI endpoint stores each delivery in the inbox before answering (bot/inbox.py) and runs
+Bolt's (blocking) dispatch on worker threads, never on the event loop.
 """
 
 import asyncio
@@ -20,11 +21,25 @@ from typing import Any
 import anyio
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.middleware.authorization.single_team_authorization import (
+    SingleTeamAuthorization,
+)
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web import SlackResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot import actions, commands, events, home, modals, slack_request
+from bot import (
+    actions,
+    commands,
+    events,
+    home,
+    modals,
+    postmortem_actions,
+    slack_request,
+    timeline_actions,
+    timeline_capture,
+)
 from bot.inbox import InboxWriter, Ticket, incoming
 from bot.people import People
 from bot.runtime import Bot, TrackedExecutor
@@ -42,12 +57,17 @@ def build_app(bot: Bot, people: People, writer: InboxWriter, *,
     """`signing_secret=None` is Socket Mode, where requests arrive over the websocket."""
     app = App(client=bot.client, signing_secret=signing_secret or "",
               request_verification_enabled=signing_secret is not None,
+              # Bolt would call auth.test right here; building must not need Slack up.
+              token_verification_enabled=False,
               process_before_response=True)
     # Bolt tries listeners in order, each matcher costing a little: channel messages, by
     # far the most frequent request, come first.
     events.register(app, bot, writer)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
+    postmortem_actions.register(app, bot, people)
+    timeline_actions.register(app, bot, people)
+    timeline_capture.register(app, bot, people)
     modals.register(app, bot, people)
     home.register(app, bot)
 
@@ -56,6 +76,14 @@ def build_app(bot: Bot, people: People, writer: InboxWriter, *,
 
     app.event(re.compile(r".*"))(on_other_event)
     return app
+
+
+def prime_authorization(app: App, identity: SlackResponse) -> None:
+    """Hand Bolt the `auth.test` answer start-up already has, so the first request does not
+    wait on a second one (Bolt's own eager call is off: building must not need Slack)."""
+    for middleware in app._middleware_list:  # Bolt offers no public setter for this
+        if isinstance(middleware, SingleTeamAuthorization):
+            middleware.auth_test_result = identity
 
 
 def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter

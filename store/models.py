@@ -1,9 +1,10 @@
 """The tables. Incident-scoped rows always carry their workspace so no query crosses tenants."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -113,6 +114,8 @@ class TimelineEvent(SQLModel, table=True):
     editable: bool = Field(default=False)  # manual entries and Slack messages
     edited_at: datetime | None = _ts()
     deleted_at: datetime | None = _ts()
+    # Kept on the incident's timeline but left out of its postmortem (timeline editor).
+    hidden_from_postmortem: bool = Field(default=False)
 
 
 class ActionItem(SQLModel, table=True):
@@ -123,6 +126,7 @@ class ActionItem(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = _created()
     done_at: datetime | None = _ts()
+    due_on: date | None = Field(default=None)
 
 
 class Postmortem(SQLModel, table=True):
@@ -164,6 +168,9 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = _created()
     locked_until: datetime | None = _ts()
     last_error: str | None = Field(default=None)
+    # next_attempt_at comes from our own exponential backoff (not a remote's Retry-After):
+    # when the integration answers again, the worker makes such rows due at once.
+    backing_off: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _created()
     delivered_at: datetime | None = _ts()
 
@@ -183,6 +190,12 @@ class IntegrationLog(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
+    # One live token per name in a workspace, so `token revoke --name` means one token; a
+    # revoked name may be used again (rotation).
+    __table_args__ = (Index("uq_api_token_live_name", "workspace_id", "name", unique=True,
+                            sqlite_where=sql_text("revoked_at IS NULL"),
+                            postgresql_where=sql_text("revoked_at IS NULL")),)
+
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=100)
@@ -227,4 +240,8 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = _ts()
 
-from store import inbox_models  # noqa: E402,F401  (tables of their own modules)
+
+# Tables owned by other modules, imported here so that alembic and create_all see them.
+from store.inbox_models import SlackInbox  # noqa: E402,F401  (alembic sees it)
+from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401
+from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401  (alembic sees it)

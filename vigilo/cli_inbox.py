@@ -6,13 +6,13 @@ retries it (after fixing what it tripped on) or leaves it.
 
 import argparse
 import json
-from collections.abc import Callable
 from typing import Any
 
 from core.errors import NotFound
 from services import inbox
 from services.inbox import Delivery
 from store.db import Database
+from vigilo.cli_base import Commands
 from vigilo.settings import Settings
 
 
@@ -62,17 +62,12 @@ def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-Add = Callable[[Any, str, Callable[[argparse.Namespace, Settings], int], str],
-               argparse.ArgumentParser]
-
-
-def register(sub: Any, add: Add) -> None:
-    group = sub.add_parser("inbox", help="Slack deliveries (quarantined ones, retry)"
-                           ).add_subparsers(metavar="ACTION")
-    p = add(group, "list", cmd_list, "quarantined deliveries and their errors")
+def register(cli: Commands) -> None:
+    cli.group("inbox", "Slack deliveries (quarantined ones, retry)")
+    p = cli.add("inbox list", cmd_list, "quarantined deliveries and their errors",
+                workspace=False)
     p.add_argument("--all", action="store_true", help="every recent delivery, not only "
                    "quarantined ones")
     p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p = add(group, "retry", cmd_retry, "take a quarantined delivery again")
+    p = cli.add("inbox retry", cmd_retry, "take a quarantined delivery again", workspace=False)
     p.add_argument("id", type=int)

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite:///./vigilo.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -17,18 +19,14 @@ class Settings:
     base_url: str = "http://localhost:8000"
     workspace: str | None = None
     port: int = 8000
+    outbox_threads: int = 16  # delivery threads per integration; 1 = one thread, oldest first
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
+    ai: dict[str, str] = field(default_factory=dict)  # VIGILO_AI_BASE_URL, _API_KEY, _MODEL
+    log_level: str | None = None  # unset: INFO for `vigilo serve`, WARNING for other commands
+    log_format: str = "text"
     # Seconds a replica holds a Slack delivery it is working on; after, another takes it.
     inbox_lease: float = 60.0
-
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
-
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.slack_app_token)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -47,6 +45,17 @@ class Settings:
         port_text = get("PORT") or "8000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
+        log_level = (get("LOG_LEVEL") or "").upper() or None
+        if log_level is not None and log_level not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                             f"not '{log_level}'")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be text or json, not '{log_format}'")
+        threads_text = get("VIGILO_OUTBOX_THREADS") or "16"
+        if not threads_text.isdigit() or not 0 < int(threads_text) <= 256:
+            raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
+                             f"not '{threads_text}'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -57,11 +66,26 @@ class Settings:
             base_url=(get("VIGILO_BASE_URL") or "http://localhost:8000").rstrip("/"),
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
-            inbox_lease=float(get("VIGILO_INBOX_LEASE") or 60.0),
+            outbox_threads=int(threads_text),
+            inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
                                       "PAGERDUTY_API_URL") if (v := get(k) or "")},
             twilio={k: v for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                                    "TWILIO_FROM_NUMBER", "TWILIO_API_URL")
                     if (v := get(k) or "")},
+            ai={k: v for k in ("VIGILO_AI_BASE_URL", "VIGILO_AI_API_KEY", "VIGILO_AI_MODEL",
+                               "VIGILO_AI_TIMEOUT") if (v := get(k) or "")},
+            log_level=log_level,
+            log_format=log_format,
         )
+
+
+def _seconds(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 1 to 3600, not '{text}'")
+    return value

@@ -4,6 +4,7 @@ The listener acks at once (an empty ack shows nothing) and the subcommand runs a
 on `bot.jobs`; its reply goes to the person alone through the command's response_url.
 """
 
+import difflib
 import logging
 import re
 from typing import Any
@@ -11,7 +12,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import render
-from bot.commands import access, lifecycle, notes, reading, responders
+from bot.commands import (
+    access,
+    action_items,
+    lifecycle,
+    notes,
+    postmortem,
+    reading,
+    responders,
+    timeline,
+)
 from bot.commands.base import Call, Sub, listing, table
 from bot.commands.parse import UsageError, parse
 from bot.people import People
@@ -28,8 +38,10 @@ def _help() -> render.Reply:
 
 
 SUBS: list[Sub] = [
-    *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
-    *access.SUBS, Sub("help", "help", "this list", lambda call: _help()),
+    *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *postmortem.SUBS,
+    *responders.SUBS, *notes.SUBS, *timeline.SUBS, *action_items.SUBS,
+    *access.SUBS,
+    Sub("help", "help", "this list", lambda call: _help()),
 ]
 TABLE = table(SUBS)
 NAMES = set(TABLE)
@@ -50,10 +62,13 @@ def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> 
         except Exception:  # Slack is away: the change (if any) is recorded, the reply is lost
             log.exception("could not reply to /vigilo %s", str(payload.get("text"))[:40])
 
-    reply = answer(bot, people, payload)
-    if reply is not None:
+    def deliver(reply: render.Reply) -> None:
         send(reply)
         bot.follow_up(reply, send)
+
+    reply = answer(bot, people, payload)
+    if reply is not None:
+        bot.reply_later(deliver, reply)
 
 
 def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:
@@ -67,7 +82,9 @@ def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | 
             return _help()
         sub = TABLE.get(command.sub)
         if sub is None:
-            raise UsageError(f"I don't know the subcommand '{render.echo(command.sub)}'.")
+            near = difflib.get_close_matches(command.sub, sorted(NAMES), n=2, cutoff=0.75)
+            return render.usage_error(
+                f"I don't know the subcommand '{render.echo(command.sub)}'.", None, near)
         user_id = str(payload.get("user_id") or "")
         call = Call(bot, people, workspace, people.actor(workspace, user_id), command, user_id,
                     str(payload.get("channel_id") or ""), str(payload.get("trigger_id") or ""),
@@ -76,7 +93,7 @@ def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | 
         bot.notify()
         return reply
     except UsageError as error:
-        return render.usage_error(error.message, error.usage, listing(SUBS))
+        return render.usage_error(error.message, error.usage)
     except DomainError as error:
         return render.error(error)
     except Exception:

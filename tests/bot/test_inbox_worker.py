@@ -39,8 +39,8 @@ def timeline(slack: Slack) -> list[TimelineEvent]:
 
 
 def worker(slack: Slack) -> InboxWorker:
-    found: InboxWorker = slack.vigilo.parts["inbox"]
-    return found
+    assert slack.vigilo.slack is not None
+    return slack.vigilo.slack.inbox
 
 
 def due_now(slack: Slack) -> None:
