@@ -30,6 +30,8 @@ _TOP: dict[str, tuple[type, ...]] = {
     "user_id": (str,), "channel_id": (str,), "trigger_id": (str,), "response_url": (str,),
     "callback_id": (str,), "enterprise_id": (str,), "is_enterprise_install": (bool, str),
 }
+# Slack leaves these out rather than send null (and Bolt reads them as present objects).
+_NEVER_NULL = {"event", "view", "actions", "authorizations", "container", "message"}
 _NESTED_IDS = ("team", "user", "channel", "enterprise")
 
 
@@ -75,7 +77,9 @@ def _json(text: str, what: str) -> dict[str, Any]:
 
 def check_shape(body: dict[str, Any]) -> None:
     for name, types in _TOP.items():
-        if name in body and body[name] is not None and not isinstance(body[name], types):
+        if name not in body or (body[name] is None and name not in _NEVER_NULL):
+            continue
+        if not isinstance(body[name], types):
             raise BadRequest(400, f"field '{name}' has the wrong type")
     for name in _NESTED_IDS:
         value = body.get(name)
