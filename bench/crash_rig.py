@@ -50,11 +50,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def vigilo_server(database_url: str, slack_url: str,
-                  port: int) -> Iterator[subprocess.Popen[bytes]]:
+def vigilo_server(database_url: str, slack_url: str, port: int, *,
+                  extra: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_url,
-           "VIGILO_BASE_URL": "http://vigilo.crash", "LOG_LEVEL": "WARNING"}
+           "VIGILO_BASE_URL": "http://vigilo.crash", "LOG_LEVEL": "WARNING", **(extra or {})}
     env.pop("SLACK_APP_TOKEN", None)
     process = subprocess.Popen([sys.executable, "-m", "vigilo.cli", "serve", "--host",
                                 "127.0.0.1", "--port", str(port)], env=env,
@@ -97,8 +97,8 @@ def message_bodies(channels: list[str], users: list[str], count: int, base: int
 
 
 def _request(body: bytes, retry: bool) -> bytes:
-    headers = {"Content-Type": "application/json", "Content-Length": str(len(body)),
-               **sign(SECRET, body)}
+    ctype = "application/json" if body.startswith(b"{") else "application/x-www-form-urlencoded"
+    headers = {"Content-Type": ctype, "Content-Length": str(len(body)), **sign(SECRET, body)}
     if retry:
         headers |= {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     head = "POST /slack/events HTTP/1.1\r\nHost: vigilo.crash\r\n" + "".join(
@@ -130,13 +130,15 @@ async def _send(port: int, items: list[tuple[int, bytes]], acked: set[int],
         writer.close()
 
 
-async def _deliver(port: int, bodies: list[bytes], indexes: list[int], connections: int,
-                   statuses: dict[int, int], *, retry: bool = False,
+async def deliver(port: int | list[int], bodies: list[bytes], indexes: list[int],
+                   connections: int, statuses: dict[int, int], *, retry: bool = False,
                    kill: tuple[subprocess.Popen[bytes], int] | None = None) -> set[int]:
+    """Connections take turns over `port` (a list: as a load balancer spreads them)."""
+    ports = port if isinstance(port, list) else [port]
     acked: set[int] = set()
     shares = [[(i, bodies[i]) for i in indexes[c::connections]] for c in range(connections)]
-    tasks = [asyncio.create_task(_send(port, share, acked, statuses, retry))
-             for share in shares]
+    tasks = [asyncio.create_task(_send(ports[c % len(ports)], share, acked, statuses, retry))
+             for c, share in enumerate(shares)]
     if kill is not None:
         process, after = kill
         while len(acked) < after and not all(t.done() for t in tasks):
@@ -169,7 +171,7 @@ def crash_and_recover(db: Database, database_url: str, slack_url: str, channels:
     result = CrashResult(sent=count)
     port = free_port()
     with vigilo_server(database_url, slack_url, port) as process:
-        acked = asyncio.run(_deliver(port, bodies, list(range(count)), connections,
+        acked = asyncio.run(deliver(port, bodies, list(range(count)), connections,
                                      result.statuses, kill=(process, kill_after)))
         process.wait(10)
     result.acked_before_kill = len(acked)
@@ -177,7 +179,7 @@ def crash_and_recover(db: Database, database_url: str, slack_url: str, channels:
     result.redelivered = len(missing)
     with vigilo_server(database_url, slack_url, port):
         started = time.monotonic()
-        again = asyncio.run(_deliver(port, bodies, missing, connections, result.statuses,
+        again = asyncio.run(deliver(port, bodies, missing, connections, result.statuses,
                                      retry=True))
         if len(again) != len(missing):
             raise RuntimeError(f"{len(missing) - len(again)} redeliveries were not acked")
