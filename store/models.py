@@ -229,3 +229,9 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _created()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = _ts()
+
+
+# Tables in modules of their own, imported here so that alembic (and create_all) see them.
+from store.integration_models import IntegrationLink  # noqa: E402
+
+__all__ = ["IntegrationLink"]

@@ -171,7 +171,7 @@ class SlackEffects:
             return
         self._call(self.client.conversations_setTopic, "conversations.setTopic", snap.where,
                    channel=snap.channel_id or "", topic=wanted)
-        store.remember(self.db, snap.incident_id, topic=wanted)
+        store.remember(self.db, snap.channel_id or "", topic=wanted)
 
     def _post_sitrep(self, snap: store.Snapshot) -> None:
         channel = snap.channel_id or ""
@@ -179,7 +179,7 @@ class SlackEffects:
         if not ts:
             text, blocks = situation_report(snap.card)
             ts = self._post(channel, snap.where, text, blocks)
-            store.remember(self.db, snap.incident_id, sitrep_ts=ts)
+            store.remember(self.db, channel, sitrep_ts=ts)
         self._call(self.client.pins_add, "pins.add", snap.where,
                    tolerate=("already_pinned", "message_not_found"), channel=channel,
                    timestamp=ts)
