@@ -6,7 +6,7 @@ from core.permissions import Action
 from core.validation import clean_text
 from services import changes
 from services.actor import Actor
-from services.records import authorize, load_incident, load_member, touch
+from services.records import load_member, touch
 from store.db import Database
 from store.models import ActionItem
 from store.types import pk, utcnow
@@ -18,8 +18,7 @@ def add_action_item(db: Database, actor: Actor, key: str | int, text: str,
                     owner_id: int | None = None) -> ActionItem:
     body = clean_text(text, what="action item", limit=MAX_ACTION, field_name="text")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key)
-        authorize(actor, Action.POST_UPDATE, incident)
+        incident = changes.open_incident(session, actor, key, Action.POST_UPDATE)
         owner = load_member(session, actor.workspace_id, owner_id) if owner_id else None
         item = ActionItem(incident_id=pk(incident), text=body, owner_id=owner_id,
                           created_by_id=actor.member_id)
@@ -40,8 +39,7 @@ def add_action_item(db: Database, actor: Actor, key: str | int, text: str,
 def complete_action_item(db: Database, actor: Actor, key: str | int,
                          item_id: int) -> ActionItem:
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key)
-        authorize(actor, Action.POST_UPDATE, incident)
+        incident = changes.open_incident(session, actor, key, Action.POST_UPDATE)
         item = session.get(ActionItem, item_id)
         if item is None or item.incident_id != incident.id:
             raise NotFound(f"No action item #{item_id} on this incident.", field="item")

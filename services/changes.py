@@ -11,11 +11,12 @@ from sqlmodel import Session
 
 from core.events import DomainEvent, IncidentFacts
 from core.fsm import Status
+from core.permissions import Action
 from core.policies import effects_for
 from core.severity import Severity
 from core.validation import WorkspaceSettings
 from services.actor import Actor
-from services.records import add_event, audit, record_effect
+from services.records import add_event, audit, authorize, load_incident, record_effect
 from store.models import Incident, TimelineEvent, Workspace
 from store.types import pk
 
@@ -40,6 +41,17 @@ def event(kind: type[E], actor: Actor, incident: Incident | None = None, **field
     """A domain event about `incident` (as it is now) caused by `actor`."""
     return kind(workspace_id=actor.workspace_id, source=actor.source, actor=actor.name,
                 incident=facts(incident) if incident is not None else None, **fields)
+
+
+def open_incident(session: Session, actor: Actor, key: str | int, action: Action) -> Incident:
+    """The incident to change, locked until commit, once the actor may do `action` to it.
+
+    Locked even for appends: changes to one incident queue instead of interleaving their
+    timeline entries and effects.
+    """
+    incident = load_incident(session, actor.workspace_id, key, for_update=True)
+    authorize(actor, action, incident)
+    return incident
 
 
 def record(session: Session, actor: Actor, change: DomainEvent, text: str, *,

@@ -27,7 +27,6 @@ from services.records import (
     add_event,
     authorize,
     is_unique_violation,
-    load_incident,
     load_member,
     touch,
 )
@@ -113,8 +112,7 @@ def transition(db: Database, actor: Actor, key: str | int, move: Move, *,
     """investigate / mitigate / resolve / open_post_mortem / reopen, as the FSM allows."""
     cause = clean_text(root_cause, what="root cause", required=False, field_name="root_cause")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.TRANSITION, incident)
+        incident = changes.open_incident(session, actor, key, Action.TRANSITION)
         old = Status(incident.status)
         step = apply_move(old, move)
         now = utcnow()
@@ -146,8 +144,7 @@ def force_status(db: Database, actor: Actor, key: str | int, status: Status,
     """Admins move an incident to any status; the reason is required and audited."""
     why = clean_text(reason, what="reason", limit=MAX_REASON)
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.FORCE_TRANSITION, incident)
+        incident = changes.open_incident(session, actor, key, Action.FORCE_TRANSITION)
         old = Status(incident.status)
         if old == status:
             raise InvalidInput(f"The incident is already {status.value}.", field="status")
@@ -175,8 +172,7 @@ def change_severity(db: Database, actor: Actor, key: str | int, severity: str) -
     if new is None:
         raise InvalidInput("Say which severity: p1, p2, p3 or p4.", field="severity")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.CHANGE_SEVERITY, incident)
+        incident = changes.open_incident(session, actor, key, Action.CHANGE_SEVERITY)
         old = Severity(incident.severity)
         if old == new:
             raise InvalidInput(f"The severity is already {new.value}.", field="severity")
@@ -193,8 +189,7 @@ def change_severity(db: Database, actor: Actor, key: str | int, severity: str) -
 def set_root_cause(db: Database, actor: Actor, key: str | int, text: str) -> Incident:
     cause = clean_text(text, what="root cause", field_name="root_cause")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.SET_ROOT_CAUSE, incident)
+        incident = changes.open_incident(session, actor, key, Action.SET_ROOT_CAUSE)
         old = incident.root_cause
         incident.root_cause = cause
         touch(incident)
@@ -231,8 +226,7 @@ def edit_incident(db: Database, actor: Actor, key: str | int, **fields: object) 
     if "auto_publish_to_status" in fields:
         clean["auto_publish_to_status"] = bool(fields["auto_publish_to_status"])
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.EDIT_FIELDS, incident)
+        incident = changes.open_incident(session, actor, key, Action.EDIT_FIELDS)
         diff = {name: {"from": getattr(incident, name), "to": value}
                 for name, value in clean.items() if getattr(incident, name) != value}
         if not diff:
@@ -249,8 +243,7 @@ def edit_incident(db: Database, actor: Actor, key: str | int, **fields: object) 
 
 def unlink_postmortem(db: Database, actor: Actor, key: str | int) -> Incident:
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.UNLINK_POSTMORTEM, incident)
+        incident = changes.open_incident(session, actor, key, Action.UNLINK_POSTMORTEM)
         postmortem = session.exec(select(Postmortem).where(
             Postmortem.incident_id == incident.id)).first()
         if postmortem is None:

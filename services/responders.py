@@ -7,7 +7,7 @@ from core.events import CommanderChanged, ResponderAdded, ResponderRemoved, Resp
 from core.permissions import Action, ResponderRole
 from services import changes
 from services.actor import Actor
-from services.records import authorize, load_incident, load_member, touch
+from services.records import load_member, touch
 from store.db import Database
 from store.models import Incident, IncidentResponder, Member
 from store.types import pk
@@ -25,8 +25,7 @@ def add_responder(db: Database, actor: Actor, key: str | int, member_id: int,
         raise InvalidInput("Add them as responder, then promote them to commander.",
                            field="role")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.ADD_RESPONDER, incident)
+        incident = changes.open_incident(session, actor, key, Action.ADD_RESPONDER)
         member = load_member(session, actor.workspace_id, member_id)
         existing = _row(session, incident, member_id)
         if existing is not None:
@@ -72,8 +71,7 @@ def remove_responder(db: Database, actor: Actor, key: str | int, member_id: int)
 def promote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incident:
     """Make this member the commander; the previous commander stays on as responder."""
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.MANAGE_RESPONDERS, incident)
+        incident = changes.open_incident(session, actor, key, Action.MANAGE_RESPONDERS)
         member = load_member(session, actor.workspace_id, member_id)
         if incident.commander_id == member_id:
             raise InvalidInput(f"{member.display_name} is already the commander.",
@@ -124,8 +122,7 @@ def demote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incide
 def _non_commander(session: Session, actor: Actor, key: str | int,
                    member_id: int) -> tuple[Incident, Member, IncidentResponder]:
     """Load a responder the commander (or an admin) may change: anyone but the commander."""
-    incident = load_incident(session, actor.workspace_id, key, for_update=True)
-    authorize(actor, Action.MANAGE_RESPONDERS, incident)
+    incident = changes.open_incident(session, actor, key, Action.MANAGE_RESPONDERS)
     member = load_member(session, actor.workspace_id, member_id)
     row = _row(session, incident, member_id)
     if row is None:

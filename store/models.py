@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -186,6 +187,12 @@ class IntegrationLog(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
+    # One live token per name in a workspace, so `token revoke --name` means one token; a
+    # revoked name may be used again (rotation).
+    __table_args__ = (Index("uq_api_token_live_name", "workspace_id", "name", unique=True,
+                            sqlite_where=sql_text("revoked_at IS NULL"),
+                            postgresql_where=sql_text("revoked_at IS NULL")),)
+
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=100)
@@ -233,5 +240,6 @@ class WebSession(SQLModel, table=True):
 
 # Tables in modules of their own, imported here so that alembic (and create_all) see them.
 from store.integration_models import IntegrationLink  # noqa: E402
+from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402
 
-__all__ = ["IntegrationLink"]
+__all__ = ["IntegrationLink", "WorkspaceSlackTeam"]

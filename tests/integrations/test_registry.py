@@ -24,7 +24,7 @@ class Pager:
         self.started = 0
 
     def handlers(self) -> dict[str, object]:
-        return {kind: deliver for kind in sorted(self.handled)}
+        return {kind: deliver for kind in sorted(self.handled)}  # set order varies per run
 
     def start(self) -> None:
         self.started += 1

@@ -45,7 +45,7 @@ def old_shape_rows(engine: sa.Engine) -> None:
 
 
 def test_upgrade_moves_channels_memos_and_external_ids(db_url: str) -> None:
-    migrate.upgrade(db_url, "0001")
+    migrate.upgrade(db_url, "0007")
     engine = make_engine(db_url)
     try:
         old_shape_rows(engine)
@@ -85,12 +85,12 @@ def test_upgrade_moves_channels_memos_and_external_ids(db_url: str) -> None:
 
 
 def test_downgrade_puts_the_memo_back(sqlite_url: str) -> None:
-    migrate.upgrade(sqlite_url, "0001")
+    migrate.upgrade(sqlite_url, "0007")
     engine = make_engine(sqlite_url)
     try:
         old_shape_rows(engine)
         migrate.upgrade(sqlite_url)
-        command.downgrade(migrate.alembic_config(sqlite_url), "0001")
+        command.downgrade(migrate.alembic_config(sqlite_url), "0007")
         with engine.connect() as conn:
             payload = conn.execute(sa.text(
                 "SELECT payload FROM timelineevent WHERE id = 10")).scalar_one()

@@ -2,7 +2,7 @@
 state, filled from today's Incident columns and the Slack memo kept in a timeline payload
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0007
 Create Date: 2026-12-01 11:20:00
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 import store.types
 
 revision: str = '0002'
-down_revision: str | None = '0001'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
