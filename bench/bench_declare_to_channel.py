@@ -179,15 +179,18 @@ def report_burst(label: str, result: Outcome, seconds: float, goals: bool) -> No
 
 
 def alone(db: Database, fake: FakeSlackProcess, port: int, users: list[str], tag: str,
-          times: int = 10) -> list[float]:
-    taken = []
+          times: int = 10) -> tuple[list[float], list[float]]:
+    """(to the channel, to the database) for one declaration at a time."""
+    taken, recorded = [], []
     for n in range(times):
         requests, titles = declarations(fake, users[:1], 1, f"{tag}{n}")
         load = generate(port, requests)
         sent = {titles[key]: at for key, at in load.sent.items()}
         wait_settled(db, list(sent), 30)
-        taken += outcome(db, fake, sent).to_channel
-    return taken
+        result = outcome(db, fake, sent)
+        taken += result.to_channel
+        recorded += result.to_record
+    return taken, recorded
 
 
 def outage(db: Database, fake: FakeSlackProcess, port: int, users: list[str], total: int,
@@ -236,10 +239,11 @@ def main() -> None:
             label, threads = runs[0]
             with app(db, fake, threads) as port:
                 fake.set(latency=0.0, jitter=0.0)
-                quick = alone(db, fake, port, users, "alone-quick")
+                quick, quick_db = alone(db, fake, port, users, "alone-quick")
                 fake.set(latency=LATENCY, jitter=JITTER)
-                slow = alone(db, fake, port, users, "alone-slow")
+                slow, slow_db = alone(db, fake, port, users, "alone-slow")
             print(f"  {label:<22} Slack at once: {line(quick)}   Slack 30-50 ms: {line(slow)}")
+            print(f"  {'':<22} (recorded in the database: {line(quick_db)} / {line(slow_db)})")
             print(f"  {'':<22} goal <= {GOAL_ALONE:.0f} ms (Slack at once): "
                   f"{'met' if pct(quick, 50) <= GOAL_ALONE else 'NOT met'} at p50")
         if "outage" in parts:
