@@ -37,10 +37,22 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    # SQLite alters a table by copying it and dropping the original, which foreign keys from
+    # other tables' rows forbid: an upgrade of a database holding incidents would fail. The
+    # pragma only takes effect outside a transaction, so it goes to the driver directly.
+    pragma = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if pragma:
+        connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if pragma:
+            connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
