@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from core.effects import integration_of
 from core.keys import format_key
-from integrations.log_context import Repeated
+from integrations.log_context import Repeated, bound
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
 from store.types import utcnow
@@ -118,7 +118,8 @@ class OutboxWorker:
             if handler is None:
                 raise NotConfigured(self.off.get(effect.kind)
                                     or f"{integration_of(effect.kind)} is not configured")
-            detail = handler(effect)
+            with bound(integration=integration_of(effect.kind)):  # on the handler's log lines
+                detail = handler(effect)
             status, ok = "done", True
         except NotConfigured as error:
             status, ok, detail = "skipped", False, str(error)

@@ -15,8 +15,9 @@ from typing import Any, TextIO
 from integrations.log_context import FIELDS, current
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
-_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message",
-                                                                          "asctime"}
+# (uvicorn's color_message repeats the message with terminal colours.)
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "color_message"}
 
 
 class ContextFilter(logging.Filter):
@@ -97,3 +98,6 @@ def configure(level: str = "INFO", fmt: str = "text", stream: TextIO | None = No
     # below DEBUG.
     logging.getLogger("slack_sdk.web.base_client").setLevel(
         logging.NOTSET if level == "DEBUG" else logging.CRITICAL)
+    # alembic announces each of its plugins whenever it is imported.
+    logging.getLogger("alembic.runtime.plugins").setLevel(
+        logging.NOTSET if level == "DEBUG" else logging.WARNING)
