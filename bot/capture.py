@@ -15,6 +15,7 @@ from dataclasses import replace
 from bot.people import People
 from bot.runtime import Bot
 from core.errors import DomainError
+from integrations.log_context import Repeated
 from services import slack_capture
 from services.slack_capture import CaptureResult, SlackMessage
 from services.slack_team import WorkspaceRef
@@ -81,19 +82,20 @@ class CaptureQueue:
                     self._cond.notify_all()
 
     def _write(self, workspace: WorkspaceRef, messages: list[SlackMessage]) -> None:
-        delay = 0.1
+        failures = Repeated(log, f"capturing {len(messages)} Slack messages", base=0.1,
+                            cap=RETRY_CAP)
         while True:
             try:
                 result = slack_capture.capture(self.bot.db, workspace.id, messages)
+                failures.succeeded()
                 break
-            except Exception:
-                # The messages are acked already: keep them until the database is back.
-                log.exception("capturing %d Slack messages failed; retrying in %.1fs",
-                              len(messages), delay)
+            except Exception as error:
+                # The messages are acked already: keep them until the database is back,
+                # saying so once (with a count), not with a traceback a try.
+                delay = failures.failed(error)
                 if self._stopping:
                     return
                 time.sleep(delay)
-                delay = min(delay * 2, RETRY_CAP)
         for field in ("added", "edited", "deleted", "duplicates", "ignored"):
             setattr(self.totals, field, getattr(self.totals, field) + getattr(result, field))
         for message in result.unresolved:
