@@ -5,6 +5,7 @@ from core.events import (
     CommanderChanged,
     Declared,
     DomainEvent,
+    PostmortemStatusChanged,
     ResponderAdded,
     SeverityChanged,
     StatusChanged,
@@ -44,6 +45,8 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         return specs
     if isinstance(event, ResponderAdded):
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
+    if isinstance(event, PostmortemStatusChanged) and event.new == "published":
+        return [announce(event, key, postmortem_status=event.new)]
     return []
 
 

@@ -25,4 +25,7 @@ def announcement_text(facts: dict[str, Any]) -> str:
         return f"{actor} changed the severity {facts.get('old')} → {new.value} ({new.label})"
     if event == "commander_changed":
         return f"{actor} made {facts.get('commander')} the incident commander"
+    if event == "postmortem_status_changed":
+        return (f"📘 {actor} published the postmortem: read it on the incident's Postmortem "
+                "tab, or export it as Markdown from there")
     return f"{actor} updated the incident"
