@@ -15,6 +15,7 @@ from bot import render
 from bot.commands import (
     access,
     action_items,
+    insight,
     lifecycle,
     notes,
     postmortem,
@@ -43,6 +44,7 @@ SUBS: list[Sub] = [
     *access.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
+SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`
 TABLE = table(SUBS)
 NAMES = set(TABLE)
 
