@@ -90,9 +90,10 @@ def configure(level: str = "INFO", fmt: str = "text", stream: TextIO | None = No
     root.addHandler(handler)
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logger = logging.getLogger(name)
+        logger = logging.getLogger(name)  # as uvicorn's own dictConfig may have left them
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)
     # slack_sdk logs every failed request (and each retry) before raising it; our callers
     # explain what they catch (the outbox log, the start-up check), so its lines are noise
     # below DEBUG.
