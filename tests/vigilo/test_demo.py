@@ -109,9 +109,11 @@ def test_demo_replays_an_incident_through_signed_http() -> None:
 
 def test_vigilo_demo_no_serve_exits_after_the_replay(capsys: pytest.CaptureFixture[str]
                                                      ) -> None:
-    code = cli.main(["demo", "--no-serve"])
-    printed = capsys.readouterr().out
-    assert code == 0, printed
+    code = cli.main(["demo", "--no-serve", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert json.loads(captured.out) == {"ok": True, "problems": [], "links": {}}
+    printed = captured.err  # with --json the narration goes to stderr
     assert "Result:" in printed and "✗" not in printed
     assert "http://" not in printed.split("Result:", 1)[1]  # no link to a stopped server
     assert "--no-serve: the server stops now" in printed
