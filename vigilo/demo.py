@@ -7,6 +7,7 @@ printed as it happens. Afterwards the server keeps running so the pages can be l
 """
 
 import json
+import os
 import socket
 import sys
 import tempfile
@@ -42,6 +43,7 @@ from vigilo.demo_cast import (
     Step,
 )
 from vigilo.demo_narration import Narrator
+from vigilo.demo_paging import PagingSandbox
 from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import TEAM_ID
@@ -53,6 +55,9 @@ SLUG = "sandbox"
 WAIT = 15.0
 
 
+QUIET = ("paged", "status_page")  # story steps that show a result, not a new action
+
+
 class Demo:
     """Everything the demo runs; a context manager so a failure still tidies up."""
 
@@ -61,6 +66,7 @@ class Demo:
         self.tmp = tempfile.TemporaryDirectory(prefix="vigilo-demo-")
         self.db_url = f"sqlite:///{Path(self.tmp.name) / 'demo.db'}"
         self.fake = FakeSlack(bot_token=BOT_TOKEN)
+        self.paging = PagingSandbox(self.tmp.name)
         self.narrator = Narrator(self.out, self._channel_name)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -96,7 +102,9 @@ class Demo:
         settings = Settings(database_url=db_url, slack_bot_token=BOT_TOKEN,
                             slack_signing_secret=SIGNING_SECRET,
                             slack_api_url=self.fake.base_url, base_url=self.base_url,
-                            workspace=SLUG, port=self.port)
+                            workspace=SLUG, port=self.port,
+                            pagerduty=self.paging.pagerduty_env(),
+                            twilio=self.paging.twilio_env())
         self.vigilo = build(settings)
         workspace = (workspaces.workspace_for_team(self.vigilo.db, TEAM_ID)
                      or workspaces.create_workspace(self.vigilo.db, SLUG, "Sandbox",
@@ -106,6 +114,7 @@ class Demo:
         for person in (DANA, SAM, PRIYA):
             workspaces.ensure_member(self.vigilo.db, self.workspace_id, person.user_id,
                                      person.real_name, person.role)
+        self.paging.seed(self.vigilo.db, self.workspace_id, DANA.user_id)
         assert self.vigilo.asgi is not None
         config = uvicorn.Config(self.vigilo.asgi, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -127,6 +136,7 @@ class Demo:
             self.thread.join(10)
         self.sock.close()
         self.fake.stop()
+        self.paging.stop()
         if self.vigilo is not None:
             self.vigilo.db.dispose()
         self.tmp.cleanup()
@@ -144,8 +154,10 @@ class Demo:
             f"SQLite in {self.tmp.name}")
         clock = ReplayClock(timedelta(minutes=STORY_MINUTES))
         with use_clock(clock):
-            for number, step in enumerate(STORY, 1):
+            number = 0
+            for step in STORY:
                 clock.advance(step.minutes)
+                number += step.kind not in QUIET  # those add to the step before
                 if not self._play(number, step):
                     return 1
         channel = self._incident_channel() or ""
@@ -162,6 +174,17 @@ class Demo:
             return False
         if step.kind == "message":
             self._message(step.person, channel, step.text, number)
+            return True
+        if step.kind == "paged":  # the declaration's SMS and PagerDuty incident went out
+            return self.paging.paged(self) or True
+        if step.kind == "pagerduty_ack":
+            self.narrator.step(number, step.person.real_name, "PagerDuty", step.text)
+            done = self.expectation(step.expect)
+            self.paging.acknowledge(self, lambda: done(self._incident()))
+            self._await(done, step.expect)
+            return True
+        if step.kind == "status_page":
+            self.paging.status_page(self)
             return True
         where = f"#{self._channel_name(channel) or channel}"
         self.narrator.step(number, step.person.real_name, where, f"/vigilo {step.text}")
@@ -278,6 +301,7 @@ class Demo:
             ("the situation report is pinned", bool(self.fake.pins(channel))),
             ("Sam and Priya were invited to the channel", {SAM.user_id, PRIYA.user_id}
              <= set(slack_channel.members if slack_channel else [])),
+            *self.paging.checks(self),
         ]
         say("\nResult:")
         for label, ok in checks:
@@ -309,6 +333,9 @@ class Demo:
             "serve": " ".join([
                 f"DATABASE_URL={self.db_url}", f"SLACK_API_URL={self.fake.base_url}",
                 f"SLACK_BOT_TOKEN={BOT_TOKEN}", f"SLACK_SIGNING_SECRET={SIGNING_SECRET}",
+                *(f"{k}={v}" for k, v in {**self.paging.pagerduty_env(),
+                                          **self.paging.twilio_env()}.items()),
+                f"SSL_CERT_FILE={os.environ.get('SSL_CERT_FILE', '')}",
                 "VIGILO_BASE_URL=http://127.0.0.1:8001", "vigilo serve --port 8001"]),
         }
 

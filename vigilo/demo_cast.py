@@ -31,7 +31,9 @@ CHATTER = [
 class Step:
     """One beat of the replay, `minutes` of simulated time after the one before.
 
-    `kind` is "command" (a /vigilo slash command) or "message" (said in a channel); `where`
+    `kind` is "command" (a /vigilo slash command), "message" (said in a channel), "paged"
+    (the SMS and PagerDuty page went out), "pagerduty_ack" (acknowledged on PagerDuty, which
+    tells Vigilo by webhook) or "status_page" (show the public page); `where`
     is "general" or "incident" (the incident's own channel); `expect` names what must be true
     before the next step (see Demo.expectation): "declared", "status:<status>",
     "severity:<p1-p4>", "responder:<user id>", "message". New steps (another integration in
@@ -48,7 +50,11 @@ class Step:
 
 STORY = [
     Step(0, DANA, "command", f"new p1 {TITLE}", "general", "declared"),
-    Step(2, DANA, "command", "investigate", "incident", "status:investigating"),
+    Step(0, DANA, "paged", "", "incident", ""),
+    # Dana acknowledges the page on PagerDuty: that is what starts the investigation.
+    Step(2, DANA, "pagerduty_ack", "acknowledges the page", "incident",
+         "status:investigating"),
+    Step(0, DANA, "status_page", "", "incident", ""),
     Step(1, DANA, "command", f"add <@{SAM.user_id}|{SAM.name}>", "incident",
          f"responder:{SAM.user_id}"),
     Step(1, DANA, "command", f"add <@{PRIYA.user_id}|{PRIYA.name}>", "incident",
