@@ -28,7 +28,7 @@ from core.effects import integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
 from integrations.lanes import Pools
-from integrations.log_context import Repeated
+from integrations.log_context import Repeated, bound
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
 from store.types import utcnow
@@ -147,7 +147,8 @@ class OutboxWorker:
             if handler is None:
                 raise NotConfigured(self.off.get(effect.kind)
                                     or f"{integration_of(effect.kind)} is not configured")
-            detail = handler(effect)
+            with bound(integration=integration_of(effect.kind)):  # on the handler's log lines
+                detail = handler(effect)
             status, ok = "done", True
         except NotConfigured as error:
             status, ok, detail = "skipped", False, str(error)

@@ -32,27 +32,28 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(_url())
     with engine.connect() as conn:
-        _run(conn)
+        if engine.dialect.name == "sqlite":
+            # Batch mode rebuilds a table (copy, DROP, rename); with foreign keys enforced the
+            # DROP of a referenced table fails once it holds rows, i.e. on every real upgrade.
+            # The pragma only takes outside a transaction, hence on the raw connection,
+            # before SQLAlchemy begins one; the engine is thrown away afterwards.
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+            _run(conn)
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows that break foreign keys: {broken}")
+        else:
+            _run(conn)
     engine.dispose()
 
 
 def _run(connection: Connection) -> None:
-    # SQLite alters a table by copying it and dropping the original, which foreign keys from
-    # other tables' rows forbid: an upgrade of a database holding incidents would fail. The
-    # pragma only takes effect outside a transaction, so it goes to the driver directly.
-    pragma = connection.dialect.name == "sqlite" and not connection.in_transaction()
-    if pragma:
-        connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-            "PRAGMA foreign_keys=OFF")
-    try:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
-        with context.begin_transaction():
-            context.run_migrations()
-    finally:
-        if pragma:
-            connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-                "PRAGMA foreign_keys=ON")
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=True, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 if context.is_offline_mode():
