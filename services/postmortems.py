@@ -11,6 +11,7 @@ from core.events import (
     PostmortemStatusChanged,
     PostmortemUnlinked,
 )
+from core.fsm import Status
 from core.keys import format_key
 from core.permissions import Action
 from core.postmortem import (
@@ -215,6 +216,19 @@ def _missing(session: Session, postmortem: Postmortem) -> list[Section]:
     return [s for s in REQUIRED if s.value not in written]
 
 
+def open_again(db: Database, actor: Actor, key: str | int) -> Postmortem:
+    """A post_mortem incident whose postmortem an admin unlinked gets a fresh one."""
+    with db.transaction() as session:
+        incident = changes.open_incident(session, actor, key, Action.TRANSITION)
+        if incident.status != Status.POST_MORTEM.value:
+            raise InvalidInput(f"{format_key(incident.number)} is {incident.status}: resolve "
+                               "it first, then open its postmortem.")
+        postmortem = open_for(session, incident, actor)
+        if postmortem is None:
+            raise InvalidInput(f"{format_key(incident.number)} has a postmortem already.")
+        return postmortem
+
+
 def unlink(db: Database, actor: Actor, key: str | int) -> Incident:
     """Admins remove the postmortem (its sections and history go with it). Audited."""
     with db.transaction() as session:
@@ -305,3 +319,9 @@ def history_rows(session: Session, postmortem_id: int) -> list[PostmortemStatusC
     return list(session.exec(select(PostmortemStatusChange).where(
         PostmortemStatusChange.postmortem_id == postmortem_id)
         .order_by(col(PostmortemStatusChange.id))))
+
+
+def exists(db: Database, incident_id: int) -> bool:
+    with db.read() as session:
+        return session.exec(select(Postmortem.id).where(
+            Postmortem.incident_id == incident_id)).first() is not None
