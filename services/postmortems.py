@@ -1,7 +1,10 @@
 """Postmortems: open one from the incident's record, write its sections, review, publish."""
 
+from typing import Any
+
 from sqlalchemy import func, update
 from sqlalchemy import select as core_select
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
@@ -134,8 +137,15 @@ def _history(session: Session, postmortem: Postmortem, actor: Actor,
                                        actor_id=actor.member_id, actor=actor.name))
 
 
+def _without_copy(incident_id: int) -> Any:
+    """The postmortem row, its timeline copy left unloaded (parsing it costs more than the
+    rest of a request; `.timeline` still loads on first use)."""
+    return (select(Postmortem).where(Postmortem.incident_id == incident_id)
+            .options(defer(Postmortem.timeline)))  # type: ignore[arg-type]
+
+
 def load_for(session: Session, incident: Incident, *, for_update: bool = False) -> Postmortem:
-    query = select(Postmortem).where(Postmortem.incident_id == incident.id)
+    query = _without_copy(incident.id or 0)
     if for_update:
         query = query.with_for_update()
     found = session.exec(query).first()
@@ -233,8 +243,7 @@ def unlink(db: Database, actor: Actor, key: str | int) -> Incident:
     """Admins remove the postmortem (its sections and history go with it). Audited."""
     with db.transaction() as session:
         incident = changes.open_incident(session, actor, key, Action.UNLINK_POSTMORTEM)
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident.id)).first()
+        postmortem = session.exec(_without_copy(incident.id or 0)).first()
         if postmortem is None:
             raise InvalidInput("This incident has no postmortem to unlink.")
         for model in (PostmortemSection, PostmortemStatusChange):
@@ -253,8 +262,7 @@ def store_ai_draft(db: Database, incident_id: int, drafts: dict[Section, str],
                    source: str) -> int:
     """Replace the suggestion of sections nobody has written yet; how many changed."""
     with db.transaction() as session:
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident_id)).first()
+        postmortem = session.exec(_without_copy(incident_id)).first()
         if postmortem is None or postmortem.status == PmStatus.PUBLISHED:
             return 0
         changed = 0
@@ -273,8 +281,7 @@ def facts_for(db: Database, incident_id: int) -> DraftFacts | None:
     """What an AI draft may be told: this incident's record, while its postmortem is open."""
     with db.read() as session:
         incident = session.get(Incident, incident_id)
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident_id)).first()
+        postmortem = session.exec(_without_copy(incident_id)).first()
         if incident is None or postmortem is None or postmortem.status == PmStatus.PUBLISHED:
             return None
         return draft_facts(session, incident)
@@ -283,8 +290,7 @@ def facts_for(db: Database, incident_id: int) -> DraftFacts | None:
 def note_ai(db: Database, incident_id: int, note: str) -> None:
     """Say on the AI's sections what became of the draft (until someone writes them)."""
     with db.transaction() as session:
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident_id)).first()
+        postmortem = session.exec(_without_copy(incident_id)).first()
         if postmortem is None:
             return
         for section in AI_SECTIONS:
