@@ -28,7 +28,8 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     if len(text) <= limit:
         return escape(text)
     cut = text[:limit].rsplit(" ", 1)[0]
-    return f"{escape(cut)} … _({len(text) - len(cut):,} more characters: Edit shows it all)_"
+    return (f"{escape(cut)} … _({len(text) - len(cut):,} more characters: the Postmortem tab "
+            "and the Markdown show it all)_")
 
 
 def item_blocks(text: str, item_id: int, done: bool) -> list[Block]:
