@@ -4,6 +4,7 @@ SLACK_CREATE_CHANNEL = "slack.create_channel"
 SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incident channel
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
+SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
 TWILIO_PAGE = "twilio.page_oncall"
@@ -12,7 +13,7 @@ STATUSPAGE_RESOLVE = "statuspage.resolve"
 AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a first draft
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
-KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
+KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE, SLACK_NUDGE,
                    PAGERDUTY_TRIGGER, PAGERDUTY_RESOLVE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, AI_DRAFT_POSTMORTEM})
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
@@ -26,6 +26,7 @@ class Workspace(SQLModel, table=True):
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Last incident number handed out; bumped under a row lock so keys never repeat or skip.
     last_incident_number: int = Field(default=0)
+    last_change_number: int = Field(default=0)  # the same, for CHG- keys
     created_at: datetime = _created()
 
 
@@ -43,13 +44,26 @@ class Member(SQLModel, table=True):
 
 
 class ChangeRequest(SQLModel, table=True):
-    """A deploy or config change that may have caused an incident."""
+    """A deploy or config change that may have caused an incident, keyed CHG-NNNN."""
 
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_changerequest_workspace_number"),
+        UniqueConstraint("workspace_id", "create_key", name="uq_changerequest_workspace_key"),
+        Index("ix_changerequest_workspace_started", "workspace_id", "started_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    number: int = Field(default=0)
     title: str = Field(max_length=300)
+    description: str = Field(default="")
     affected_assets: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    author: str | None = Field(default=None, max_length=200)
+    link: str | None = Field(default=None, max_length=2000)
+    started_at: datetime = _created()
+    finished_at: datetime | None = _ts()
     created_at: datetime = _created()
+    # CI/CD's Idempotency-Key: sending the same change twice records it once.
+    create_key: str | None = Field(default=None, max_length=200)
 
 
 class Incident(SQLModel, table=True):
@@ -57,6 +71,8 @@ class Incident(SQLModel, table=True):
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "declare_key"),
         Index("ix_incident_workspace_status", "workspace_id", "status"),
+        # Storm detection, Suggest cause and metrics read incidents by detection time.
+        Index("ix_incident_workspace_detected", "workspace_id", "detected_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
@@ -168,6 +184,9 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = _created()
     locked_until: datetime | None = _ts()
     last_error: str | None = Field(default=None)
+    # next_attempt_at comes from our own exponential backoff (not a remote's Retry-After):
+    # when the integration answers again, the worker makes such rows due at once.
+    backing_off: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _created()
     delivered_at: datetime | None = _ts()
 
@@ -239,5 +258,6 @@ class WebSession(SQLModel, table=True):
 
 
 # Tables owned by other modules, imported here so that alembic and create_all see them.
+from store import insight_models  # noqa: E402, F401  (storms, runbooks, snoozes)
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401
 from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401  (alembic sees it)

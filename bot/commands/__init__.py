@@ -15,6 +15,7 @@ from bot import render
 from bot.commands import (
     access,
     action_items,
+    insight,
     lifecycle,
     notes,
     postmortem,
@@ -43,6 +44,7 @@ SUBS: list[Sub] = [
     *access.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
+SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`
 TABLE = table(SUBS)
 NAMES = set(TABLE)
 
@@ -62,10 +64,13 @@ def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> 
         except Exception:  # Slack is away: the change (if any) is recorded, the reply is lost
             log.exception("could not reply to /vigilo %s", str(payload.get("text"))[:40])
 
-    reply = answer(bot, people, payload)
-    if reply is not None:
+    def deliver(reply: render.Reply) -> None:
         send(reply)
         bot.follow_up(reply, send)
+
+    reply = answer(bot, people, payload)
+    if reply is not None:
+        bot.replies.submit(deliver, reply)
 
 
 def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:
