@@ -5,7 +5,7 @@ the next status move. Long sections are shortened here with a pointer to the who
 from typing import Any
 
 from core.postmortem import PmMove, PmStatus, Section, impact_lines
-from integrations.slack.blocks import button, escape
+from integrations.slack.blocks import ACTION_ITEM_DONE, button, escape
 from services.postmortem_view import PostmortemView
 
 ACTION_PM_EDIT = "pm_edit"  # value: "INC-0042 summary"
@@ -13,7 +13,6 @@ ACTION_PM_MOVE = "pm_move"  # value: "INC-0042 review"
 ACTION_PM_DRAFT_AI = "pm_ai_draft"  # value: "INC-0042"
 EXCERPT = 600
 ITEMS_SHOWN = 10  # two blocks each: the message stays under Slack's 50
-ACTION_ITEM_DONE = "item_done"  # value: the action item's number
 ACTION_ITEM_REOPEN = "item_reopen"
 ACTION_ITEM_ASSIGN = "item_assign"  # opens the Assign modal
 Block = dict[str, Any]

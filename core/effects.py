@@ -5,6 +5,7 @@ SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incide
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
 SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
+SLACK_REMIND_OWNER = "slack.remind_owner"  # a direct message about an overdue action item
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
 TWILIO_PAGE = "twilio.page_oncall"
@@ -14,6 +15,7 @@ AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a fi
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE, SLACK_NUDGE,
+                   SLACK_REMIND_OWNER,
                    PAGERDUTY_TRIGGER, PAGERDUTY_RESOLVE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, AI_DRAFT_POSTMORTEM})
 
