@@ -24,6 +24,7 @@ from bot.postmortem_blocks import (
 )
 from bot.runtime import Bot
 from core.errors import InvalidInput
+from core.numbers import is_digits
 from core.permissions import Action
 from core.postmortem import PmMove, parse_section
 from integrations.slack.blocks import ACTION_POSTMORTEM
@@ -74,7 +75,7 @@ def open_postmortem(click: Click, workspace: WorkspaceRef, actor: Actor) -> rend
 
 
 def _item(click: Click) -> int:
-    if not click.key.isdigit():
+    if not is_digits(click.key):
         raise InvalidInput("That button is out of date; run /vigilo actions again.")
     return int(click.key)
 

@@ -7,6 +7,7 @@ from typing import Any
 import phonenumbers
 
 from core.errors import InvalidInput
+from core.numbers import is_digits
 from core.permissions import Role, parse_role
 from core.severity import Severity, parse_severity
 
@@ -70,6 +71,8 @@ class WorkspaceSettings:
     default_role: Role = Role.ENGINEER
     status_page_auto_publish_severity: Severity = Severity.P2
     page_severity: Severity = Severity.P2  # SMS the on-call / trigger PagerDuty at this or worse
+    # A PagerDuty incident we don't mirror, triggered on PagerDuty, becomes a Vigilo incident.
+    pagerduty_declare_on_trigger: bool = False
     # Storms, Suggest cause and reminders (core/storms.py, core/cause.py, core/reminders.py).
     storm_window_minutes: int = 30
     cause_lookback_hours: int = 24
@@ -134,7 +137,7 @@ MAX_SETTING_NUMBER = 100_000
 
 def _parse_minutes(key: str, value: Any) -> int:
     text = str(value).strip()
-    if not text.isdigit() or int(text) > MAX_SETTING_NUMBER:
+    if not is_digits(text) or int(text) > MAX_SETTING_NUMBER:
         raise InvalidInput(f"Setting '{key}' takes a whole number from 0 to "
                            f"{MAX_SETTING_NUMBER}, not '{str(value)[:40]}'.", field=key)
     return int(text)
