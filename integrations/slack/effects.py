@@ -17,7 +17,7 @@ from slack_sdk.web import SlackResponse
 from core import effects as fx
 from core.channels import channel_name
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
-from integrations.slack import insight_blocks, store
+from integrations.slack import insight_blocks, owner_reminders, store
 from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
 from integrations.slack.errors import error_code, translate
 from integrations.slack.wording import announcement_text
@@ -37,7 +37,8 @@ def handlers(db: Database, client: WebClient, base_url: str) -> dict[str, Handle
     slack = SlackEffects(db, client, base_url)
     return {fx.SLACK_CREATE_CHANNEL: slack.create_channel, fx.SLACK_ANNOUNCE: slack.announce,
             fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive,
-            fx.SLACK_NUDGE: slack.nudge}
+            fx.SLACK_NUDGE: slack.nudge,
+            fx.SLACK_REMIND_OWNER: owner_reminders.handler(db, client, base_url)}
 
 
 class SlackEffects:
