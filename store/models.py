@@ -73,6 +73,7 @@ class Incident(SQLModel, table=True):
         Index("ix_incident_workspace_status", "workspace_id", "status"),
         # Storm detection, Suggest cause and metrics read incidents by detection time.
         Index("ix_incident_workspace_detected", "workspace_id", "detected_at"),
+        Index("ix_incident_status_severity", "status", "severity"),  # /metrics counts
     )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
