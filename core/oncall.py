@@ -137,6 +137,10 @@ class Schedule:
         return max([start, *ended])
 
 
+def local_date(timezone: str, at: datetime) -> date:
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
 # -- parsing what people type --------------------------------------------------------------
 def parse_timezone(text: str) -> str:
     name = (text or "").strip()

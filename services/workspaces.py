@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.permissions import Action, Role, parse_role
+from core.phones import clean_phone
 from core.validation import WorkspaceSettings
 from services.actor import Actor
 from services.records import audit, authorize, is_unique_violation
@@ -91,6 +92,7 @@ def add_member(db: Database, workspace_id: int, slack_user_id: str, display_name
                            field="slack_user_id")
     name = " ".join((display_name or "").split())[:200] or user_id
     member_role = parse_role(str(role))
+    phone = clean_phone(phone)
     try:
         with db.transaction() as session:
             member = Member(workspace_id=workspace_id, slack_user_id=user_id, display_name=name,
@@ -106,13 +108,14 @@ def add_member(db: Database, workspace_id: int, slack_user_id: str, display_name
 
 
 def ensure_member(db: Database, workspace_id: int, slack_user_id: str, display_name: str,
-                  role: Role, *, email: str | None = None) -> Member:
+                  role: Role, *, email: str | None = None, phone: str | None = None) -> Member:
     """First contact from Slack creates the member; later contacts just find it."""
     found = find_member(db, workspace_id, slack_user_id)
     if found is not None:
         return found
     try:
-        return add_member(db, workspace_id, slack_user_id, display_name, role, email=email)
+        return add_member(db, workspace_id, slack_user_id, display_name, role, email=email,
+                          phone=phone)
     except Conflict:
         found = find_member(db, workspace_id, slack_user_id)
         assert found is not None
@@ -136,6 +139,7 @@ def set_member(db: Database, actor: Actor, slack_user_id: str, *, role: str | No
                phone: str | None = None, on_call: bool | None = None) -> Member:
     authorize(actor, Action.ADMINISTER)
     new_role = parse_role(role) if role is not None else None
+    phone = (clean_phone(phone) or "") if phone is not None else None
     with db.transaction() as session:
         member = session.exec(select(Member).where(
             Member.workspace_id == actor.workspace_id,

@@ -226,3 +226,7 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _created()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = _ts()
+
+
+# Tables owned by other modules, imported here so alembic and create_all see them.
+from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
