@@ -10,7 +10,7 @@ from core.errors import DomainError
 from services import workspaces
 from services.actor import Actor
 from store.db import Database
-from vigilo import cli_incidents
+from vigilo import cli_incidents, cli_oncall
 from vigilo.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -195,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
 
     cli_incidents.register(sub, add, _ws)
+    cli_oncall.register(sub, add, _ws)
     return parser
 
 
