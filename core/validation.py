@@ -67,6 +67,8 @@ class WorkspaceSettings:
     default_role: Role = Role.ENGINEER
     status_page_auto_publish_severity: Severity = Severity.P2
     page_severity: Severity = Severity.P2  # SMS the on-call / trigger PagerDuty at this or worse
+    # A PagerDuty incident we don't mirror, triggered on PagerDuty, becomes a Vigilo incident.
+    pagerduty_declare_on_trigger: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

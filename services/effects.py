@@ -1,5 +1,8 @@
 """Which side effects a change needs. Called inside the service's transaction."""
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlmodel import Session
 
 from core import effects as fx
@@ -15,8 +18,9 @@ def settings_of(session: Session, workspace_id: int) -> WorkspaceSettings:
     return WorkspaceSettings.from_json(workspace.settings if workspace else None)
 
 
-def on_declared(session: Session, incident: Incident) -> None:
+def on_declared(session: Session, incident: Incident, source: str = "") -> None:
     settings = settings_of(session, incident.workspace_id)
+    record = _recorder(source)
     if settings.auto_create_channel and settings.create_channel_on == "open":
         fx_channel(session, incident)
     severity = Severity(incident.severity)
@@ -29,13 +33,16 @@ def on_declared(session: Session, incident: Incident) -> None:
 
 
 def on_transition(session: Session, incident: Incident, move: Move | None, old: Status,
-                  event_id: int, text: str) -> None:
+                  event_id: int, text: str, source: str = "") -> None:
     settings = settings_of(session, incident.workspace_id)
+    record = _recorder(source)
     new = Status(incident.status)
     if (settings.auto_create_channel and settings.create_channel_on == "investigating"
             and new == Status.INVESTIGATING):
         fx_channel(session, incident)
     announce(session, incident, event_id, text)
+    if new == Status.INVESTIGATING and old == Status.OPEN:
+        record(session, fx.PAGERDUTY_ACKNOWLEDGE, incident, str(event_id))
     if new == Status.RESOLVED:
         if settings.auto_archive:
             record(session, fx.SLACK_ARCHIVE, incident, str(event_id))
@@ -46,14 +53,18 @@ def on_transition(session: Session, incident: Incident, move: Move | None, old: 
 
 
 def on_severity(session: Session, incident: Incident, old: Severity, event_id: int,
-                text: str) -> None:
+                text: str, source: str = "") -> None:
     settings = settings_of(session, incident.workspace_id)
+    record = _recorder(source)
     new = Severity(incident.severity)
     announce(session, incident, event_id, text)
     # Escalating into paging range pages now; de-escalating never un-pages anyone.
     if new.at_least(settings.page_severity) and not old.at_least(settings.page_severity):
         record(session, fx.PAGERDUTY_TRIGGER, incident, f"severity-{event_id}")
         record(session, fx.TWILIO_PAGE, incident, f"severity-{event_id}")
+    elif old.at_least(settings.page_severity) or incident.pagerduty_incident_id:
+        # PagerDuty was paged (or is about to be: the lane keeps the order).
+        record(session, fx.PAGERDUTY_URGENCY, incident, str(event_id))
     if (incident.auto_publish_to_status
             and new.at_least(settings.status_page_auto_publish_severity)
             and not old.at_least(settings.status_page_auto_publish_severity)):
@@ -74,3 +85,14 @@ def fx_channel(session: Session, incident: Incident) -> None:
 
 
 record = record_effect
+
+
+def _recorder(source: str) -> Callable[..., None]:
+    """`record`, except for the integration that caused the change: a resolve that came
+    from PagerDuty is not pushed back to PagerDuty."""
+    def recorder(session: Session, kind: str, incident: Incident, key: str,
+                 **payload: Any) -> None:
+        if source and fx.integration_of(kind) == source:
+            return
+        record_effect(session, kind, incident, key, **payload)
+    return recorder

@@ -75,7 +75,7 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
                       payload={"severity": sev.value, "services": service_list,
                                "commander_id": commander})
             audit(session, actor, "incident.declared", incident, title=title, severity=sev)
-            effects.on_declared(session, incident)
+            effects.on_declared(session, incident, actor.source)
             return incident
     except IntegrityError as error:
         # Two deliveries of the same Idempotency-Key raced: the loser returns the winner.
@@ -129,7 +129,8 @@ def transition(db: Database, actor: Actor, key: str | int, move: Move, *,
             _open_postmortem(session, incident, actor)
         session.flush()
         audit(session, actor, f"incident.{move.value}", incident, old=old, new=step.target)
-        effects.on_transition(session, incident, move, old, event.id or 0, text)
+        effects.on_transition(session, incident, move, old, event.id or 0, text,
+                              actor.source)
         return incident
 
 
@@ -157,7 +158,8 @@ def force_status(db: Database, actor: Actor, key: str | int, status: Status,
                           payload={"from": old, "to": status, "reason": why})
         session.flush()
         audit(session, actor, "incident.forced", incident, old=old, new=status, reason=why)
-        effects.on_transition(session, incident, None, old, event.id or 0, text)
+        effects.on_transition(session, incident, None, old, event.id or 0, text,
+                              actor.source)
         return incident
 
 
@@ -178,7 +180,7 @@ def change_severity(db: Database, actor: Actor, key: str | int, severity: str) -
                           payload={"from": old, "to": new})
         session.flush()
         audit(session, actor, "incident.severity", incident, old=old, new=new)
-        effects.on_severity(session, incident, old, event.id or 0, text)
+        effects.on_severity(session, incident, old, event.id or 0, text, actor.source)
         return incident
 
 

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 
 from integrations.outbox import Handler, OutboxWorker
 from store.db import Database
-from vigilo import slack_wiring
+from vigilo import pagerduty_wiring, slack_wiring
 from vigilo.settings import Settings
 from webhooks import health, site
 from webhooks.security import SecurityHeaders
@@ -42,6 +42,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     routes: list[BaseRoute] = [
         *health.routes(database),
         *slack_wiring.wire(vigilo),
+        *pagerduty_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
     ]
 
