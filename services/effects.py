@@ -87,12 +87,17 @@ def fx_channel(session: Session, incident: Incident) -> None:
 record = record_effect
 
 
+# Integrations that mirror the incident both ways. (A Slack user's change still needs its
+# Slack announcement: "slack" as a source is a person, not an echo.)
+MIRRORS = frozenset({"pagerduty"})
+
+
 def _recorder(source: str) -> Callable[..., None]:
     """`record`, except for the integration that caused the change: a resolve that came
     from PagerDuty is not pushed back to PagerDuty."""
     def recorder(session: Session, kind: str, incident: Incident, key: str,
                  **payload: Any) -> None:
-        if source and fx.integration_of(kind) == source:
+        if source in MIRRORS and fx.integration_of(kind) == source:
             return
         record_effect(session, kind, incident, key, **payload)
     return recorder
