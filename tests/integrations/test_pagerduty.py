@@ -6,7 +6,7 @@ from core.permissions import Role
 from services import incidents
 from store.models import Incident, IntegrationLog, Outbox
 from tests.conftest import World
-from tests.integrations.conftest import PdRig, pd_settings
+from tests.pd_support import PdRig, fake_pd_fixture, pd_fixture, pd_settings  # noqa: F401
 from vigilo.app import build
 from vigilo.sandbox.pagerduty_api import FakePagerDuty
 

@@ -1,4 +1,5 @@
-"""A Vigilo app wired to the HTTPS fake PagerDuty (no Slack), for the integration tests."""
+"""A Vigilo app wired to the HTTPS fake PagerDuty (no Slack): shared by the PagerDuty tests
+and bench/bench_pagerduty.py."""
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -50,15 +51,15 @@ def pd_settings(fake: FakePagerDuty, **extra: str) -> Settings:
         "PAGERDUTY_WEBHOOK_SECRET": WEBHOOK_SECRET, **extra})
 
 
-@pytest.fixture
-def fake_pd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePagerDuty]:
+@pytest.fixture(name="fake_pd")
+def fake_pd_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePagerDuty]:
     with FakePagerDuty() as fake:
         monkeypatch.setenv("SSL_CERT_FILE", fake.ca_file(str(tmp_path)))
         yield fake
 
 
-@pytest.fixture
-def pd(world: World, fake_pd: FakePagerDuty) -> PdRig:
+@pytest.fixture(name="pd")
+def pd_fixture(world: World, fake_pd: FakePagerDuty) -> PdRig:
     return PdRig(world, fake_pd, build(pd_settings(fake_pd), db=world.db, run_worker=False))
 
 
