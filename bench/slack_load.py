@@ -228,7 +228,8 @@ class Rig:
 
     @property
     def bot(self) -> Any:
-        return self.vigilo.parts["bot"]
+        assert self.vigilo.slack is not None
+        return self.vigilo.slack.bot
 
 
 @contextmanager
@@ -240,4 +241,6 @@ def slack_rig(kind: str, users: list[str], seed: Callable[[Database, list[str]],
         seed(db, users)
         settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=slack_url + "api/", base_url="http://vigilo.bench")
-        yield Rig(db, build(settings, db=db), slack_url)
+        vigilo = build(settings, db=db)
+        vigilo.start()
+        yield Rig(db, vigilo, slack_url)

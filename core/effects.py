@@ -12,6 +12,12 @@ TWILIO_PAGE = "twilio.page_oncall"
 STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
 
+# Every kind above: start-up checks that each has exactly one handler or a reason it is off.
+KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
+                   PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
+                   PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
+                   STATUSPAGE_RESOLVE})
+
 
 def integration_of(kind: str) -> str:
     return kind.split(".", 1)[0]

@@ -8,7 +8,7 @@ FOR UPDATE SKIP LOCKED so two workers never take the same effect.
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,11 +68,13 @@ class Backoff:
 
 
 class OutboxWorker:
-    def __init__(self, db: Database, handlers: dict[str, Handler], *, lease: float = 120.0,
+    def __init__(self, db: Database, handlers: Mapping[str, Handler], *,
+                 off: Mapping[str, str] | None = None, lease: float = 120.0,
                  backoff: Backoff | None = None, rng: random.Random | None = None,
                  clock: Callable[[], datetime] = utcnow, poll: float = 0.25) -> None:
         self.db = db
         self.handlers = handlers
+        self.off = off or {}  # kind -> why its integration is off (the registry's reasons)
         self.lease = lease
         self.backoff = backoff or Backoff()
         self.rng = rng or random.Random()
@@ -112,7 +114,8 @@ class OutboxWorker:
         detail: str | None
         try:
             if handler is None:
-                raise NotConfigured(f"{integration_of(effect.kind)} is not configured")
+                raise NotConfigured(self.off.get(effect.kind)
+                                    or f"{integration_of(effect.kind)} is not configured")
             detail = handler(effect)
             status, ok = "done", True
         except NotConfigured as error:

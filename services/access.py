@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from core.errors import NotFound
 from core.permissions import Action
+from services import changes
 from services.actor import Actor
-from services.records import audit, authorize, load_incident
+from services.records import audit
 from store.db import Database
 from store.models import Incident, LoginLink, Member, ShareLink, WebSession, Workspace
 from store.types import pk, utcnow
@@ -32,8 +33,7 @@ def create_share_link(db: Database, actor: Actor, key: str | int) -> tuple[Incid
     """A new read-only link for this incident; returns the token (shown once)."""
     token = new_token()
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key)
-        authorize(actor, Action.SHARE, incident)
+        incident = changes.open_incident(session, actor, key, Action.SHARE)
         session.add(ShareLink(workspace_id=actor.workspace_id, incident_id=pk(incident),
                               token_hash=digest(token), created_by_id=actor.member_id))
         audit(session, actor, "share.created", incident)
@@ -42,8 +42,7 @@ def create_share_link(db: Database, actor: Actor, key: str | int) -> tuple[Incid
 
 def revoke_share_links(db: Database, actor: Actor, key: str | int) -> int:
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key)
-        authorize(actor, Action.SHARE, incident)
+        incident = changes.open_incident(session, actor, key, Action.SHARE)
         links = session.exec(select(ShareLink).where(ShareLink.incident_id == incident.id,
                                                      ShareLink.revoked_at == None))  # noqa: E711
         count = 0

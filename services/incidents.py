@@ -8,19 +8,25 @@ from sqlmodel import Session, col, select
 
 from core.effects import Label
 from core.errors import InvalidInput
+from core.events import (
+    Declared,
+    FieldsEdited,
+    PostmortemUnlinked,
+    RootCauseSet,
+    SeverityChanged,
+    StatusChanged,
+)
 from core.fsm import STATUS_STAMPS, Move, Status, apply_move
 from core.keys import format_key
 from core.permissions import Action, ResponderRole
 from core.severity import Severity, parse_severity
 from core.validation import MAX_DESCRIPTION, MAX_REASON, clean_services, clean_text, clean_title
-from services import effects
+from services import changes
 from services.actor import Actor
 from services.records import (
     add_event,
-    audit,
     authorize,
     is_unique_violation,
-    load_incident,
     load_member,
     touch,
 )
@@ -69,13 +75,12 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
             if actor.member_id is not None and actor.member_id != commander:
                 session.add(IncidentResponder(incident_id=pk(incident), member_id=actor.member_id,
                                               role=ResponderRole.RESPONDER.value, joined_at=now))
-            add_event(session, incident, actor, Label.CREATED,
-                      f"{actor.name} declared {format_key(incident.number)} "
-                      f"({sev.value}, {sev.label}): {title}",
-                      payload={"severity": sev.value, "services": service_list,
-                               "commander_id": commander})
-            audit(session, actor, "incident.declared", incident, title=title, severity=sev)
-            effects.on_declared(session, incident, actor.source)
+            changes.record(session, actor, changes.event(Declared, actor, incident),
+                           f"{actor.name} declared {format_key(incident.number)} "
+                           f"({sev.value}, {sev.label}): {title}", incident=incident,
+                           payload={"severity": sev.value, "services": service_list,
+                                    "commander_id": commander},
+                           detail={"title": title, "severity": sev})
             return incident
     except IntegrityError as error:
         # Two deliveries of the same Idempotency-Key raced: the loser returns the winner.
@@ -107,8 +112,7 @@ def transition(db: Database, actor: Actor, key: str | int, move: Move, *,
     """investigate / mitigate / resolve / open_post_mortem / reopen, as the FSM allows."""
     cause = clean_text(root_cause, what="root cause", required=False, field_name="root_cause")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.TRANSITION, incident)
+        incident = changes.open_incident(session, actor, key, Action.TRANSITION)
         old = Status(incident.status)
         step = apply_move(old, move)
         now = utcnow()
@@ -123,14 +127,15 @@ def transition(db: Database, actor: Actor, key: str | int, move: Move, *,
         text = f"{actor.name}: {step.verb} ({old.value} → {step.target.value})"
         if move == Move.RESOLVE and cause:
             text += f". Root cause: {cause}"
-        event = add_event(session, incident, actor, Label.STATUS, text,
-                          payload={"from": old, "to": step.target, "move": move})
+        changes.record(session, actor,
+                       changes.event(StatusChanged, actor, incident, old=old, new=step.target,
+                                     move=move,
+                                     root_cause=cause if move == Move.RESOLVE else None),
+                       text, incident=incident,
+                       payload={"from": old, "to": step.target, "move": move},
+                       detail={"old": old, "new": step.target})
         if move == Move.OPEN_POST_MORTEM:
             _open_postmortem(session, incident, actor)
-        session.flush()
-        audit(session, actor, f"incident.{move.value}", incident, old=old, new=step.target)
-        effects.on_transition(session, incident, move, old, event.id or 0, text,
-                              actor.source)
         return incident
 
 
@@ -139,8 +144,7 @@ def force_status(db: Database, actor: Actor, key: str | int, status: Status,
     """Admins move an incident to any status; the reason is required and audited."""
     why = clean_text(reason, what="reason", limit=MAX_REASON)
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.FORCE_TRANSITION, incident)
+        incident = changes.open_incident(session, actor, key, Action.FORCE_TRANSITION)
         old = Status(incident.status)
         if old == status:
             raise InvalidInput(f"The incident is already {status.value}.", field="status")
@@ -150,16 +154,16 @@ def force_status(db: Database, actor: Actor, key: str | int, status: Status,
             setattr(incident, stamp, utcnow())
         if status != Status.RESOLVED and status != Status.POST_MORTEM:
             incident.resolved_at = None
-        if status == Status.POST_MORTEM:
-            _open_postmortem(session, incident, actor)
         touch(incident)
         text = f"{actor.name} forced the status {old.value} → {status.value}: {why}"
-        event = add_event(session, incident, actor, Label.FORCED, text,
-                          payload={"from": old, "to": status, "reason": why})
-        session.flush()
-        audit(session, actor, "incident.forced", incident, old=old, new=status, reason=why)
-        effects.on_transition(session, incident, None, old, event.id or 0, text,
-                              actor.source)
+        changes.record(session, actor,
+                       changes.event(StatusChanged, actor, incident, old=old, new=status,
+                                     reason=why),
+                       text, incident=incident,
+                       payload={"from": old, "to": status, "reason": why},
+                       detail={"old": old, "new": status, "reason": why})
+        if status == Status.POST_MORTEM:
+            _open_postmortem(session, incident, actor)
         return incident
 
 
@@ -168,65 +172,61 @@ def change_severity(db: Database, actor: Actor, key: str | int, severity: str) -
     if new is None:
         raise InvalidInput("Say which severity: p1, p2, p3 or p4.", field="severity")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.CHANGE_SEVERITY, incident)
+        incident = changes.open_incident(session, actor, key, Action.CHANGE_SEVERITY)
         old = Severity(incident.severity)
         if old == new:
             raise InvalidInput(f"The severity is already {new.value}.", field="severity")
         incident.severity = new.value
         touch(incident)
         text = f"{actor.name} changed the severity {old.value} → {new.value} ({new.label})"
-        event = add_event(session, incident, actor, Label.SEVERITY, text,
-                          payload={"from": old, "to": new})
-        session.flush()
-        audit(session, actor, "incident.severity", incident, old=old, new=new)
-        effects.on_severity(session, incident, old, event.id or 0, text, actor.source)
+        changes.record(session, actor,
+                       changes.event(SeverityChanged, actor, incident, old=old, new=new),
+                       text, incident=incident, payload={"from": old, "to": new},
+                       detail={"old": old, "new": new})
         return incident
 
 
 def set_root_cause(db: Database, actor: Actor, key: str | int, text: str) -> Incident:
     cause = clean_text(text, what="root cause", field_name="root_cause")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.SET_ROOT_CAUSE, incident)
+        incident = changes.open_incident(session, actor, key, Action.SET_ROOT_CAUSE)
         old = incident.root_cause
         incident.root_cause = cause
         touch(incident)
-        add_event(session, incident, actor, Label.ROOT_CAUSE,
-                  f"{actor.name} set the root cause: {cause}", payload={"previous": old})
-        audit(session, actor, "incident.root_cause", incident, old=old, new=cause)
+        changes.record(session, actor, changes.event(RootCauseSet, actor, incident, text=cause),
+                       f"{actor.name} set the root cause: {cause}", incident=incident,
+                       payload={"previous": old}, detail={"old": old, "new": cause})
         return incident
 
 
 EDITABLE_FIELDS = ("title", "description", "services", "detected_at", "auto_publish_to_status")
 
 
-def edit_incident(db: Database, actor: Actor, key: str | int, **changes: object) -> Incident:
+def edit_incident(db: Database, actor: Actor, key: str | int, **fields: object) -> Incident:
     """The Edit incident modal: commander or admin; every changed field is audited."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"Cannot edit {', '.join(sorted(unknown))}. Editable: "
                            f"{', '.join(EDITABLE_FIELDS)}.", field=sorted(unknown)[0])
     clean: dict[str, object] = {}
-    if "title" in changes:
-        clean["title"] = clean_title(str(changes["title"] or ""))
-    if "description" in changes:
-        clean["description"] = clean_text(str(changes["description"] or ""),
+    if "title" in fields:
+        clean["title"] = clean_title(str(fields["title"] or ""))
+    if "description" in fields:
+        clean["description"] = clean_text(str(fields["description"] or ""),
                                           what="description", limit=MAX_DESCRIPTION,
                                           required=False)
-    if "services" in changes:
-        clean["services"] = clean_services(changes["services"])  # type: ignore[arg-type]
-    if "detected_at" in changes:
-        when = changes["detected_at"]
+    if "services" in fields:
+        clean["services"] = clean_services(fields["services"])  # type: ignore[arg-type]
+    if "detected_at" in fields:
+        when = fields["detected_at"]
         if not isinstance(when, datetime) or when.tzinfo is None or when > utcnow():
             raise InvalidInput("detected_at must be a past time with a timezone.",
                                field="detected_at")
         clean["detected_at"] = when
-    if "auto_publish_to_status" in changes:
-        clean["auto_publish_to_status"] = bool(changes["auto_publish_to_status"])
+    if "auto_publish_to_status" in fields:
+        clean["auto_publish_to_status"] = bool(fields["auto_publish_to_status"])
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.EDIT_FIELDS, incident)
+        incident = changes.open_incident(session, actor, key, Action.EDIT_FIELDS)
         diff = {name: {"from": getattr(incident, name), "to": value}
                 for name, value in clean.items() if getattr(incident, name) != value}
         if not diff:
@@ -234,24 +234,23 @@ def edit_incident(db: Database, actor: Actor, key: str | int, **changes: object)
         for name, change in diff.items():
             setattr(incident, name, change["to"])
         touch(incident)
-        add_event(session, incident, actor, Label.FIELDS,
-                  f"{actor.name} edited {', '.join(diff)}", payload=diff)
-        audit(session, actor, "incident.edited", incident, changes=diff)
+        changes.record(session, actor,
+                       changes.event(FieldsEdited, actor, incident, fields=tuple(diff)),
+                       f"{actor.name} edited {', '.join(diff)}", incident=incident,
+                       payload=diff, detail={"changes": diff})
         return incident
 
 
 def unlink_postmortem(db: Database, actor: Actor, key: str | int) -> Incident:
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.UNLINK_POSTMORTEM, incident)
+        incident = changes.open_incident(session, actor, key, Action.UNLINK_POSTMORTEM)
         postmortem = session.exec(select(Postmortem).where(
             Postmortem.incident_id == incident.id)).first()
         if postmortem is None:
             raise InvalidInput("This incident has no postmortem to unlink.")
         session.delete(postmortem)
-        add_event(session, incident, actor, Label.POSTMORTEM_UNLINKED,
-                  f"{actor.name} unlinked the postmortem")
-        audit(session, actor, "postmortem.unlinked", incident)
+        changes.record(session, actor, changes.event(PostmortemUnlinked, actor, incident),
+                       f"{actor.name} unlinked the postmortem", incident=incident)
         return incident
 
 

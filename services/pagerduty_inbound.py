@@ -22,7 +22,7 @@ from core.permissions import Role
 from core.severity import Severity
 from services import incidents, timeline
 from services.actor import Actor
-from services.effects import settings_of
+from services.changes import settings_of
 from services.pagerduty import DECLARE_PREFIX, incident_for, link
 from services.records import is_unique_violation
 from store.db import Database

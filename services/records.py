@@ -15,6 +15,7 @@ from core.effects import integration_of
 from core.errors import NotFound
 from core.keys import format_key, parse_key
 from core.permissions import Action, Role, require
+from core.policies.spec import EffectSpec
 from services.actor import Actor
 from store.models import AuditLog, Incident, Member, Outbox, TimelineEvent
 from store.types import pk, utcnow
@@ -144,18 +145,24 @@ def _insert_event_query(dialect: str) -> Executable:
     return insert(table).returning(table.c.id)
 
 
-def record_effect(session: Session, kind: str, incident: Incident, key: str,
-                  **payload: Any) -> None:
-    """Queue a side effect; its key makes a repeat of the same effect a no-op."""
-    idempotency_key = f"{kind}:{incident.id}:{key}"
+def record_effect(session: Session, spec: EffectSpec, workspace_id: int,
+                  incident_id: int | None = None) -> None:
+    """Queue a side effect; its key makes a repeat of the same effect a no-op.
+
+    Effects of one integration for one incident (or, with none, one workspace) share a lane
+    and are delivered in order; other lanes never wait on it.
+    """
+    owner = str(incident_id) if incident_id is not None else f"ws{workspace_id}"
+    idempotency_key = f"{spec.kind}:{owner}:{spec.key}"
     exists = session.exec(select(Outbox.id).where(
         Outbox.idempotency_key == idempotency_key)).first()
     if exists is not None:
         return
-    session.add(Outbox(workspace_id=incident.workspace_id, incident_id=incident.id, kind=kind,
+    payload = {"incident_id": incident_id, **spec.facts} if incident_id else dict(spec.facts)
+    session.add(Outbox(workspace_id=workspace_id, incident_id=incident_id, kind=spec.kind,
                        idempotency_key=idempotency_key,
-                       lane=f"{integration_of(kind)}:{incident.id}",
-                       payload=_jsonable({"incident_id": incident.id, **payload})))
+                       lane=f"{integration_of(spec.kind)}:{owner}",
+                       payload=_jsonable(payload)))
 
 
 def touch(incident: Incident) -> None:

@@ -2,12 +2,12 @@
 
 from sqlmodel import Session, select
 
-from core.effects import Label
 from core.errors import InvalidInput
+from core.events import CommanderChanged, ResponderAdded, ResponderRemoved, ResponderRoleChanged
 from core.permissions import Action, ResponderRole
-from services import effects
+from services import changes
 from services.actor import Actor
-from services.records import add_event, audit, authorize, load_incident, load_member, touch
+from services.records import load_member, touch
 from store.db import Database
 from store.models import Incident, IncidentResponder, Member
 from store.types import pk
@@ -25,8 +25,7 @@ def add_responder(db: Database, actor: Actor, key: str | int, member_id: int,
         raise InvalidInput("Add them as responder, then promote them to commander.",
                            field="role")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.ADD_RESPONDER, incident)
+        incident = changes.open_incident(session, actor, key, Action.ADD_RESPONDER)
         member = load_member(session, actor.workspace_id, member_id)
         existing = _row(session, incident, member_id)
         if existing is not None:
@@ -35,12 +34,12 @@ def add_responder(db: Database, actor: Actor, key: str | int, member_id: int,
         row = IncidentResponder(incident_id=pk(incident), member_id=member_id, role=role.value)
         session.add(row)
         touch(incident)
-        event = add_event(session, incident, actor, Label.RESPONDER_ADDED,
-                          f"{actor.name} added {member.display_name} as {role.value}",
-                          payload={"member_id": member_id, "role": role})
-        session.flush()
-        audit(session, actor, "responder.added", incident, member_id=member_id, role=role)
-        effects.invite(session, incident, member_id, event.id or 0)
+        changes.record(session, actor,
+                       changes.event(ResponderAdded, actor, incident, member_id=member_id,
+                                     member_name=member.display_name, role=role.value),
+                       f"{actor.name} added {member.display_name} as {role.value}",
+                       incident=incident, payload={"member_id": member_id, "role": role},
+                       detail={"member_id": member_id, "role": role})
         return row
 
 
@@ -62,17 +61,17 @@ def remove_responder(db: Database, actor: Actor, key: str | int, member_id: int)
         incident, member, row = _non_commander(session, actor, key, member_id)
         session.delete(row)
         touch(incident)
-        add_event(session, incident, actor, Label.RESPONDER_REMOVED,
-                  f"{actor.name} removed {member.display_name}",
-                  payload={"member_id": member_id})
-        audit(session, actor, "responder.removed", incident, member_id=member_id)
+        changes.record(session, actor,
+                       changes.event(ResponderRemoved, actor, incident, member_id=member_id,
+                                     member_name=member.display_name),
+                       f"{actor.name} removed {member.display_name}", incident=incident,
+                       payload={"member_id": member_id}, detail={"member_id": member_id})
 
 
 def promote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incident:
     """Make this member the commander; the previous commander stays on as responder."""
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key, for_update=True)
-        authorize(actor, Action.MANAGE_RESPONDERS, incident)
+        incident = changes.open_incident(session, actor, key, Action.MANAGE_RESPONDERS)
         member = load_member(session, actor.workspace_id, member_id)
         if incident.commander_id == member_id:
             raise InvalidInput(f"{member.display_name} is already the commander.",
@@ -91,14 +90,13 @@ def promote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incid
         row.role = ResponderRole.COMMANDER.value
         incident.commander_id = member_id
         touch(incident)
-        text = f"{actor.name} made {member.display_name} the incident commander"
-        event = add_event(session, incident, actor, Label.COMMANDER, text,
-                          payload={"from": previous, "to": member_id})
-        session.flush()
-        audit(session, actor, "commander.changed", incident, old=previous, new=member_id)
-        effects.announce(session, incident, event.id or 0, text)
-        if joined:
-            effects.invite(session, incident, member_id, event.id or 0)
+        changes.record(session, actor,
+                       changes.event(CommanderChanged, actor, incident, old_id=previous,
+                                     new_id=member_id, new_name=member.display_name,
+                                     joined=joined),
+                       f"{actor.name} made {member.display_name} the incident commander",
+                       incident=incident, payload={"from": previous, "to": member_id},
+                       detail={"old": previous, "new": member_id})
         return incident
 
 
@@ -110,18 +108,21 @@ def demote(db: Database, actor: Actor, key: str | int, member_id: int) -> Incide
             raise InvalidInput(f"{member.display_name} is already an observer.", field="member")
         row.role = ResponderRole.OBSERVER.value
         touch(incident)
-        add_event(session, incident, actor, Label.RESPONDER_ROLE,
-                  f"{actor.name} made {member.display_name} an observer",
-                  payload={"member_id": member_id, "from": "responder", "to": "observer"})
-        audit(session, actor, "responder.demoted", incident, member_id=member_id)
+        changes.record(session, actor,
+                       changes.event(ResponderRoleChanged, actor, incident,
+                                     member_id=member_id, member_name=member.display_name,
+                                     old="responder", new="observer"),
+                       f"{actor.name} made {member.display_name} an observer",
+                       incident=incident,
+                       payload={"member_id": member_id, "from": "responder", "to": "observer"},
+                       detail={"member_id": member_id})
         return row
 
 
 def _non_commander(session: Session, actor: Actor, key: str | int,
                    member_id: int) -> tuple[Incident, Member, IncidentResponder]:
     """Load a responder the commander (or an admin) may change: anyone but the commander."""
-    incident = load_incident(session, actor.workspace_id, key, for_update=True)
-    authorize(actor, Action.MANAGE_RESPONDERS, incident)
+    incident = changes.open_incident(session, actor, key, Action.MANAGE_RESPONDERS)
     member = load_member(session, actor.workspace_id, member_id)
     row = _row(session, incident, member_id)
     if row is None:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.effects import Label
-from services.effects import settings_of
+from services.changes import settings_of
 from services.records import is_unique_violation
 from store.db import Database
 from store.models import Incident, Member, TimelineEvent

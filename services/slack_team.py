@@ -11,7 +11,7 @@ from core.permissions import Role
 from core.phones import phone_or_none
 from core.validation import WorkspaceSettings
 from services import workspaces
-from services.effects import settings_of
+from services.changes import settings_of
 from services.records import load_incident
 from store.db import Database
 from store.models import Incident, Member, Workspace

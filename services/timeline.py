@@ -9,13 +9,13 @@ from core.effects import Label
 from core.errors import InvalidInput, NotFound
 from core.permissions import Action
 from core.validation import clean_text
+from services import changes
 from services.actor import Actor
 from services.records import (
     audit,
     authorize,
     insert_event,
     is_unique_violation,
-    load_incident,
     load_incident_ref,
     new_event,
 )
@@ -49,8 +49,7 @@ def edit_entry(db: Database, actor: Actor, key: str | int, event_id: int,
                text: str) -> TimelineEvent:
     body = clean_text(text, what="timeline entry", field_name="text")
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key)
-        authorize(actor, Action.EDIT_TIMELINE, incident)
+        incident = changes.open_incident(session, actor, key, Action.EDIT_TIMELINE)
         event = _editable(session, incident, event_id)
         history = list(event.payload.get("previous_texts", []))
         history.append({"text": event.text, "until": utcnow().isoformat()})
@@ -64,8 +63,7 @@ def edit_entry(db: Database, actor: Actor, key: str | int, event_id: int,
 
 def delete_entry(db: Database, actor: Actor, key: str | int, event_id: int) -> TimelineEvent:
     with db.transaction() as session:
-        incident = load_incident(session, actor.workspace_id, key)
-        authorize(actor, Action.EDIT_TIMELINE, incident)
+        incident = changes.open_incident(session, actor, key, Action.EDIT_TIMELINE)
         event = _editable(session, incident, event_id)
         event.deleted_at = utcnow()
         audit(session, actor, "timeline.deleted", incident, event_id=event_id, text=event.text)

@@ -56,9 +56,10 @@ class Slack:
         settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                             slack_api_url=fake.base_url, base_url=BASE_URL, workspace="acme")
         self.vigilo: Vigilo = build(settings, db=world.db, run_worker=False)
-        assert self.vigilo.asgi is not None
+        self.vigilo.start()  # auth.test links the sandbox team to "acme", as the lifespan would
+        assert self.vigilo.asgi is not None and self.vigilo.slack is not None
         self.http = TestClient(self.vigilo.asgi)
-        self.bot: Bot = self.vigilo.parts["bot"]
+        self.bot: Bot = self.vigilo.slack.bot
         self.bot.channel_wait = 0.0  # tests drain the outbox themselves
 
     @property
@@ -144,8 +145,7 @@ class Slack:
         return stored
 
     def close(self) -> None:
-        for hook in self.vigilo.parts.get("on_shutdown", []):
-            hook()
+        self.vigilo.stop()
         self.http.close()
 
 

@@ -26,7 +26,8 @@ class PdRig:
         self.vigilo = vigilo
         self.http = TestClient(vigilo.asgi)  # type: ignore[arg-type]
         self.offset = timedelta(0)  # how far the worker's clock runs ahead
-        self.worker = OutboxWorker(world.db, vigilo.handlers, clock=self.clock)
+        self.worker = OutboxWorker(world.db, vigilo.registry.handlers, off=vigilo.registry.off,
+                                   clock=self.clock)
 
     def clock(self) -> datetime:
         return utcnow() + self.offset

@@ -1,21 +1,23 @@
-"""Composition root: settings → database → adapters → Bolt app → one ASGI app.
+"""Composition root: settings → database → integrations → Bolt app → one ASGI app.
 
-Everything is built here, at start-up, never at import time; tests call `build` with their
-own settings (pointing at fakes on loopback) and database.
+Everything is built here, at start-up, never at import time, and building does no network
+I/O: integrations start in the lifespan, in the background, retried until they answer, so
+`/healthz` answers at once and `/readyz` says what is still missing. Tests call `build` with
+their own settings (pointing at fakes on loopback) and database, then `vigilo.start()`.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from integrations.outbox import Handler, OutboxWorker
+from integrations.outbox import OutboxWorker
+from integrations.registry import Registry
 from store.db import Database
-from vigilo import pagerduty_wiring, slack_wiring
+from vigilo import integrations, pagerduty_wiring, slack_wiring
 from vigilo.settings import Settings
 from webhooks import health, site
 from webhooks.security import SecurityHeaders
@@ -27,20 +29,31 @@ class Vigilo:
 
     settings: Settings
     db: Database
+    registry: Registry
     worker: OutboxWorker
-    handlers: dict[str, Handler]
     asgi: Starlette | None = None
-    # Adapters built by the wiring modules (Slack WebClient, Bolt app, ...), by name.
-    parts: dict[str, Any] = field(default_factory=dict)
+    slack: slack_wiring.SlackWiring | None = None
+    # What must start with the server and stop before it, beside the integrations.
+    on_startup: list[Callable[[], object]] = field(default_factory=list)
+    on_shutdown: list[Callable[[], object]] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start every integration now (tests, one-shot CLI); the first failure raises."""
+        self.registry.start()
+
+    def stop(self) -> None:
+        for hook in self.on_shutdown:
+            hook()
+        self.registry.stop()
 
 
 def build(settings: Settings, *, db: Database | None = None, run_worker: bool = True) -> Vigilo:
     database = db or Database.from_url(settings.database_url)
-    handlers: dict[str, Handler] = {}
-    worker = OutboxWorker(database, handlers)
-    vigilo = Vigilo(settings=settings, db=database, worker=worker, handlers=handlers)
+    registry = integrations.registry(settings, database)
+    worker = OutboxWorker(database, registry.handlers, off=registry.off)
+    vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker)
     routes: list[BaseRoute] = [
-        *health.routes(database),
+        *health.routes(database, waiting=lambda: registry.waiting),
         *slack_wiring.wire(vigilo),
         *pagerduty_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
@@ -50,15 +63,13 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if run_worker:
             worker.start()
-        # Wiring modules hand over what must start with the server and stop before it
-        # (Socket Mode connection, the channel-capture writer that flushes queued messages).
-        for hook in vigilo.parts.get("on_startup", []):
+        registry.start_in_background()
+        for hook in vigilo.on_startup:
             hook()
         try:
             yield
         finally:
-            for hook in vigilo.parts.get("on_shutdown", []):
-                hook()
+            vigilo.stop()
             worker.stop()
 
     # Security headers on every answer, health and Slack included, not only the pages.

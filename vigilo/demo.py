@@ -85,7 +85,6 @@ class Demo:
                             slack_api_url=self.fake.base_url, base_url=self.base_url,
                             workspace=SLUG, port=self.port)
         self.vigilo = build(settings)
-        # The Slack wiring may already have made the workspace from auth.test at build time.
         workspace = (workspaces.workspace_for_team(self.vigilo.db, TEAM_ID)
                      or workspaces.create_workspace(self.vigilo.db, SLUG, "Sandbox",
                                                     slack_team_id=TEAM_ID))
@@ -102,6 +101,9 @@ class Demo:
         self.thread.start()
         if not _until(lambda: bool(self.server and self.server.started), 10):
             raise RuntimeError("the demo server did not start within 10 s")
+        if not self.vigilo.registry.wait_started(10):
+            raise RuntimeError(f"the demo's integrations did not start: "
+                               f"{'; '.join(self.vigilo.registry.waiting)}")
         self.fake.on_call = self.narrator.slack_call
 
     def close(self) -> None:

@@ -20,14 +20,6 @@ class Settings:
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
-
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.slack_app_token)
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
                  dotenv: bool = True) -> "Settings":

@@ -1,75 +1,67 @@
-"""Slack wiring: WebClient, workspace bootstrap, Bolt app, effect handlers, /slack/events.
+"""Slack wiring: the Bolt app over the Slack integration's client, and /slack/events.
 
-Token mode serves one workspace, made (or found) at start-up from `auth.test`. With
-SLACK_APP_TOKEN set, Bolt talks Socket Mode instead of serving a route; the connection is
-opened and closed by the `on_startup`/`on_shutdown` hooks left in `vigilo.parts`.
+Building calls no Slack API (Bolt's own eager `auth.test` is off): with Slack unreachable at
+deploy time the server still answers `/healthz`. The Slack integration's `start()` (run by
+the lifespan, retried until Slack answers) links the team to its workspace, then this module's
+hooks teach the bot that link and, with SLACK_APP_TOKEN set, open the Socket Mode connection
+instead of serving a route.
 """
 
-import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from starlette.routing import BaseRoute, Route
 
-from bot.app import build_app, events_endpoint
+from bot.app import build_app, events_endpoint, prime_authorization
 from bot.capture import CaptureQueue
 from bot.people import People
 from bot.runtime import Bot
-from integrations.slack import effects as slack_effects
-from integrations.slack.client import build_client
-from services import slack_team
+from integrations.slack import Slack
 
 if TYPE_CHECKING:
     from vigilo.app import Vigilo
 
-log = logging.getLogger(__name__)
+
+@dataclass
+class SlackWiring:
+    """What the Slack side of the app is made of, for the CLI, tests and benchmarks."""
+
+    integration: Slack
+    bot: Bot
+    bolt: Any  # slack_bolt.App
+    capture: CaptureQueue
+    socket_mode: Any | None = None  # SocketModeHandler when SLACK_APP_TOKEN is set
 
 
 def wire(vigilo: "Vigilo") -> list[BaseRoute]:
-    """Register Slack effect handlers on `vigilo.handlers` and return Slack's routes."""
-    settings = vigilo.settings
-    if not settings.slack_enabled or not settings.slack_bot_token:
+    """Build the Bolt app on the registry's Slack integration; return Slack's routes."""
+    slack = vigilo.registry.get("slack")
+    if not isinstance(slack, Slack) or not slack.settings.enabled:
         return []
-    token, api = settings.slack_bot_token, settings.slack_api_url
-    # The outbox's client turns a 429 into a reschedule; the bot's waits once, since its
-    # callers (a person after ack) are better served late than with an error.
-    effects_client = build_client(token, api)
-    bot_client = build_client(token, api)
-    bot_client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
-    identity = bot_client.auth_test()
-    team_id = str(identity["team_id"])
-    host = urlsplit(str(identity.get("url") or "")).hostname or ""  # acme.slack.com
-    workspace = slack_team.bootstrap(vigilo.db, team_id, str(identity.get("team") or ""),
-                                     domain=host.split(".")[0] or None, slug=settings.workspace)
-    log.info("Slack team %s serves workspace '%s'", team_id, workspace.slug)
-    vigilo.handlers.update(slack_effects.handlers(vigilo.db, effects_client, settings.base_url))
-
-    bot = Bot(vigilo.db, bot_client, settings.base_url, notify=vigilo.worker.notify)
-    bot.remember(team_id, workspace)
-    people = People(vigilo.db, bot_client)
+    settings = slack.settings
+    bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify)
+    slack.on_start(bot.remember)
+    people = People(vigilo.db, slack.bot_client)
     capture = CaptureQueue(bot, people)
     app = build_app(bot, people, capture,
-                    signing_secret=None if settings.socket_mode else settings.slack_signing_secret)
-    vigilo.parts.update(slack_client=effects_client, bot=bot, bolt=app, capture=capture,
-                        slack_workspace=workspace)
-    routes: list[BaseRoute] = [Route("/slack/events",
-                                     events_endpoint(app, settings.slack_signing_secret or ""),
-                                     methods=["POST"])]
+                    signing_secret=None if settings.socket_mode else settings.signing_secret)
+    wiring = SlackWiring(slack, bot, app, capture)
+
+    def prime(_team: str, _workspace: object) -> None:
+        if slack.identity is not None:
+            prime_authorization(app, slack.identity)
+
+    slack.on_start(prime)
+    vigilo.slack = wiring
+    # Finish what was acked already: queued messages, replies, modal outcomes.
+    vigilo.on_shutdown += [capture.stop, bot.shutdown]
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(app, settings.slack_app_token)
-        vigilo.parts["socket_mode"] = handler
-        _on(vigilo, "on_startup", handler.connect)
-        _on(vigilo, "on_shutdown", handler.close)
-        routes = []
-    # Finish what was acked already: queued messages, replies, modal outcomes.
-    _on(vigilo, "on_shutdown", capture.stop)
-    _on(vigilo, "on_shutdown", bot.shutdown)
-    return routes
-
-
-def _on(vigilo: "Vigilo", hook: str, fn: Callable[[], object]) -> None:
-    vigilo.parts.setdefault(hook, []).append(fn)
+        handler = SocketModeHandler(app, settings.app_token)
+        wiring.socket_mode = handler
+        slack.on_start(lambda _team, _workspace: handler.connect())
+        slack.on_stop(handler.close)
+        return []
+    return [Route("/slack/events", events_endpoint(app, settings.signing_secret or ""),
+                  methods=["POST"])]

@@ -17,6 +17,8 @@ ORDER = {"triggered": 0, "acknowledged": 1, "resolved": 2}
 
 
 class PagerDuty:
+    """The calls Vigilo makes, each failure translated for the outbox."""
+
     def __init__(self, settings: PagerDutySettings) -> None:
         self.settings = settings
         self._client: RestApiV2Client | None = None
@@ -58,6 +60,10 @@ class PagerDuty:
             raise translate(error, "finding the incident by its incident_key") from None
         items = list(found) if isinstance(found, list) else []
         return str(items[0]["id"]) if items else None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
     def update(self, pd_id: str, what: str, **fields: Any) -> dict[str, Any]:
         body = {"incident": {"type": "incident_reference", **fields}}

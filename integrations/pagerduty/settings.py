@@ -30,7 +30,7 @@ class PagerDutySettings:
                                             ("PAGERDUTY_SERVICE_ID", self.service_id))
                    if not value]
         if missing:
-            return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} unset"
+            return f"not configured ({', '.join(missing)} unset)"
         if not self.api_url.startswith("https://"):
             return f"PAGERDUTY_API_URL must be https (the client refuses {self.api_url})"
         return None

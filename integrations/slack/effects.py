@@ -19,6 +19,7 @@ from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure
 from integrations.slack import store
 from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
 from integrations.slack.errors import error_code, translate
+from integrations.slack.wording import announcement_text
 from store.db import Database
 
 MAX_NAME_ATTEMPTS = 20
@@ -71,7 +72,7 @@ class SlackEffects:
         channel = self._channel_or_wait(effect, snap)
         done = store.progress(self.db, effect.id)
         if "ts" not in done:
-            text, blocks = announcement(snap.card, str(effect.payload.get("text") or ""))
+            text, blocks = announcement(snap.card, announcement_text(effect.payload))
             posted = self._post(channel, snap.where, text, blocks)
             store.mark(self.db, effect.id, ts=posted)
         self._set_topic(snap)

@@ -37,8 +37,8 @@ def test_readyz_when_the_database_is_gone() -> None:
 def test_wiring_hooks_run_with_the_server_lifespan(sqlite_url: str) -> None:
     events: list[str] = []
     app = build(Settings(database_url=sqlite_url), run_worker=False)
-    app.parts["on_startup"] = [lambda: events.append("start")]
-    app.parts["on_shutdown"] = [lambda: events.append("stop")]
+    app.on_startup.append(lambda: events.append("start"))
+    app.on_shutdown.append(lambda: events.append("stop"))
     assert app.asgi is not None
     with TestClient(app.asgi) as client:
         assert events == ["start"]

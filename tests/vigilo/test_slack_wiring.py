@@ -7,10 +7,11 @@ from starlette.testclient import TestClient
 
 from core.errors import Conflict
 from core.permissions import Role
+from integrations.slack import Slack as SlackIntegration
 from services import workspaces
 from store.db import Database
 from tests.bot_harness import BASE_URL, SECRET, TOKEN, Slack, slack_fixture  # noqa: F401
-from vigilo.app import build
+from vigilo.app import Vigilo, build
 from vigilo.sandbox.signing import sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.settings import Settings
@@ -21,17 +22,26 @@ def settings(fake: FakeSlack, **extra: str) -> Settings:
                     slack_api_url=fake.base_url, base_url=BASE_URL, **extra)  # type: ignore
 
 
+def started(vigilo: Vigilo) -> SlackIntegration:
+    vigilo.start()
+    assert vigilo.slack is not None
+    return vigilo.slack.integration
+
+
 def test_token_mode_serves_the_one_workspace_made_from_auth_test(db: Database) -> None:
     with FakeSlack(TOKEN) as fake:
         vigilo = build(settings(fake), db=db, run_worker=False)
+        assert fake.calls == []  # building is pure: Slack is asked at start
+        slack = started(vigilo)
         made = workspaces.workspace_for_team(db, "T0SANDBOX")
         assert made is not None and (made.slug, made.name) == ("sandbox", "Sandbox")
-        assert vigilo.parts["slack_workspace"].id == made.id
-        again = build(settings(fake, workspace="other"), db=db, run_worker=False)
-        assert again.parts["slack_workspace"].slug == "sandbox"  # the team keeps its workspace
+        assert slack.workspace is not None and slack.workspace.id == made.id
+        again = started(build(settings(fake, workspace="other"), db=db, run_worker=False))
+        assert again.workspace is not None
+        assert again.workspace.slug == "sandbox"  # the team keeps its workspace
         assert {"slack.create_channel", "slack.announce", "slack.invite",
-                "slack.archive"} <= set(vigilo.handlers)
-        assert [c.method for c in fake.calls].count("auth.test") >= 2
+                "slack.archive"} <= set(vigilo.registry.handlers)
+        assert [c.method for c in fake.calls].count("auth.test") == 2
 
 
 def test_vigilo_workspace_names_or_links_the_workspace(db: Database) -> None:
@@ -39,27 +49,32 @@ def test_vigilo_workspace_names_or_links_the_workspace(db: Database) -> None:
     workspaces.create_workspace(db, "taken", "Taken", slack_team_id="TOTHER")
     with FakeSlack(TOKEN) as fake:
         with pytest.raises(Conflict, match="linked to another Slack team"):
-            build(settings(fake, workspace="taken"), db=db, run_worker=False)
-        vigilo = build(settings(fake, workspace="acme"), db=db, run_worker=False)
+            started(build(settings(fake, workspace="taken"), db=db, run_worker=False))
+        slack = started(build(settings(fake, workspace="acme"), db=db, run_worker=False))
     linked = workspaces.get_workspace(db, "acme")
-    assert linked.slack_team_id == "T0SANDBOX" and vigilo.parts["slack_workspace"].slug == "acme"
+    assert linked.slack_team_id == "T0SANDBOX"
+    assert slack.workspace is not None and slack.workspace.slug == "acme"
 
 
-def test_socket_mode_serves_no_route_and_connects_at_start_up(db: Database) -> None:
+def test_socket_mode_serves_no_route_and_needs_no_signing_secret(db: Database) -> None:
     with FakeSlack(TOKEN) as fake:
-        vigilo = build(settings(fake, slack_app_token="xapp-1-test"), db=db, run_worker=False)
-        assert vigilo.asgi is not None
+        socket = Settings(slack_bot_token=TOKEN, slack_app_token="xapp-1-test",
+                          slack_api_url=fake.base_url, base_url=BASE_URL)
+        vigilo = build(socket, db=db, run_worker=False)
+        assert vigilo.asgi is not None and vigilo.slack is not None
         assert "/slack/events" not in [getattr(r, "path", "") for r in vigilo.asgi.routes]
-        handler = vigilo.parts["socket_mode"]
-        assert handler.connect in vigilo.parts["on_startup"]
-        assert handler.close in vigilo.parts["on_shutdown"]
-        assert vigilo.parts["bolt"].client.base_url == fake.base_url
+        assert vigilo.slack.socket_mode is not None
+        assert vigilo.slack.bolt.client.base_url == fake.base_url
+        assert vigilo.registry.waiting == [] and vigilo.registry.off.get(
+            "slack.create_channel") is None  # on, with no SLACK_SIGNING_SECRET at all
 
 
 def test_without_slack_credentials_there_is_no_slack_route(db: Database) -> None:
     vigilo = build(Settings(base_url=BASE_URL), db=db, run_worker=False)
-    assert vigilo.asgi is not None and "bot" not in vigilo.parts
+    assert vigilo.asgi is not None and vigilo.slack is None
     assert TestClient(vigilo.asgi).post("/slack/events", content=b"{}").status_code == 404
+    assert vigilo.registry.off["slack.announce"] == (
+        "slack is off: not configured (SLACK_BOT_TOKEN unset)")
 
 
 def test_acks_never_wait_for_a_slow_slack(slack: Slack) -> None:

@@ -161,12 +161,13 @@ def test_lane_delivers_in_order_and_waits_for_earlier_effects(world: World) -> N
 
 def test_same_effect_is_recorded_once(world: World) -> None:
     incidents.declare(world.db, world.actor(), title="x")
+    from core.policies import EffectSpec
     from services.records import record_effect
     from store.models import Incident
 
     with world.db.transaction() as s:
         incident = s.exec(select(Incident)).one()
-        record_effect(s, SLACK_CREATE_CHANNEL, incident, "channel")
+        record_effect(s, EffectSpec(SLACK_CREATE_CHANNEL, "channel"), world.ws_id, incident.id)
     assert len(rows(world, SLACK_CREATE_CHANNEL)) == 1
 
 

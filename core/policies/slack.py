@@ -1,0 +1,53 @@
+"""Slack: the incident channel, who is in it, what is announced there, and its archive."""
+
+from core import effects as fx
+from core.events import (
+    CommanderChanged,
+    Declared,
+    DomainEvent,
+    ResponderAdded,
+    SeverityChanged,
+    StatusChanged,
+)
+from core.fsm import Status
+from core.policies.spec import EffectSpec, event_key
+from core.validation import WorkspaceSettings
+
+# One creation effect per incident ever: its key has no per-event part.
+CREATE_CHANNEL = EffectSpec(fx.SLACK_CREATE_CHANNEL, "channel")
+
+
+def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
+    if event.incident is None:
+        return []
+    key = event_key(event)
+    channels = settings.auto_create_channel
+    if isinstance(event, Declared):
+        return [CREATE_CHANNEL] if channels and settings.create_channel_on == "open" else []
+    if isinstance(event, StatusChanged):
+        specs = []
+        if (channels and settings.create_channel_on == "investigating"
+                and event.new == Status.INVESTIGATING):
+            specs.append(CREATE_CHANNEL)
+        specs.append(announce(event, key, old=event.old.value, new=event.new.value,
+                              move=event.move.value if event.move else None,
+                              reason=event.reason, root_cause=event.root_cause))
+        if event.new == Status.RESOLVED and settings.auto_archive:
+            specs.append(EffectSpec(fx.SLACK_ARCHIVE, key))
+        return specs
+    if isinstance(event, SeverityChanged):
+        return [announce(event, key, old=event.old.value, new=event.new.value)]
+    if isinstance(event, CommanderChanged):
+        specs = [announce(event, key, commander=event.new_name, commander_id=event.new_id)]
+        if event.joined:
+            specs.append(EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.new_id]}))
+        return specs
+    if isinstance(event, ResponderAdded):
+        return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
+    return []
+
+
+def announce(event: DomainEvent, key: str, **facts: object) -> EffectSpec:
+    return EffectSpec(fx.SLACK_ANNOUNCE, key, {"event": event.name, "actor": event.actor,
+                                               "event_id": event.event_id, **facts})
+

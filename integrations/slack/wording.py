@@ -1,0 +1,28 @@
+"""Slack's own words for an announced change, from the structured facts a policy recorded."""
+
+from typing import Any
+
+from core.fsm import TRANSITIONS, Move
+from core.severity import Severity
+
+
+def announcement_text(facts: dict[str, Any]) -> str:
+    # Effects recorded before facts replaced prose carry their text: deliver them as written.
+    if facts.get("text"):
+        return str(facts["text"])
+    actor = facts.get("actor") or "Someone"
+    event = facts.get("event")
+    if event == "status_changed":
+        old, new = facts.get("old"), facts.get("new")
+        if not facts.get("move"):
+            return f"{actor} forced the status {old} → {new}: {facts.get('reason') or ''}"
+        text = f"{actor}: {TRANSITIONS[Move(facts['move'])].verb} ({old} → {new})"
+        if facts.get("root_cause"):
+            text += f". Root cause: {facts['root_cause']}"
+        return text
+    if event == "severity_changed":
+        new = Severity(facts["new"])
+        return f"{actor} changed the severity {facts.get('old')} → {new.value} ({new.label})"
+    if event == "commander_changed":
+        return f"{actor} made {facts.get('commander')} the incident commander"
+    return f"{actor} updated the incident"

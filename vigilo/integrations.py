@@ -1,0 +1,45 @@
+"""The one list of integrations, built from the settings; the registry checks it.
+
+An integration that is not built yet still owns its effect kinds here, as `Disabled` with the
+reason, so its effects settle as skipped (with that reason in the log) instead of failing
+start-up.
+"""
+
+from core import effects as fx
+from integrations import pagerduty, slack
+from integrations.registry import Disabled, Integration, Registry
+from store.db import Database
+from vigilo.settings import Settings
+
+
+def slack_settings(settings: Settings) -> slack.SlackSettings:
+    return slack.SlackSettings(bot_token=settings.slack_bot_token,
+                               signing_secret=settings.slack_signing_secret,
+                               app_token=settings.slack_app_token,
+                               api_url=settings.slack_api_url, base_url=settings.base_url,
+                               workspace=settings.workspace)
+
+
+def pagerduty_settings(settings: Settings) -> pagerduty.PagerDutySettings:
+    return pagerduty.PagerDutySettings.from_env(settings.pagerduty)
+
+
+def integrations(settings: Settings, db: Database) -> list[Integration]:
+    return [
+        slack.build(slack_settings(settings), db),
+        pagerduty.build(pagerduty_settings(settings), db, settings.base_url),
+        Disabled("twilio", {fx.TWILIO_PAGE},
+                 _unbuilt(settings.twilio, "TWILIO_ACCOUNT_SID", "Twilio")),
+        Disabled("statuspage", {fx.STATUSPAGE_PUBLISH, fx.STATUSPAGE_RESOLVE},
+                 "not configured (the status page integration is not built yet)"),
+    ]
+
+
+def registry(settings: Settings, db: Database) -> Registry:
+    return Registry(integrations(settings, db))
+
+
+def _unbuilt(env: dict[str, str], key: str, what: str) -> str:
+    if key not in env:
+        return f"not configured ({key} unset)"
+    return f"{what} delivery is not part of this version of Vigilo yet"
