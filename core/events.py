@@ -193,3 +193,25 @@ class ActionItemDone(DomainEvent):
     audit = "action_item.completed"
 
     item_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageProblem(DomainEvent):
+    """An SMS page did not reach someone (or could not be sent): the commander must know."""
+
+    label = "page_failed"
+    audit = "page.failed"
+
+    reason: str  # why, in the operator's words ("no phone number", "Twilio: undelivered")
+    member: str | None = None  # who was to be paged, when known
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageStatus(DomainEvent):
+    """Twilio reported an SMS page's progress (sent, delivered)."""
+
+    label = "page_status"
+    audit = "page.status"
+
+    member: str
+    status: str

@@ -231,3 +231,4 @@ class WebSession(SQLModel, table=True):
 # Tables owned by other modules, imported here so alembic and create_all see them.
 from store.inbound_models import InboundWebhook  # noqa: E402,F401
 from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
+from store.paging_models import SmsPage  # noqa: E402,F401

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 from integrations.outbox import OutboxWorker
 from integrations.registry import Registry
 from store.db import Database
-from vigilo import integrations, pagerduty_wiring, slack_wiring
+from vigilo import inbound_wiring, integrations, slack_wiring
 from vigilo.settings import Settings
 from webhooks import health, site
 from webhooks.security import SecurityHeaders
@@ -55,7 +55,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     routes: list[BaseRoute] = [
         *health.routes(database, waiting=lambda: registry.waiting),
         *slack_wiring.wire(vigilo),
-        *pagerduty_wiring.wire(vigilo),
+        *inbound_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
     ]
 

@@ -6,7 +6,7 @@ start-up.
 """
 
 from core import effects as fx
-from integrations import pagerduty, slack
+from integrations import pagerduty, slack, twilio
 from integrations.registry import Disabled, Integration, Registry
 from store.db import Database
 from vigilo.settings import Settings
@@ -24,12 +24,15 @@ def pagerduty_settings(settings: Settings) -> pagerduty.PagerDutySettings:
     return pagerduty.PagerDutySettings.from_env(settings.pagerduty)
 
 
+def twilio_settings(settings: Settings) -> twilio.TwilioSettings:
+    return twilio.TwilioSettings.from_env(settings.twilio, settings.base_url)
+
+
 def integrations(settings: Settings, db: Database) -> list[Integration]:
     return [
         slack.build(slack_settings(settings), db),
         pagerduty.build(pagerduty_settings(settings), db, settings.base_url),
-        Disabled("twilio", {fx.TWILIO_PAGE},
-                 _unbuilt(settings.twilio, "TWILIO_ACCOUNT_SID", "Twilio")),
+        twilio.build(twilio_settings(settings), db),
         Disabled("statuspage", {fx.STATUSPAGE_PUBLISH, fx.STATUSPAGE_RESOLVE},
                  "not configured (the status page integration is not built yet)"),
     ]
@@ -38,8 +41,3 @@ def integrations(settings: Settings, db: Database) -> list[Integration]:
 def registry(settings: Settings, db: Database) -> Registry:
     return Registry(integrations(settings, db))
 
-
-def _unbuilt(env: dict[str, str], key: str, what: str) -> str:
-    if key not in env:
-        return f"not configured ({key} unset)"
-    return f"{what} delivery is not part of this version of Vigilo yet"

@@ -5,6 +5,7 @@ from core.events import (
     CommanderChanged,
     Declared,
     DomainEvent,
+    PageProblem,
     ResponderAdded,
     SeverityChanged,
     StatusChanged,
@@ -42,6 +43,8 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         if event.joined:
             specs.append(EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.new_id]}))
         return specs
+    if isinstance(event, PageProblem):
+        return [announce(event, key, reason=event.reason, member=event.member)]
     if isinstance(event, ResponderAdded):
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
     return []
