@@ -41,8 +41,15 @@ class PdRig:
     def send(self, event_type: str, pd_id: str, *, secret: str = WEBHOOK_SECRET,
              **kwargs: Any) -> Any:
         body, headers = self.fake.webhook(event_type, pd_id, secret, **kwargs)
-        return self.http.post("/integrations/pagerduty_events/", content=body,
-                              headers=headers)
+        return self.post(body, headers)
+
+    def post(self, body: bytes, headers: dict[str, str]) -> Any:
+        """Deliver a webhook and wait until the inbox worked it."""
+        answer = self.http.post("/integrations/pagerduty_events/", content=body,
+                                headers=headers)
+        assert self.vigilo.pagerduty_inbox is not None
+        assert self.vigilo.pagerduty_inbox.wait_idle(10)
+        return answer
 
 
 def pd_settings(fake: FakePagerDuty, **extra: str) -> Settings:

@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from integrations.outbox import OutboxWorker
+from integrations.pagerduty.inbox import Inbox
 from integrations.registry import Registry
 from store.db import Database
 from vigilo import inbound_wiring, integrations, slack_wiring
@@ -33,6 +34,7 @@ class Vigilo:
     worker: OutboxWorker
     asgi: Starlette | None = None
     slack: slack_wiring.SlackWiring | None = None
+    pagerduty_inbox: Inbox | None = None  # works stored PagerDuty deliveries
     # What must start with the server and stop before it, beside the integrations.
     on_startup: list[Callable[[], object]] = field(default_factory=list)
     on_shutdown: list[Callable[[], object]] = field(default_factory=list)

@@ -1,21 +1,20 @@
 """`POST /integrations/pagerduty_events/`: PagerDuty webhooks v3.
 
 The signature is checked on the raw body (else 401, nothing stored); the event is stored,
-de-duplicated by its id, and answered at once; the work happens after the answer, well
-inside PagerDuty's 5 s.
+de-duplicated by its id, and answered at once; the inbox works it after the answer, on a
+thread of its own.
 """
 
 import json
 import logging
-from collections.abc import Callable
 from functools import partial
 
 import anyio.to_thread
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from integrations.pagerduty.inbox import Inbox
 from integrations.pagerduty.settings import PagerDutySettings
 from integrations.pagerduty.signature import verify
 from services import pagerduty_inbound
@@ -27,15 +26,14 @@ MAX_BODY = 512 * 1024
 PATH = "/integrations/pagerduty_events/"
 
 
-def routes(db: Database, settings: PagerDutySettings, workspace: str | None,
-           after: Callable[[], None] | None = None) -> list[BaseRoute]:
-    endpoint = partial(receive, db, settings, workspace, after)
+def routes(db: Database, settings: PagerDutySettings, inbox: Inbox) -> list[BaseRoute]:
+    endpoint = partial(receive, db, settings, inbox)
     return [Route(PATH, endpoint, methods=["POST"]),
             Route(PATH.rstrip("/"), endpoint, methods=["POST"])]
 
 
-async def receive(db: Database, settings: PagerDutySettings, workspace: str | None,
-                  after: Callable[[], None] | None, request: Request) -> Response:
+async def receive(db: Database, settings: PagerDutySettings, inbox: Inbox,
+                  request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:
         return _error(413, f"the body is over {MAX_BODY} bytes")
@@ -55,16 +53,9 @@ async def receive(db: Database, settings: PagerDutySettings, workspace: str | No
         return _error(400, str(error))
     if row_id is None:
         return JSONResponse({"ok": True, "event": delivery.event_id, "duplicate": True})
-    task = BackgroundTask(_work, db, row_id, workspace, after)
+    inbox.put(row_id)
     return JSONResponse({"ok": True, "event": delivery.event_id, "duplicate": False},
-                        status_code=202, background=task)
-
-
-async def _work(db: Database, row_id: int, workspace: str | None,
-                after: Callable[[], None] | None) -> None:
-    await anyio.to_thread.run_sync(pagerduty_inbound.process, db, row_id, workspace)
-    if after is not None:
-        after()  # wake the outbox for the effects the change recorded
+                        status_code=202)
 
 
 def _error(status: int, reason: str) -> Response:

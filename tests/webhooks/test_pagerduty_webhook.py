@@ -61,8 +61,7 @@ def test_signature_must_match_else_401_and_nothing_changes(pd: PdRig) -> None:
     assert pd.send("incident.acknowledged", pd_id, secret="wrong").status_code == 401
     body, headers = pd.fake.webhook("incident.acknowledged", pd_id, "x")
     for signature in ("", "v0=abc", "garbage", sign_webhook("other", body)):
-        answer = pd.http.post("/integrations/pagerduty_events/", content=body,
-                              headers={**headers, "X-PagerDuty-Signature": signature})
+        answer = pd.post(body, {**headers, "X-PagerDuty-Signature": signature})
         assert answer.status_code == 401
     # Any of several signatures may match (PagerDuty sends two while a secret rotates).
     body, headers = pd.fake.webhook("incident.acknowledged", pd_id, "x")
@@ -71,7 +70,7 @@ def test_signature_must_match_else_401_and_nothing_changes(pd: PdRig) -> None:
     assert status(pd.world) == "open"
     with pd.world.db.read() as session:
         assert session.exec(select(InboundWebhook)).all() == []
-    answer = pd.http.post("/integrations/pagerduty_events/", content=body, headers=headers)
+    answer = pd.post(body, headers)
     assert answer.status_code == 202 and status(pd.world) == "investigating"
 
 
@@ -105,8 +104,7 @@ def test_out_of_order_resolved_before_acknowledged_ends_resolved(pd: PdRig) -> N
         event["event"]["occurred_at"] = when
         body = json.dumps(event).encode()
         headers["X-PagerDuty-Signature"] = sign_webhook("pd-webhook-secret", body)
-        assert pd.http.post("/integrations/pagerduty_events/", content=body,
-                            headers=headers).status_code == 202
+        assert pd.post(body, headers).status_code == 202
     assert status(pd.world) == "resolved"
     with pd.world.db.read() as session:
         outcomes = session.exec(select(InboundWebhook.outcome).order_by(
@@ -181,7 +179,8 @@ def test_stored_but_unworked_deliveries_are_worked_at_start(pd: PdRig) -> None:
     body, _ = pd.fake.webhook("incident.acknowledged", pd_id, "pd-webhook-secret")
     row_id, _ = pagerduty_inbound.receive(pd.world.db, json.loads(body))
     assert row_id is not None and pagerduty_inbound.pending(pd.world.db) == [row_id]
-    with pd.http:  # the lifespan runs the start-up sweep
-        pass
+    with pd.http:  # the lifespan starts the inbox, which works what was left
+        assert pd.vigilo.pagerduty_inbox is not None
+        assert pd.vigilo.pagerduty_inbox.wait_idle(10)
     assert status(pd.world) == "investigating"
     assert pagerduty_inbound.pending(pd.world.db) == []

@@ -39,6 +39,7 @@ class PdCall:
     path: str
     body: Params
     headers: dict[str, str]
+    at: float = field(default_factory=time.time)  # when it arrived (benchmarks)
 
 
 @dataclass
