@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.durations import ago_text
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.severity import Severity
 from integrations.slack.blocks import (
@@ -12,7 +13,6 @@ from integrations.slack.blocks import (
     SEVERITY_MARKS,
     STATUS_LABELS,
     clip,
-    duration_text,
     escape,
 )
 from store.models import Incident
@@ -54,7 +54,8 @@ def status_text(status: str) -> str:
 
 
 def age(since: datetime, now: datetime | None = None) -> str:
-    return duration_text((now or utcnow()) - since)
+    """`just now`, `12 min ago`, `3 h 5 min ago`."""
+    return ago_text((now or utcnow()) - since)
 
 
 def channel_link(channel_id: str | None) -> str:
@@ -66,7 +67,8 @@ def incident_line(incident: Incident, key: str, url: str, commander: str | None,
     """`🔴 P1 <url|INC-0042> Checkout is down · Investigating · Alice · 3h · #inc-…`"""
     return (f"{chip(incident.severity)} *<{url}|{key}>* {escape(incident.title)} · "
             f"{status_text(incident.status)} · {escape(commander) if commander else 'no commander'}"
-            f" · {age(incident.created_at, now)} · {channel_link(incident.slack_channel_id)}")
+            f" · declared {age(incident.created_at, now)} · "
+            f"{channel_link(incident.slack_channel_id)}")
 
 
 def done(text: str, blocks: list[dict[str, Any]] | None = None) -> Reply:
@@ -84,12 +86,15 @@ def error(err: DomainError) -> Reply:
     return Reply(f"{mark} {err.message}")
 
 
-def usage_error(message: str, usage: str | None, subcommands: list[tuple[str, str]]) -> Reply:
+def usage_error(message: str, usage: str | None, near: list[str] | None = None) -> Reply:
+    """Short: what was wrong and the usage of that one subcommand (the list is `help`'s)."""
     lines = [f"⚠️ {message}"]
     if usage:
         lines.append(f"Usage: `/vigilo {usage}`")
-    lines.append("")
-    lines.append(help_text(subcommands))
+    else:
+        if near:
+            lines.append("Did you mean " + " or ".join(f"`/vigilo {n}`" for n in near) + "?")
+        lines.append("`/vigilo help` lists every subcommand.")
     return Reply("\n".join(lines))
 
 

@@ -40,3 +40,11 @@ class Label:
     POSTMORTEM_UNLINKED = "postmortem_unlinked"
     NOTE = "note"
     MESSAGE = "message"
+    # Written by the Slack integration; the pages read them (is the channel archived now?).
+    CHANNEL_CREATED = "channel_created"
+    CHANNEL_ARCHIVED = "channel_archived"
+    CHANNEL_UNARCHIVED = "channel_unarchived"
+
+
+# What people wrote (a channel message, /vigilo log), as opposed to what Vigilo recorded.
+SPOKEN_LABELS = frozenset({Label.NOTE, Label.MESSAGE})

@@ -65,6 +65,15 @@ STATUS_ORDER = (Status.OPEN, Status.INVESTIGATING, Status.MITIGATED, Status.RESO
                 Status.POST_MORTEM)
 
 
+# What people type and read (the README's lifecycle table); the enum values stay as stored.
+MOVE_NAMES: dict[Move, str] = {move: move.value for move in Move} | {
+    Move.OPEN_POST_MORTEM: "postmortem"}
+
+
+def move_name(move: Move) -> str:
+    return MOVE_NAMES[move]
+
+
 def allowed_moves(status: Status) -> list[Move]:
     return [t.move for t in TRANSITIONS.values() if status in t.sources]
 
@@ -77,7 +86,7 @@ def parse_move(text: str) -> Move:
     try:
         return Move(value)
     except ValueError:
-        names = ", ".join(m.value for m in Move)
+        names = ", ".join(move_name(m) for m in Move)
         raise InvalidInput(f"Unknown move '{text}'. Moves: {names}.", field="move") from None
 
 
@@ -96,9 +105,10 @@ def apply_move(status: Status, move: Move) -> Transition:
     transition = TRANSITIONS[move]
     if status not in transition.sources:
         allowed = allowed_moves(status)
-        hint = ", ".join(m.value for m in allowed) if allowed else "none"
+        hint = ", ".join(move_name(m) for m in allowed) if allowed else "none"
+        what = "open the postmortem" if move == Move.OPEN_POST_MORTEM else move_name(move)
         raise IllegalTransition(
-            f"Cannot {move.value.replace('_', ' ')}: the incident is {status.value}. "
+            f"Cannot {what}: the incident is {status.value}. "
             f"Allowed from {status.value}: {hint}."
         )
     return transition

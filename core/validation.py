@@ -1,7 +1,10 @@
 """Limits on what people type. Errors name the field so modals can show them in place."""
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+import phonenumbers
 
 from core.errors import InvalidInput
 from core.permissions import Role, parse_role
@@ -119,3 +122,30 @@ def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
         raise InvalidInput(f"Setting '{key}' takes one of {', '.join(choices)}, not '{value}'.",
                            field=key)
     return text
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def clean_email(text: str) -> str:
+    value = (text or "").strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise InvalidInput(f"'{text}' is not an e-mail address (like dana@example.com).",
+                           field="email")
+    return value
+
+
+def clean_phone(text: str) -> str:
+    """An international number in E.164 (+14155550123), as SMS providers want it."""
+    value = (text or "").strip()
+    hint = (f"'{text}' is not a phone number in international form: write it with its "
+            "country code, like +14155550123 (E.164).")
+    if not value.startswith("+"):
+        raise InvalidInput(hint, field="phone")
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(hint, field="phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(hint, field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -18,8 +18,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from core.effects import integration_of
+from core.keys import format_key
+from integrations.log_context import Repeated
 from store.db import Database
-from store.models import IntegrationLog, Outbox
+from store.models import Incident, IntegrationLog, Outbox
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -134,6 +136,8 @@ class OutboxWorker:
                 next_at = self.clock() + timedelta(
                     seconds=self.backoff.delay(effect.attempts, self.rng))
         self._settle(effect, status, ok, detail or "", next_at)
+        if status == "dead":
+            _log_dead(self.db, effect, detail or "")
         return status
 
     def _settle(self, effect: Effect, status: str, ok: bool, detail: str,
@@ -194,12 +198,27 @@ class OutboxWorker:
             self._thread = None
 
     def _loop(self) -> None:
+        failures = Repeated(log, "outbox worker round", base=self.poll)
         while not self._stop.is_set():
+            wait = self.poll
             try:
                 busy = self.run_once()
-            except Exception:  # the database may be briefly away; keep the worker alive
-                log.exception("outbox worker round failed")
-                busy = 0
+                failures.succeeded()
+            except Exception as error:  # the database may be briefly away: keep going
+                busy, wait = 0, max(self.poll, failures.failed(error))
             if not busy:
-                self._wake.wait(self.poll)
+                self._wake.wait(wait)
                 self._wake.clear()
+
+
+def _log_dead(db: Database, effect: Effect, detail: str) -> None:
+    """One line per effect given up on, with the reason the operator acts on."""
+    key = None
+    if effect.incident_id is not None:
+        with db.read() as session:
+            incident = session.get(Incident, effect.incident_id)
+            key = format_key(incident.number) if incident else None
+    log.warning("gave up on %s (outbox #%d) after %d attempt(s): %s", effect.kind, effect.id,
+                effect.attempts, detail, extra={"outbox_id": effect.id, "kind": effect.kind,
+                                                "integration": integration_of(effect.kind),
+                                                "incident": key})

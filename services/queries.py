@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, true
 from sqlmodel import Session, col, select
 
+from core.effects import Label
 from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
 from core.keys import format_key
 from services.records import load_incident, member_names
@@ -28,6 +29,7 @@ class IncidentSummary:
     incident: Incident
     key: str
     commander: str | None
+    channel_archived: bool = False  # its Slack channel was archived (and not unarchived since)
 
 
 @dataclass
@@ -128,7 +130,8 @@ def _detail(session: Session, incident: Incident, offset: int, limit: int | None
                               .order_by(col(ActionItem.id))))
     commander = next((r for r in responders if r.member_id == incident.commander_id), None)
     owner_ids = {i.owner_id for i in items if i.owner_id}
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {
+        "channel_archived": bool(archived_channels(session, [incident.id or 0]))}
     if postmortem_timeline:
         postmortem = session.exec(select(Postmortem).where(
             Postmortem.incident_id == incident.id)).first()
@@ -187,6 +190,7 @@ def detail_json(detail: IncidentDetail, url: str | None = None) -> dict[str, Any
                               "title": detail.caused_by_change.title}
                              if detail.caused_by_change else None),
         "slack_channel_id": i.slack_channel_id,
+        "slack_channel_archived": bool(detail.extra.get("channel_archived")),
         "pagerduty_incident_id": i.pagerduty_incident_id,
         "auto_publish_to_status": i.auto_publish_to_status,
         "detected_at": _iso(i.detected_at), "created_at": _iso(i.created_at),
@@ -205,15 +209,18 @@ def summary_json(summary: IncidentSummary, url: str | None = None) -> dict[str, 
     return {"key": summary.key, "title": i.title, "severity": i.severity, "status": i.status,
             "commander": summary.commander, "created_at": _iso(i.created_at),
             "detected_at": _iso(i.detected_at), "slack_channel_id": i.slack_channel_id,
-            "url": url}
+            "slack_channel_archived": summary.channel_archived, "url": url}
 
 
 def incident_page(db: Database, workspace_id: int, *, statuses: list[Status] | None = None,
-                  severities: list[str] | None = None, offset: int = 0,
-                  limit: int = 100) -> tuple[list[IncidentSummary], int]:
+                  severities: list[str] | None = None, offset: int = 0, limit: int = 100,
+                  most_pressing: bool = False) -> tuple[list[IncidentSummary], int]:
     """One page in list order (active statuses first, then severity, newest first), and how
     many incidents match in all. Offset paging: a workspace's incidents number thousands,
-    not millions, and pages people can name ("page 3") beat opaque cursors in a browser."""
+    not millions, and pages people can name ("page 3") beat opaque cursors in a browser.
+
+    `most_pressing` orders by severity, then the longest-running first, whatever the status:
+    an investigating P1 comes before an open P4 (the web list's active group)."""
     rank = case({s.value: i for i, s in enumerate(STATUS_ORDER)}, value=col(Incident.status),
                 else_=len(STATUS_ORDER))
     with db.read() as session:
@@ -223,13 +230,31 @@ def incident_page(db: Database, workspace_id: int, *, statuses: list[Status] | N
         if severities:
             where.append(col(Incident.severity).in_(severities))
         total = int(session.exec(select(func.count()).select_from(Incident).where(*where)).one())
+        order = ((col(Incident.severity), col(Incident.detected_at), col(Incident.number))
+                 if most_pressing else
+                 (rank, col(Incident.severity), col(Incident.number).desc()))
         incidents = list(session.exec(
-            select(Incident).where(*where)
-            .order_by(rank, col(Incident.severity), col(Incident.number).desc())
-            .offset(offset).limit(limit)))
+            select(Incident).where(*where).order_by(*order).offset(offset).limit(limit)))
         names = member_names(session, {i.commander_id for i in incidents if i.commander_id})
-    return ([IncidentSummary(i, format_key(i.number), names.get(i.commander_id or 0))
-             for i in incidents], total)
+        archived = archived_channels(session, [i.id or 0 for i in incidents])
+    return ([IncidentSummary(i, format_key(i.number), names.get(i.commander_id or 0),
+                             (i.id or 0) in archived) for i in incidents], total)
+
+
+def archived_channels(session: Session, incident_ids: list[int]) -> set[int]:
+    """The incidents whose Slack channel is archived now: the last archive-or-unarchive entry
+    on their timeline is an archive."""
+    if not incident_ids:
+        return set()
+    rows = session.exec(
+        select(TimelineEvent.incident_id, TimelineEvent.label)
+        .where(col(TimelineEvent.incident_id).in_(incident_ids),
+               col(TimelineEvent.label).in_([Label.CHANNEL_ARCHIVED, Label.CHANNEL_UNARCHIVED]))
+        .order_by(col(TimelineEvent.at), col(TimelineEvent.id)))
+    last: dict[int, str] = {}
+    for incident_id, label in rows:
+        last[incident_id] = label
+    return {i for i, label in last.items() if label == Label.CHANNEL_ARCHIVED}
 
 
 def recent_events(db: Database, incident_id: int, limit: int = 5) -> list[TimelineEvent]:

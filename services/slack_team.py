@@ -8,7 +8,6 @@ from sqlmodel import select
 from core.channels import slugify
 from core.errors import Conflict
 from core.permissions import Role
-from core.phones import phone_or_none
 from core.validation import WorkspaceSettings
 from services import workspaces
 from services.changes import settings_of
@@ -105,7 +104,7 @@ def member_from_slack(db: Database, workspace_id: int, user: dict[str, Any]) -> 
     # Slack's phone field is free text: only a number we could text is kept.
     return workspaces.ensure_member(db, workspace_id, str(user["id"]), display_name(user),
                                     role_for(user, Role(default)), email=profile.get("email"),
-                                    phone=phone_or_none(profile.get("phone")))
+                                    phone=profile.get("phone"))
 
 
 def members_by_slack_id(db: Database, workspace_id: int,

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -183,6 +184,12 @@ class IntegrationLog(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
+    # One live token per name in a workspace, so `token revoke --name` means one token; a
+    # revoked name may be used again (rotation).
+    __table_args__ = (Index("uq_api_token_live_name", "workspace_id", "name", unique=True,
+                            sqlite_where=sql_text("revoked_at IS NULL"),
+                            postgresql_where=sql_text("revoked_at IS NULL")),)
+
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=100)
@@ -232,3 +239,4 @@ class WebSession(SQLModel, table=True):
 from store.inbound_models import InboundWebhook  # noqa: E402,F401
 from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
 from store.paging_models import SmsPage  # noqa: E402,F401
+from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401

@@ -21,6 +21,7 @@ from store.db import Database
 from vigilo import inbound_wiring, integrations, slack_wiring
 from vigilo.settings import Settings
 from webhooks import health, site
+from webhooks.request_id import RequestId
 from webhooks.security import SecurityHeaders
 
 
@@ -76,5 +77,5 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
 
     # Security headers on every answer, health and Slack included, not only the pages.
     vigilo.asgi = Starlette(routes=routes, lifespan=lifespan,
-                            middleware=[Middleware(SecurityHeaders)])
+                            middleware=[Middleware(RequestId), Middleware(SecurityHeaders)])
     return vigilo

@@ -1,57 +1,23 @@
 """`vigilo incident ...` and `vigilo outbox ...`: for operators and scripts."""
 
 import argparse
-import json
 from datetime import datetime
-from typing import Any
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.fsm import Status, parse_move, parse_status
-from core.permissions import Role
 from services import incidents, queries, workspaces
-from services.actor import Actor
 from store.db import Database
 from store.models import Workspace
+from vigilo.cli_base import Commands, context, emit
 from vigilo.settings import Settings
-
-
-def workspace_of(db: Database, args: argparse.Namespace, settings: Settings) -> Workspace:
-    slug = getattr(args, "workspace", None) or settings.workspace
-    if slug:
-        return workspaces.get_workspace(db, slug)
-    rows = workspaces.list_workspaces(db)
-    if len(rows) == 1:
-        return rows[0]
-    if not rows:
-        raise NotFound("No workspace yet: run `vigilo workspace create SLUG` first.")
-    raise InvalidInput("Several workspaces exist: pass --workspace SLUG.", field="workspace")
-
-
-def actor_of(db: Database, workspace: Workspace, args: argparse.Namespace) -> Actor:
-    """`--as U123` acts as that member with their role; otherwise as the operator."""
-    slack_id = getattr(args, "as_member", None)
-    if not slack_id:
-        return Actor.operator(workspace.id or 0)
-    member = workspaces.require_member(db, workspace.id or 0, slack_id)
-    return Actor(workspace.id or 0, member.id, member.display_name, Role(member.role), "cli")
-
-
-def _ctx(args: argparse.Namespace, settings: Settings) -> tuple[Database, Workspace, Actor]:
-    db = Database.from_url(settings.database_url)
-    ws = workspace_of(db, args, settings)
-    return db, ws, actor_of(db, ws, args)
 
 
 def _url(settings: Settings, ws: Workspace, key: str) -> str:
     return f"{settings.base_url}/ws/{ws.slug}/incidents/{key}"
 
 
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if args.json else text)
-
-
 def cmd_declare(args: argparse.Namespace, settings: Settings) -> int:
-    db, ws, actor = _ctx(args, settings)
+    db, ws, actor = context(args, settings)
     commander = None
     if args.commander:
         commander = workspaces.require_member(db, ws.id or 0, args.commander).id
@@ -69,11 +35,11 @@ def cmd_declare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    db, ws, _ = _ctx(args, settings)
+    db, ws, _ = context(args, settings)
     statuses = None if args.status == "all" else (
         list(queries.active_statuses()) if args.status == "open" else [parse_status(args.status)])
     rows = queries.list_incidents(db, ws.id or 0, statuses=statuses)
-    _print(args, [queries.summary_json(r, _url(settings, ws, r.key)) for r in rows],
+    emit(args, [queries.summary_json(r, _url(settings, ws, r.key)) for r in rows],
            "\n".join(f"{r.key}\t{r.incident.severity}\t{r.incident.status:<13}\t"
                      f"{r.commander or '-'}\t{r.incident.title}" for r in rows)
            or "no incidents")
@@ -81,7 +47,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    db, ws, _ = _ctx(args, settings)
+    db, ws, _ = context(args, settings)
     return _show(args, settings, db, ws, args.key)
 
 
@@ -96,18 +62,18 @@ def _show(args: argparse.Namespace, settings: Settings, db: Database, ws: Worksp
     if i.root_cause:
         lines.append(f"  root cause: {i.root_cause}")
     lines += [f"  {e.at:%H:%M:%S} {e.source:<6} {e.text}" for e in detail.timeline]
-    _print(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     return 0
 
 
 def cmd_transition(args: argparse.Namespace, settings: Settings) -> int:
-    db, ws, actor = _ctx(args, settings)
+    db, ws, actor = context(args, settings)
     incidents.transition(db, actor, args.key, parse_move(args.move), root_cause=args.root_cause)
     return _show(args, settings, db, ws, args.key)
 
 
 def cmd_force(args: argparse.Namespace, settings: Settings) -> int:
-    db, ws, actor = _ctx(args, settings)
+    db, ws, actor = context(args, settings)
     incidents.force_status(db, actor, args.key, parse_status(args.status), args.reason)
     return _show(args, settings, db, ws, args.key)
 
@@ -117,21 +83,21 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
 
     from store.models import IntegrationLog
 
-    db, ws, _ = _ctx(args, settings)
+    db, ws, _ = context(args, settings)
     with db.read() as session:
         rows = list(session.exec(select(IntegrationLog)
                                  .where(IntegrationLog.workspace_id == ws.id)
                                  .order_by(col(IntegrationLog.id).desc()).limit(args.limit)))
-    _print(args, [{"at": r.at, "integration": r.integration, "kind": r.kind, "ok": r.ok,
+    emit(args, [{"at": r.at, "integration": r.integration, "kind": r.kind, "ok": r.ok,
                    "detail": r.detail} for r in rows],
            "\n".join(f"{r.at:%Y-%m-%d %H:%M:%S} {r.integration:<10} {'ok ' if r.ok else 'ERR'} "
                      f"{r.kind}: {r.detail}" for r in rows) or "no deliveries yet")
     return 0
 
 
-def register(sub: Any, add: Any, ws: Any) -> None:
-    inc = sub.add_parser("incident", help="incidents").add_subparsers(metavar="ACTION")
-    p = ws(add(inc, "declare", cmd_declare, "declare an incident"))
+def register(cli: Commands) -> None:
+    cli.group("incident", "incidents")
+    p = cli.add("incident declare", cmd_declare, "declare an incident")
     p.add_argument("--title", required=True)
     p.add_argument("--severity", default=None, help="p1, p2, p3 (default) or p4")
     p.add_argument("--description", default="")
@@ -139,22 +105,22 @@ def register(sub: Any, add: Any, ws: Any) -> None:
     p.add_argument("--detected-at", default=None, help="ISO 8601 time with zone")
     p.add_argument("--commander", default=None, help="Slack user id of the commander")
     p.add_argument("--as", dest="as_member", default=None, help="act as this Slack user id")
-    p = ws(add(inc, "list", cmd_list, "list incidents"))
+    p = cli.add("incident list", cmd_list, "list incidents")
     p.add_argument("--status", default="open",
                    help="open (active), all, or one status: " + ", ".join(s for s in Status))
-    p = ws(add(inc, "show", cmd_show, "show one incident"))
+    p = cli.add("incident show", cmd_show, "show one incident")
     p.add_argument("key")
-    p = ws(add(inc, "transition", cmd_transition, "move an incident through its lifecycle"))
+    p = cli.add("incident transition", cmd_transition,
+                "move an incident through its lifecycle")
     p.add_argument("key")
     p.add_argument("move", help="investigate, mitigate, resolve, postmortem, reopen")
     p.add_argument("--root-cause", default=None)
     p.add_argument("--as", dest="as_member", default=None, help="act as this Slack user id")
-    p = ws(add(inc, "force", cmd_force, "force a status (admins; audited)"))
+    p = cli.add("incident force", cmd_force, "force a status (admins; audited)")
     p.add_argument("key")
     p.add_argument("status")
     p.add_argument("--reason", required=True)
     p.add_argument("--as", dest="as_member", default=None, help="act as this Slack user id")
-    p = ws(add(sub.add_parser("outbox", help="integration deliveries")
-               .add_subparsers(metavar="ACTION"), "log", cmd_outbox,
-               "recent delivery attempts (troubleshooting)"))
+    cli.group("outbox", "integration deliveries")
+    p = cli.add("outbox log", cmd_outbox, "recent delivery attempts (troubleshooting)")
     p.add_argument("--limit", type=int, default=50)

@@ -11,19 +11,16 @@ from services import oncall
 from services.oncall import ScheduleView, SlotView
 from store.db import Database
 from store.types import utcnow
-from vigilo.cli_incidents import actor_of, workspace_of
+from vigilo.cli_base import Commands, context, emit
 from vigilo.settings import Settings
 
 
 def _ctx(args: argparse.Namespace, settings: Settings) -> tuple[Database, int, Any]:
-    db = Database.from_url(settings.database_url)
-    ws = workspace_of(db, args, settings)
-    return db, ws.id or 0, actor_of(db, ws, args)
+    db, ws, actor = context(args, settings)
+    return db, ws.id or 0, actor
 
 
 def _emit(args: argparse.Namespace, views: list[ScheduleView], empty: str) -> int:
-    from vigilo.cli import emit
-
     emit(args, [v.to_json() for v in views],
          "\n".join(describe(v) for v in views) or empty)
     return 0
@@ -117,31 +114,39 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
                  "Europe/Berlin")
 
 
-def register(sub: Any, add: Any, ws: Any) -> None:
-    group = sub.add_parser("oncall", help="on-call schedules").add_subparsers(metavar="ACTION")
-    p = ws(add(group, "create", cmd_create, "create a schedule (admins)"))
+def register(cli: Commands) -> None:
+    cli.group("oncall", "on-call schedules: who is on call now and next")
+    p = cli.add("oncall create", cmd_create, "create a schedule (admins)")
     p.add_argument("name", nargs="?", default=None, help="schedule name (default: primary)")
     p.add_argument("--timezone", required=True, help="IANA timezone of the handoffs")
     p.add_argument("--handoff", default="09:00", help="local handoff time, HH:MM")
     p.add_argument("--length", default="weekly", help="daily, weekly, biweekly or N days")
     p.add_argument("--start", default=None, help="local date of the first handoff "
                    "(default: today)")
-    p = ws(add(group, "add", cmd_add, "add members to the end of the rotation (admins)"))
+    _acting(p)
+    p = cli.add("oncall add", cmd_add, "add members to the end of the rotation (admins)")
     p.add_argument("slack_user_ids", nargs="+", metavar="SLACK_USER_ID")
-    p = ws(add(group, "remove", cmd_remove, "take a member out of the rotation (admins)"))
+    _acting(_schedule(p))
+    p = cli.add("oncall remove", cmd_remove, "take a member out of the rotation (admins)")
     p.add_argument("slack_user_id")
-    p = ws(add(group, "override", cmd_override, "put someone on call for a while"))
+    _acting(_schedule(p))
+    p = cli.add("oncall override", cmd_override, "put someone on call for a while")
     p.add_argument("slack_user_id")
     p.add_argument("--for", dest="duration", default=None, help="how long: 2h, 90m, 1d")
     p.add_argument("--from", dest="starts", default=None, help="ISO time (default: now)")
     p.add_argument("--until", dest="ends", default=None, help="ISO time it ends")
-    p = ws(add(group, "show", cmd_show, "who is on call now and next"))
+    _acting(_schedule(p))
+    p = cli.add("oncall show", cmd_show, "who is on call now and next")
     p.add_argument("name", nargs="?", default=None)
     p.add_argument("--at", default=None, help="ISO time to ask about (default: now)")
-    for name in ("add", "remove", "override"):
-        group.choices[name].add_argument("--schedule", default=None,
-                                         help="schedule name (needed when there are several)")
-    for name in ("create", "add", "remove", "override"):
-        group.choices[name].add_argument("--as", dest="as_member", default=None,
-                                         help="act as this Slack user id")
 
+
+def _schedule(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--schedule", default=None,
+                   help="schedule name (needed when there are several)")
+    return p
+
+
+def _acting(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--as", dest="as_member", default=None, help="act as this Slack user id")
+    return p

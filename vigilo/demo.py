@@ -294,7 +294,8 @@ def _until(predicate: Callable[[], bool], timeout: float) -> bool:
         time.sleep(0.05)
 
 
-def run_demo(keep_serving: bool = True, port: int = 0, *, out: TextIO | None = None) -> int:
+def run_demo(keep_serving: bool = True, port: int = 0, *, out: TextIO | None = None,
+             as_json: bool = False) -> int:
     with Demo(port=port, out=out) as demo:
         code = demo.replay()
         if demo.problems:

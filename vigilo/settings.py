@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite:///./vigilo.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Settings:
     port: int = 8000
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
+    log_level: str | None = None  # unset: INFO for `vigilo serve`, WARNING for other commands
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -37,6 +41,13 @@ class Settings:
         port_text = get("PORT") or "8000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
+        log_level = (get("LOG_LEVEL") or "").upper() or None
+        if log_level is not None and log_level not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                             f"not '{log_level}'")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be text or json, not '{log_format}'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -53,4 +64,6 @@ class Settings:
             twilio={k: v for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                                    "TWILIO_FROM_NUMBER", "TWILIO_API_URL")
                     if (v := get(k) or "")},
+            log_level=log_level,
+            log_format=log_format,
         )

@@ -7,6 +7,7 @@ hooks teach the bot that link and, with SLACK_APP_TOKEN set, open the Socket Mod
 instead of serving a route.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from integrations.slack import Slack
 
 if TYPE_CHECKING:
     from vigilo.app import Vigilo
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +40,10 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     """Build the Bolt app on the registry's Slack integration; return Slack's routes."""
     slack = vigilo.registry.get("slack")
     if not isinstance(slack, Slack) or not slack.settings.enabled:
+        why = slack.settings.why_off if slack is not None else "not in the integrations list"
+        log.warning("Slack is off: %s. /slack/events is not served (404) and no Slack effect "
+                    "is delivered; set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or "
+                    "SLACK_APP_TOKEN for Socket Mode)", why)
         return []
     settings = slack.settings
     bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify)

@@ -22,6 +22,7 @@ from webhooks.render import (
     json_response,
     not_found,
     query,
+    status_label,
     unauthorized,
     wants_json,
 )
@@ -108,21 +109,9 @@ def _list(site: Site, request: Request) -> Response:
             "next": base + query(status=[s.value for s in statuses], severity=severities,
                                  offset=offset + limit, limit=limit) if more else None,
         })
-    shown = statuses or list(STATUS_ORDER)
-    groups: list[dict[str, Any]] = []
-    paged = len(statuses) == 1
-    for status in shown:
-        count = counts.get(status.value, 0)
-        if not count and not paged:
-            continue
-        size = LIST_PAGE if paged else GROUP_CAP
-        rows, _ = queries.incident_page(site.db, workspace_id, statuses=[status],
-                                        severities=severities,
-                                        offset=(page - 1) * size if paged else 0, limit=size)
-        groups.append({"status": status, "count": count, "rows": rows,
-                       "active": status in ACTIVE_STATUSES,
-                       "all_url": query(status=status.value, severity=severities)})
-    pages = max(1, -(-counts.get(statuses[0].value, 0) // LIST_PAGE)) if paged else 1
+    groups = _groups(site, workspace_id, statuses, severities, counts, page)
+    paged = len(groups) == 1 and groups[0]["paged"]
+    pages = max(1, -(-groups[0]["count"] // LIST_PAGE)) if paged else 1
     if paged and page > pages:
         return bad_request(site, False, {"page": f"There are only {pages} pages."})
     return site.page(
@@ -133,6 +122,37 @@ def _list(site: Site, request: Request) -> Response:
         storms=site.storms(workspace_id), page=page, pages=pages, paged=paged,
         page_url=lambda n: query(status=[s.value for s in statuses], severity=severities,
                                  page=n if n > 1 else None))
+
+
+def _groups(site: Site, workspace_id: int, statuses: list[Status], severities: list[str],
+            counts: dict[str, int], page: int) -> list[dict[str, Any]]:
+    """The list's sections: one "Active" group, most pressing first (severity, then the
+    longest-running), then one per closed status. Choosing one status, or exactly the active
+    ones, pages through that group instead of capping it."""
+    shown = statuses or list(STATUS_ORDER)
+    active = [s for s in shown if s in ACTIVE_STATUSES]
+    sections: list[tuple[str, str, list[Status]]] = []
+    if active:
+        title = "Active" if len(active) > 1 else status_label(active[0].value).capitalize()
+        sections.append((title, "active" if len(active) > 1 else active[0].value, active))
+    sections += [(status_label(s.value).capitalize(), s.value, [s])
+                 for s in shown if s not in ACTIVE_STATUSES]
+    paged = len(sections) == 1 and bool(statuses)
+    groups: list[dict[str, Any]] = []
+    for title, slug, members in sections:
+        count = sum(counts.get(s.value, 0) for s in members)
+        if not count and not paged:
+            continue
+        size = LIST_PAGE if paged else GROUP_CAP
+        rows, _ = queries.incident_page(site.db, workspace_id, statuses=members,
+                                        severities=severities,
+                                        offset=(page - 1) * size if paged else 0, limit=size,
+                                        most_pressing=members[0] in ACTIVE_STATUSES)
+        groups.append({"title": title, "id": slug, "count": count, "rows": rows,
+                       "active": members[0] in ACTIVE_STATUSES, "paged": paged,
+                       "all_url": query(status=[s.value for s in members],
+                                        severity=severities)})
+    return groups
 
 
 def _detail(site: Site, request: Request) -> Response:

@@ -5,9 +5,9 @@ markup we build by hand is `linkify`, which escapes first and links only http(s)
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +16,8 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from core.durations import ago_text, duration_text
+from core.effects import SPOKEN_LABELS
 from core.severity import Severity
 from store.db import Database
 from store.types import utcnow
@@ -62,8 +64,10 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("webhooks", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(utc=utc, ago=ago, linkify=linkify, severity_label=severity_label,
-                       status_label=status_label, duration=duration)
+                       status_label=status_label, duration=duration, since=since,
+                       by_day=by_day, day_label=day_label)
     env.globals["query"] = query
+    env.globals["spoken"] = SPOKEN_LABELS
     return env
 
 
@@ -72,25 +76,32 @@ def utc(value: datetime | None) -> str:
 
 
 def duration(seconds: float) -> str:
-    seconds = abs(int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        hours, minutes = divmod(seconds // 60, 60)
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(seconds // 3600, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return duration_text(seconds)
+
+
+def since(value: datetime, now: datetime | None = None) -> float:
+    """Seconds from `value` until now (for "for 42 min")."""
+    return ((now or utcnow()) - value).total_seconds()
+
+
+def by_day(events: Iterable[Any]) -> list[tuple[date, list[Any], int]]:
+    """Timeline events (in time order) grouped by their UTC day: (day, events, index of the
+    day's first event), so each day gets one heading and rows show only the time."""
+    days: list[tuple[date, list[Any], int]] = []
+    for index, event in enumerate(events):
+        day = event.at.astimezone(UTC).date()
+        if not days or days[-1][0] != day:
+            days.append((day, [], index))
+        days[-1][1].append(event)
+    return days
+
+
+def day_label(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
-    if value is None:
-        return ""
-    delta = ((now or utcnow()) - value).total_seconds()
-    if abs(delta) < 45:
-        return "just now"
-    return f"{duration(delta)} ago" if delta > 0 else f"in {duration(delta)}"
+    return ago_text((now or utcnow()) - value) if value is not None else ""
 
 
 def linkify(text: str | None) -> Markup:

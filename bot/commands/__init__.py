@@ -4,6 +4,7 @@ The listener acks at once (an empty ack shows nothing) and the subcommand runs a
 on `bot.jobs`; its reply goes to the person alone through the command's response_url.
 """
 
+import difflib
 import logging
 import re
 from typing import Any
@@ -67,7 +68,9 @@ def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | 
             return _help()
         sub = TABLE.get(command.sub)
         if sub is None:
-            raise UsageError(f"I don't know the subcommand '{render.echo(command.sub)}'.")
+            near = difflib.get_close_matches(command.sub, sorted(NAMES), n=2, cutoff=0.75)
+            return render.usage_error(
+                f"I don't know the subcommand '{render.echo(command.sub)}'.", None, near)
         user_id = str(payload.get("user_id") or "")
         call = Call(bot, people, workspace, people.actor(workspace, user_id), command, user_id,
                     str(payload.get("channel_id") or ""), str(payload.get("trigger_id") or ""),
@@ -76,7 +79,7 @@ def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | 
         bot.notify()
         return reply
     except UsageError as error:
-        return render.usage_error(error.message, error.usage, listing(SUBS))
+        return render.usage_error(error.message, error.usage)
     except DomainError as error:
         return render.error(error)
     except Exception:

@@ -7,7 +7,7 @@ from bot import modals, render
 from bot.commands.base import Call, Handler, Sub
 from bot.commands.parse import UsageError
 from bot.modals.new_incident import declared_reply
-from core.fsm import Move, parse_status
+from core.fsm import Move, move_name, parse_status
 from services import incidents
 
 _SEVERITY_WORD = re.compile(r"^(?:p|sev)[1-4]$", re.IGNORECASE)
@@ -39,7 +39,7 @@ def new(call: Call) -> render.Reply | None:
 def _move(move: Move, usage: str) -> Handler:
     def run(call: Call) -> render.Reply:
         if call.rest:
-            raise UsageError(f"`{move.value.replace('_', ' ')}` takes no text after the key "
+            raise UsageError(f"`{move_name(move)}` takes no text after the key "
                              f"(got '{render.echo(call.rest.text)}').", usage)
         key = call.key(usage)
         incident = incidents.transition(call.bot.db, call.actor, key, move)

@@ -55,7 +55,7 @@ def summary(detail: IncidentDetail, url: str) -> str:
     i = detail.incident
     people = ", ".join(f"{escape(r.name)} ({r.role})" for r in detail.responders) or "nobody"
     lines = [f"{render.chip(i.severity)} *<{url}|{detail.key}>* {escape(i.title)}",
-             f"*Status:* {render.status_text(i.status)} · *Age:* {render.age(i.created_at)} · "
+             f"*Status:* {render.status_text(i.status)} · *Declared:* {render.age(i.created_at)} · "
              f"*Channel:* {render.channel_link(i.slack_channel_id)}",
              f"*Commander:* {escape(detail.commander or 'nobody')} · *People:* {people}"]
     if i.services:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from core.durations import duration_text
 from core.fsm import ACTIVE_STATUSES, Move, Status, allowed_moves
 
 ACTION_INVESTIGATE = "inc_investigate"
@@ -154,8 +155,8 @@ def situation_report(card: IncidentCard) -> Message:
               mrkdwn("*Services*\n" + (escape(", ".join(card.services)) or "_none tagged_"),
                      MAX_FIELD)]
     blocks: list[Block] = [
-        header(f"{mark} {card.key}: {card.title}".strip()),
-        {"type": "section", "text": mrkdwn(f"*{escape(card.title)}*"), "fields": fields},
+        header(f"{mark} {card.key}: {card.title}".strip()),  # the title once, in the header
+        {"type": "section", "fields": fields},
     ]
     if card.description.strip():
         blocks.append(section(escape(card.description.strip())))
@@ -186,7 +187,7 @@ def closing_summary(card: IncidentCard, facts: ClosingFacts) -> Message:
               mrkdwn(f"*Commander*\n{card.commander_mention}", MAX_FIELD),
               mrkdwn(f"*Action items*\n{items}", MAX_FIELD)]
     cause = (escape(facts.root_cause) if facts.root_cause
-             else "_not recorded yet_ — add it with `/vigilo rootcause <text>`")
+             else "_not recorded yet_ — add it with `/vigilo cause <text>`")
     blocks: list[Block] = [
         header(f"✅ {card.key} {card.status_text.lower()}: {card.title}"),
         {"type": "section", "fields": fields},
@@ -197,17 +198,3 @@ def closing_summary(card: IncidentCard, facts: ClosingFacts) -> Message:
     ]
     text = f"{card.key} {card.status_text.lower()} after {duration_text(facts.duration)}"
     return text, blocks
-
-
-def duration_text(duration: timedelta) -> str:
-    seconds = max(0, int(duration.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m {secs}s"
-    return f"{secs}s"

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from core.effects import SLACK_CREATE_CHANNEL
+from core.effects import SLACK_CREATE_CHANNEL, Label
 from core.keys import format_key
 from core.validation import WorkspaceSettings
 from integrations.slack.blocks import ClosingFacts, IncidentCard
@@ -28,8 +28,8 @@ from store.models import (
 )
 from store.types import utcnow
 
-CHANNEL_CREATED = "channel_created"
-CHANNEL_ARCHIVED = "channel_archived"
+CHANNEL_CREATED = Label.CHANNEL_CREATED
+CHANNEL_ARCHIVED = Label.CHANNEL_ARCHIVED
 CREATED_DEDUPE = "slack:channel_created"
 
 

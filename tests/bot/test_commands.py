@@ -28,13 +28,19 @@ def events(slack: Slack) -> int:
         return len(session.exec(select(TimelineEvent.id)).all())
 
 
-def test_help_and_every_usage_error_list_the_subcommands(slack: Slack) -> None:
-    for text in ("", "help", "frobnicate now", "new p1", "list sideways", "log",
-                 "severity INC-0001"):
+def test_help_lists_the_subcommands_and_usage_errors_show_only_their_own(slack: Slack) -> None:
+    for text in ("", "help"):
         reply = slack.reply(text)
         assert all(f"`{name}" in reply for name in SUBCOMMANDS), (text, reply)
-    assert "I don't know the subcommand 'frobnicate'" in slack.reply("frobnicate now")
-    assert "Usage: `/vigilo new [p1|p2|p3|p4] <title>`" in slack.reply("new p1")
+    for text, usage in (("new p1", "new [p1|p2|p3|p4] <title>"), ("log", "log [KEY] <text>"),
+                        ("severity INC-0001", "severity [KEY] <p1|p2|p3|p4>")):
+        reply = slack.reply(text)
+        assert f"Usage: `/vigilo {usage}`" in reply, reply
+        assert reply.count("\n") <= 1 and "subcommands" not in reply, reply
+    unknown = slack.reply("frobnicate now")
+    assert unknown.startswith("⚠️ I don't know the subcommand 'frobnicate'")
+    assert unknown.endswith("`/vigilo help` lists every subcommand.")
+    assert "Did you mean `/vigilo investigate`?" in slack.reply("investgate")
     assert "Which incident?" in slack.reply("investigate")  # outside an incident channel
     with slack.db.read() as session:
         assert session.exec(select(Incident)).all() == []

@@ -16,7 +16,6 @@ from core.oncall import (
     parse_length,
     parse_timezone,
 )
-from core.phones import clean_phone, phone_or_none
 
 
 def utc(*args: int) -> datetime:
@@ -172,17 +171,8 @@ def test_parsing_what_people_type() -> None:
 
 @given(st.text(max_size=60))
 def test_any_text_is_parsed_or_refused_clearly(text: str) -> None:
-    for parser in (parse_timezone, parse_handoff, parse_length, parse_duration, clean_phone):
+    for parser in (parse_timezone, parse_handoff, parse_length, parse_duration):
         try:
             parser(text)  # type: ignore[operator]
         except InvalidInput as error:
             assert error.message
-
-
-def test_phone_numbers_are_e164_or_refused() -> None:
-    assert clean_phone("+1 (415) 555-0123") == "+14155550123"
-    assert clean_phone(" ") is None
-    with pytest.raises(InvalidInput, match="country code"):
-        clean_phone("555-1234")
-    assert phone_or_none("call me maybe") is None
-    assert phone_or_none("+49 151 12345678") == "+4915112345678"

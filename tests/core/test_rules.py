@@ -6,7 +6,7 @@ import pytest
 
 from core.channels import MAX_CHANNEL_NAME, channel_name, is_valid_channel_name
 from core.errors import IllegalTransition, InvalidInput, PermissionDenied
-from core.fsm import Move, Status, allowed_moves, apply_move, parse_move
+from core.fsm import Move, Status, allowed_moves, apply_move, move_name, parse_move
 from core.keys import format_key, parse_key
 from core.permissions import Action, Role, is_allowed, require
 from core.severity import Severity, parse_severity
@@ -31,7 +31,7 @@ def test_every_status_move_pair_follows_the_table(status: Status, move: Move) ->
             apply_move(status, move)
         assert status.value in error.value.message
         for allowed in allowed_moves(status):
-            assert allowed.value in error.value.message
+            assert move_name(allowed) in error.value.message
 
 
 def test_post_mortem_is_terminal_and_says_so() -> None:
@@ -141,3 +141,14 @@ def test_workspace_settings_validate() -> None:
     with pytest.raises(InvalidInput, match="takes one of"):
         settings.set("create_channel_on", "never")
     assert WorkspaceSettings.from_json(settings.to_json()) == settings
+
+
+def test_moves_are_named_as_the_readme_names_them() -> None:
+    with pytest.raises(IllegalTransition) as error:
+        apply_move(Status.OPEN, Move.OPEN_POST_MORTEM)
+    assert error.value.message == ("Cannot open the postmortem: the incident is open. "
+                                   "Allowed from open: investigate.")
+    with pytest.raises(InvalidInput) as unknown:
+        parse_move("explode")
+    assert "Moves: investigate, mitigate, resolve, postmortem, reopen." in unknown.value.message
+    assert "open_post_mortem" not in unknown.value.message

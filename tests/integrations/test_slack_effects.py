@@ -454,7 +454,7 @@ def test_builders_stay_inside_slack_limits_for_huge_input(fake: FakeSlack) -> No
                                                             "r" * 5000, 3, 2, 1, 1))):
         client.chat_postMessage(channel=channel, text=text, blocks=blocks)  # Slack accepts
     assert len(fake.messages(channel)) == 3
-    assert "1d 2h" in fake.messages(channel)[2].text
+    assert "1 d 2 h" in fake.messages(channel)[2].text
 
 
 def test_a_5xx_with_retry_after_is_honoured() -> None:

@@ -1,7 +1,7 @@
 """oncall, inbound webhooks, sms pages
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0007
 Create Date: 2026-12-01 11:12:59.763227
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import store.types
 
 revision: str = '0004'
-down_revision: str | None = '0001'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
