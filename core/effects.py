@@ -11,12 +11,14 @@ PAGERDUTY_URGENCY = "pagerduty.urgency"  # keep PagerDuty's urgency in step with
 TWILIO_PAGE = "twilio.page_oncall"
 STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
+STATUSPAGE_UPDATE = "statuspage.update"  # a status change, in the page's fixed wording
+STATUSPAGE_WITHDRAW = "statuspage.withdraw"  # no longer meets the rules: off the page
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
                    PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
                    PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
-                   STATUSPAGE_RESOLVE})
+                   STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW})
 
 
 def integration_of(kind: str) -> str:

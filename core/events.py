@@ -215,3 +215,14 @@ class PageStatus(DomainEvent):
 
     member: str
     status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusPagePosted(DomainEvent):
+    """Someone published, updated or withdrew the incident on the public status page."""
+
+    label = "status_page"
+    audit = "statuspage.posted"
+
+    action: str  # publish, update, withdraw
+    public_status: str

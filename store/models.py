@@ -239,4 +239,5 @@ class WebSession(SQLModel, table=True):
 from store.inbound_models import InboundWebhook  # noqa: E402,F401
 from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
 from store.paging_models import SmsPage  # noqa: E402,F401
+from store.statuspage_models import StatusPageIncident, StatusPageUpdate  # noqa: E402,F401
 from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401

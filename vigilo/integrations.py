@@ -5,9 +5,8 @@ reason, so its effects settle as skipped (with that reason in the log) instead o
 start-up.
 """
 
-from core import effects as fx
-from integrations import pagerduty, slack, twilio
-from integrations.registry import Disabled, Integration, Registry
+from integrations import pagerduty, slack, statuspage, twilio
+from integrations.registry import Integration, Registry
 from store.db import Database
 from vigilo.settings import Settings
 
@@ -33,8 +32,7 @@ def integrations(settings: Settings, db: Database) -> list[Integration]:
         slack.build(slack_settings(settings), db),
         pagerduty.build(pagerduty_settings(settings), db, settings.base_url),
         twilio.build(twilio_settings(settings), db),
-        Disabled("statuspage", {fx.STATUSPAGE_PUBLISH, fx.STATUSPAGE_RESOLVE},
-                 "not configured (the status page integration is not built yet)"),
+        statuspage.build(statuspage.StatusPageSettings(), db),
     ]
 
 

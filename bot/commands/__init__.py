@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import render
-from bot.commands import access, lifecycle, notes, oncall, reading, responders
+from bot.commands import access, lifecycle, notes, oncall, reading, responders, statuspage
 from bot.commands.base import Call, Sub, listing, table
 from bot.commands.parse import UsageError, parse
 from bot.people import People
@@ -30,7 +30,8 @@ def _help() -> render.Reply:
 
 SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
-    *access.SUBS, *oncall.SUBS, Sub("help", "help", "this list", lambda call: _help()),
+    *access.SUBS, *oncall.SUBS, *statuspage.SUBS,
+    Sub("help", "help", "this list", lambda call: _help()),
 ]
 TABLE = table(SUBS)
 NAMES = set(TABLE)

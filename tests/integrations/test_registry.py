@@ -38,7 +38,8 @@ class Pager:
 
 def others() -> list[Disabled]:
     return [Disabled("twilio", {fx.TWILIO_PAGE}, "not configured (TWILIO_ACCOUNT_SID unset)"),
-            Disabled("statuspage", {fx.STATUSPAGE_PUBLISH, fx.STATUSPAGE_RESOLVE}, "off")]
+            Disabled("statuspage", {k for k in fx.KINDS if k.startswith("statuspage.")},
+                     "off")]
 
 
 def slack(db: Database, **settings: str) -> Slack:
