@@ -176,6 +176,7 @@ class IntegrationLog(SQLModel, table=True):
     workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
     integration: str = Field(max_length=32)  # slack, pagerduty, twilio, statuspage
     direction: str = Field(default="out", max_length=8)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     kind: str = Field(max_length=64)
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
     ok: bool

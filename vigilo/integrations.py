@@ -39,3 +39,7 @@ def integrations(settings: Settings, db: Database) -> list[Integration]:
 def registry(settings: Settings, db: Database) -> Registry:
     return Registry(integrations(settings, db))
 
+
+def states(registry: Registry) -> list[tuple[str, str | None]]:
+    """Each integration of the registry, and why it is off (None when it is on)."""
+    return [(i.name, i.settings.why_off) for i in registry.integrations]

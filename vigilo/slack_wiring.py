@@ -18,6 +18,7 @@ from bot.capture import CaptureQueue
 from bot.people import People
 from bot.runtime import Bot
 from integrations.slack import Slack
+from vigilo.integrations import states
 
 if TYPE_CHECKING:
     from vigilo.app import Vigilo
@@ -46,7 +47,8 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
                     "SLACK_APP_TOKEN for Socket Mode)", why)
         return []
     settings = slack.settings
-    bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify)
+    bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify,
+              integrations=lambda: states(vigilo.registry))
     slack.on_start(bot.remember)
     people = People(vigilo.db, slack.bot_client)
     capture = CaptureQueue(bot, people)
@@ -72,3 +74,4 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         return []
     return [Route("/slack/events", events_endpoint(app, settings.signing_secret or ""),
                   methods=["POST"])]
+

@@ -12,7 +12,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import render
-from bot.commands import access, lifecycle, notes, oncall, reading, responders, statuspage
+from bot.commands import (
+    access,
+    integrations,
+    lifecycle,
+    notes,
+    oncall,
+    reading,
+    responders,
+    statuspage,
+)
 from bot.commands.base import Call, Sub, listing, table
 from bot.commands.parse import UsageError, parse
 from bot.people import People
@@ -30,7 +39,7 @@ def _help() -> render.Reply:
 
 SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
-    *access.SUBS, *oncall.SUBS, *statuspage.SUBS,
+    *access.SUBS, *oncall.SUBS, *statuspage.SUBS, *integrations.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
 TABLE = table(SUBS)
