@@ -52,6 +52,7 @@ class Load:
     probe: list[float] = field(default_factory=list)  # the trivial endpoint, meanwhile
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    sent: dict[tuple[int, int], float] = field(default_factory=dict)  # (user, n) -> wall time
 
 
 def pct(values: list[float], q: float) -> float:
@@ -113,12 +114,41 @@ def _fake_slack(conn: Connection, users: list[str]) -> None:
         for user in users:
             fake.add_user(user, user.lower(), f"Bench {user}")
         conn.send(fake.url)
-        conn.recv()  # until told to stop
+        while True:  # until told to stop; meanwhile set knobs and read the call record
+            order = conn.recv()
+            if order == "stop":
+                break
+            what, arg = order
+            if what == "set":
+                for name, value in arg.items():
+                    setattr(fake, name, value)
+                conn.send(None)
+            elif what == "calls":
+                conn.send([(c.status == 200 and c.error is None, c.at,
+                            c.params.get("name") or c.params.get("channel"))
+                           for c in fake.calls_to(arg)])
+
+
+@dataclass
+class FakeSlackProcess:
+    """The fake Slack in its own process: its root URL, its knobs, its record of calls."""
+
+    url: str
+    conn: Connection
+
+    def set(self, **knobs: float | bool) -> None:
+        """e.g. `set(latency=0.03, jitter=0.02)`, `set(flaky=0.5)` (see FakeSlack)."""
+        self.conn.send(("set", knobs))
+        self.conn.recv()
+
+    def calls(self, method: str) -> list[tuple[bool, float, str | None]]:
+        """(answered ok, wall time, channel name or id) of every call to `method`."""
+        self.conn.send(("calls", method))
+        return list(self.conn.recv())
 
 
 @contextmanager
-def fake_slack(users: list[str]) -> Iterator[str]:
-    """The fake Slack's root URL (`<url>api/` for the Web API, `<url>response/x`)."""
+def fake_slack_process(users: list[str]) -> Iterator[FakeSlackProcess]:
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
     process = ctx.Process(target=_fake_slack, args=(theirs, users), daemon=True)
@@ -126,12 +156,19 @@ def fake_slack(users: list[str]) -> Iterator[str]:
     try:
         if not ours.poll(30):
             raise RuntimeError("the fake Slack did not start")
-        yield str(ours.recv())
+        yield FakeSlackProcess(str(ours.recv()), ours)
     finally:
         ours.send("stop")
         process.join(10)
         if process.is_alive():
             process.terminate()
+
+
+@contextmanager
+def fake_slack(users: list[str]) -> Iterator[str]:
+    """The fake Slack's root URL (`<url>api/` for the Web API, `<url>response/x`)."""
+    with fake_slack_process(users) as fake:
+        yield fake.url
 
 
 # --- the load generator, in its own process --------------------------------------------------
@@ -149,12 +186,13 @@ async def _response(reader: asyncio.StreamReader) -> int:
 
 
 async def _user(port: int, requests: list[bytes], load: Load, think: float,
-                start: asyncio.Event, rng: random.Random) -> None:
+                start: asyncio.Event, rng: random.Random, me: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     await start.wait()  # every connection is open before the clock starts
     if think:  # users act at their own pace, not in lock-step
         await asyncio.sleep(rng.uniform(0, think))
-    for request in requests:
+    for n, request in enumerate(requests):
+        load.sent[(me, n)] = time.time()
         started = time.perf_counter()
         writer.write(request)
         status = await _response(reader)
@@ -182,8 +220,8 @@ async def _run(port: int, users: list[list[bytes]], probe: bytes | None, think: 
     load = Load()
     done, start = asyncio.Event(), asyncio.Event()
     rng = random.Random(42)
-    tasks = [asyncio.create_task(_user(port, requests, load, think, start, rng))
-             for requests in users]
+    tasks = [asyncio.create_task(_user(port, requests, load, think, start, rng, me))
+             for me, requests in enumerate(users)]
     await asyncio.sleep(0.5)  # let the connections open
     prober = (asyncio.create_task(_probe(port, probe, load, done, every))
               if probe is not None else None)

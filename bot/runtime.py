@@ -73,6 +73,8 @@ class Bot:
     channel_wait: float = 3.0  # how long a declaration's reply waits for its channel
     # (name, why it is off or None) of every integration, for `/vigilo integrations`.
     integrations: Callable[[], list[tuple[str, str | None]]] = lambda: []
+    # Why AI postmortem drafts are off (None: a model is configured), to offer them or not.
+    ai_off: str | None = "AI drafts are not configured"
     # Everything after ack (service calls, Web API calls, replies) runs here. Few threads on
     # purpose: they share one interpreter lock with the event loop and the dispatchers, and
     # more of them made the acks slower without draining the work any faster (measured).
@@ -80,6 +82,11 @@ class Bot:
     # Follow-ups that mostly sleep (waiting for the outbox to make a channel): kept off the
     # job threads so that waiting never delays anyone else's reply.
     waits: TrackedExecutor = field(default_factory=lambda: TrackedExecutor(8, "vigilo-wait"))
+    # Replies to response_urls: a Slack round trip each, kept off the job threads so that in
+    # a burst the 100th declaration is recorded without waiting behind 99 replies (measured:
+    # bench/bench_declare_to_channel.py).
+    replies: TrackedExecutor = field(
+        default_factory=lambda: TrackedExecutor(8, "vigilo-reply"))
     _teams: dict[str, WorkspaceRef] = field(default_factory=dict)
     _idle_hooks: list[Callable[[float], bool]] = field(default_factory=list)
 
@@ -147,10 +154,10 @@ class Bot:
         while True:
             for hook in self._idle_hooks:
                 hook(left())
-            self.jobs.wait_idle(left())
-            self.waits.wait_idle(left())
+            for pool in (self.jobs, self.replies, self.waits):
+                pool.wait_idle(left())
             # Work moves between them (a job re-queues a message): all quiet at once, or again.
-            if (self.jobs.pending == 0 and self.waits.pending == 0
+            if (self.jobs.pending == 0 and self.replies.pending == 0 and self.waits.pending == 0
                     and all(hook(0) for hook in self._idle_hooks)):
                 return True
             if not left():
@@ -158,5 +165,5 @@ class Bot:
 
     def shutdown(self) -> None:
         self.wait_idle(5.0)
-        self.jobs.shutdown(wait=False, cancel_futures=True)
-        self.waits.shutdown(wait=False, cancel_futures=True)
+        for pool in (self.jobs, self.replies, self.waits):
+            pool.shutdown(wait=False, cancel_futures=True)

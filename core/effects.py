@@ -13,12 +13,14 @@ STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
 STATUSPAGE_UPDATE = "statuspage.update"  # a status change, in the page's fixed wording
 STATUSPAGE_WITHDRAW = "statuspage.withdraw"  # no longer meets the rules: off the page
+AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a first draft
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
                    PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
                    PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
-                   STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW})
+                   STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
+                   AI_DRAFT_POSTMORTEM})
 
 
 def integration_of(kind: str) -> str:
@@ -37,9 +39,13 @@ class Label:
     ROOT_CAUSE = "root_cause_set"
     ACTION_ADDED = "action_item_added"
     ACTION_DONE = "action_item_completed"
+    ACTION_REOPENED = "action_item_reopened"
+    ACTION_ASSIGNED = "action_item_assigned"
     FIELDS = "fields_edited"
     POSTMORTEM = "postmortem_opened"
     POSTMORTEM_UNLINKED = "postmortem_unlinked"
+    POSTMORTEM_STATUS = "postmortem_status_changed"
+    POSTMORTEM_DRAFT = "postmortem_draft_requested"
     NOTE = "note"
     MESSAGE = "message"
     # Written by the Slack integration; the pages read them (is the channel archived now?).

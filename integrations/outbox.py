@@ -3,12 +3,20 @@
 Claims are leases (`locked_until`), so a crashed worker's effects are picked up again after
 the lease, and a restart resumes whatever was pending. On PostgreSQL the claim uses
 FOR UPDATE SKIP LOCKED so two workers never take the same effect.
+
+Only the head of each lane (the oldest pending effect of one integration for one incident)
+can be claimed, so a lane is delivered in order, one effect at a time: the channel exists
+before anything is posted to it. Different lanes are delivered at the same time, each
+integration on a small pool of threads of its own: a hung PagerDuty occupies only its own
+threads, never Slack's. `threads=1` is the old single-threaded worker.
 """
 
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +27,7 @@ from sqlmodel import col, select
 
 from core.effects import integration_of
 from core.keys import format_key
+from integrations.breaker import Breaker
 from integrations.log_context import Repeated
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
@@ -73,7 +82,9 @@ class OutboxWorker:
     def __init__(self, db: Database, handlers: Mapping[str, Handler], *,
                  off: Mapping[str, str] | None = None, lease: float = 120.0,
                  backoff: Backoff | None = None, rng: random.Random | None = None,
-                 clock: Callable[[], datetime] = utcnow, poll: float = 0.25) -> None:
+                 clock: Callable[[], datetime] = utcnow, poll: float = 0.25,
+                 threads: int = 16, limits: Mapping[str, int] | None = None,
+                 probe: float = 2.0) -> None:
         self.db = db
         self.handlers = handlers
         self.off = off or {}  # kind -> why its integration is off (the registry's reasons)
@@ -82,12 +93,22 @@ class OutboxWorker:
         self.rng = rng or random.Random()
         self.clock = clock
         self.poll = poll
+        self.threads = max(1, threads)
+        self.limits = dict(limits or {})  # integration -> threads, instead of `threads`
+        self.breaker = Breaker(db, clock, probe=probe)
+        self._breaker_loaded = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._busy: dict[str, int] = {}  # integration -> effects being delivered
+        self._pools: dict[str, ThreadPoolExecutor] = {}
 
     # -- claiming ---------------------------------------------------------------------------
-    def claim(self, limit: int = 20) -> list[Effect]:
+    def claim(self, limit: int = 20, room: Callable[[str], int] | None = None,
+              skip: Iterable[str] = ()) -> list[Effect]:
+        """Lease up to `limit` lane heads, none of the integrations in `skip`; with `room`,
+        at most `room(integration)` of each."""
         now = self.clock()
         earlier = aliased(Outbox)
         blocked = exists().where(and_(col(earlier.lane) == col(Outbox.lane),
@@ -100,19 +121,30 @@ class OutboxWorker:
                         ~blocked)
                  .order_by(col(Outbox.id)).limit(limit)
                  .with_for_update(skip_locked=True, of=Outbox))
+        for name in skip:
+            query = query.where(~col(Outbox.kind).startswith(f"{name}."))
+        left: dict[str, int] = {}
         with self.db.transaction() as session:
-            rows = list(session.exec(query))
-            for row in rows:
+            taken = []
+            for row in session.exec(query):
+                name = integration_of(row.kind)
+                if room is not None:
+                    left.setdefault(name, room(name))
+                    if left[name] <= 0:
+                        continue  # locked but not leased: released when this commits
+                    left[name] -= 1
                 row.attempts += 1
                 row.locked_until = now + timedelta(seconds=self.lease)
+                taken.append(row)
             return [Effect(r.id or 0, r.kind, dict(r.payload), r.attempts, r.idempotency_key,
-                           r.workspace_id, r.incident_id) for r in rows]
+                           r.workspace_id, r.incident_id) for r in taken]
 
     # -- delivering -------------------------------------------------------------------------
     def deliver(self, effect: Effect) -> str:
         """Run the handler and settle the row. Returns the new status."""
         handler = self.handlers.get(effect.kind)
         next_at: datetime | None = None
+        backing_off = False
         detail: str | None
         try:
             if handler is None:
@@ -132,22 +164,28 @@ class OutboxWorker:
             if effect.attempts >= self.backoff.max_attempts:
                 status = "dead"
             else:
-                status = "pending"
+                status, backing_off = "pending", True
                 next_at = self.clock() + timedelta(
                     seconds=self.backoff.delay(effect.attempts, self.rng))
-        self._settle(effect, status, ok, detail or "", next_at)
+        self._settle(effect, status, ok, detail or "", next_at, backing_off)
+        name = integration_of(effect.kind)
+        if backing_off:
+            self.breaker.failed(name)
+        elif ok and self.breaker.succeeded(name):
+            self._wake.set()  # the backlog is due now
         if status == "dead":
             _log_dead(self.db, effect, detail or "")
         return status
 
     def _settle(self, effect: Effect, status: str, ok: bool, detail: str,
-                next_at: datetime | None) -> None:
+                next_at: datetime | None, backing_off: bool = False) -> None:
         with self.db.transaction() as session:
             row = session.get(Outbox, effect.id)
             if row is None:
                 return
             row.status = status
             row.locked_until = None
+            row.backing_off = backing_off
             if ok:
                 row.delivered_at = self.clock()
                 row.last_error = None
@@ -163,7 +201,8 @@ class OutboxWorker:
                                               + (f" — {detail}" if detail else "")))
 
     def run_once(self, limit: int = 20) -> int:
-        """Claim and deliver one batch; returns how many effects were attempted."""
+        """Claim and deliver one batch, one by one; returns how many were attempted."""
+        self.breaker.probe_due()
         effects = self.claim(limit)
         for effect in effects:
             self.deliver(effect)
@@ -179,12 +218,13 @@ class OutboxWorker:
                 break
         return total
 
-    # -- background thread ------------------------------------------------------------------
+    # -- background threads -----------------------------------------------------------------
     def start(self) -> None:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="vigilo-outbox", daemon=True)
+        loop = self._loop if self.threads == 1 else self._parallel_loop
+        self._thread = threading.Thread(target=loop, name="vigilo-outbox", daemon=True)
         self._thread.start()
 
     def notify(self) -> None:
@@ -197,12 +237,25 @@ class OutboxWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        with self._lock:
+            pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        # Let deliveries under way settle (a hung one is left to its lease); cancelled ones
+        # were leased but never started: their leases bring them back after a restart.
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not any(self._busy.values()):
+                    break
+            time.sleep(0.01)
 
     def _loop(self) -> None:
         failures = Repeated(log, "outbox worker round", base=self.poll)
         while not self._stop.is_set():
             wait = self.poll
             try:
+                self._load_breaker()
                 busy = self.run_once()
                 failures.succeeded()
             except Exception as error:  # the database may be briefly away: keep going
@@ -210,6 +263,65 @@ class OutboxWorker:
             if not busy:
                 self._wake.wait(wait)
                 self._wake.clear()
+
+    def _load_breaker(self) -> None:
+        # In the loop, not in start(): the database may be away when the server starts.
+        if not self._breaker_loaded:
+            self.breaker.load()
+            self._breaker_loaded = True
+
+    def _limit(self, name: str) -> int:
+        return self.limits.get(name, self.threads)
+
+    def _room(self, name: str) -> int:
+        with self._lock:
+            return self._limit(name) - self._busy.get(name, 0)
+
+    def _parallel_loop(self) -> None:
+        failures = Repeated(log, "outbox worker round", base=self.poll)
+        while not self._stop.is_set():
+            self._wake.clear()
+            claimed, wait = 0, self.poll
+            try:
+                self._load_breaker()
+                self.breaker.probe_due()
+                with self._lock:
+                    full = [name for name, n in self._busy.items() if n >= self._limit(name)]
+                # Enough rows for every free thread; rows over an integration's room stay.
+                for effect in self.claim(self.threads * 2, self._room, full):
+                    self._submit(effect)
+                    claimed += 1
+                failures.succeeded()
+            except Exception as error:  # the database may be briefly away: keep going
+                wait = max(self.poll, failures.failed(error))
+            if not claimed:
+                self._wake.wait(wait)
+
+    def _submit(self, effect: Effect) -> None:
+        name = integration_of(effect.kind)
+        with self._lock:
+            pool = self._pools.get(name)
+            if pool is None:
+                pool = self._pools[name] = ThreadPoolExecutor(
+                    self._limit(name), thread_name_prefix=f"vigilo-outbox-{name}")
+            self._busy[name] = self._busy.get(name, 0) + 1
+        try:
+            future = pool.submit(self._deliver_quietly, effect)
+        except RuntimeError:  # stopping: the pool is shut; the lease brings the effect back
+            self._done(name)
+            return
+        future.add_done_callback(lambda _: self._done(name))  # also when cancelled
+
+    def _deliver_quietly(self, effect: Effect) -> None:
+        try:
+            self.deliver(effect)
+        except Exception:  # settling failed (database away): the lease brings it back
+            log.exception("outbox: delivering effect %s failed", effect.id)
+
+    def _done(self, name: str) -> None:
+        with self._lock:
+            self._busy[name] -= 1
+        self._wake.set()  # the lane's next effect, or a free thread: claim again
 
 
 def _log_dead(db: Database, effect: Effect, detail: str) -> None:

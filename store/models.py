@@ -1,9 +1,9 @@
 """The tables. Incident-scoped rows always carry their workspace so no query crosses tenants."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
@@ -114,6 +114,8 @@ class TimelineEvent(SQLModel, table=True):
     editable: bool = Field(default=False)  # manual entries and Slack messages
     edited_at: datetime | None = _ts()
     deleted_at: datetime | None = _ts()
+    # Kept on the incident's timeline but left out of its postmortem (timeline editor).
+    hidden_from_postmortem: bool = Field(default=False)
 
 
 class ActionItem(SQLModel, table=True):
@@ -124,6 +126,7 @@ class ActionItem(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = _created()
     done_at: datetime | None = _ts()
+    due_on: date | None = Field(default=None)
 
 
 class Postmortem(SQLModel, table=True):
@@ -165,6 +168,9 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = _created()
     locked_until: datetime | None = _ts()
     last_error: str | None = Field(default=None)
+    # next_attempt_at comes from our own exponential backoff (not a remote's Retry-After):
+    # when the integration answers again, the worker makes such rows due at once.
+    backing_off: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _created()
     delivered_at: datetime | None = _ts()
 
@@ -236,9 +242,10 @@ class WebSession(SQLModel, table=True):
     revoked_at: datetime | None = _ts()
 
 
-# Tables owned by other modules, imported here so alembic and create_all see them.
+# Tables owned by other modules, imported here so that alembic and create_all see them.
 from store.inbound_models import InboundWebhook  # noqa: E402,F401
 from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
 from store.paging_models import SmsPage  # noqa: E402,F401
+from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401
 from store.statuspage_models import StatusPageIncident, StatusPageUpdate  # noqa: E402,F401
-from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401
+from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401  (alembic sees it)

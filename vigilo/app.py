@@ -53,7 +53,8 @@ class Vigilo:
 def build(settings: Settings, *, db: Database | None = None, run_worker: bool = True) -> Vigilo:
     database = db or Database.from_url(settings.database_url)
     registry = integrations.registry(settings, database)
-    worker = OutboxWorker(database, registry.handlers, off=registry.off)
+    worker = OutboxWorker(database, registry.handlers, off=registry.off,
+                          threads=settings.outbox_threads)
     vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker)
     routes: list[BaseRoute] = [
         *health.routes(database, waiting=lambda: registry.waiting),

@@ -5,7 +5,7 @@ reason, so its effects settle as skipped (with that reason in the log) instead o
 start-up.
 """
 
-from integrations import pagerduty, slack, statuspage, twilio
+from integrations import ai, pagerduty, slack, statuspage, twilio
 from integrations.registry import Integration, Registry
 from store.db import Database
 from vigilo.settings import Settings
@@ -27,12 +27,26 @@ def twilio_settings(settings: Settings) -> twilio.TwilioSettings:
     return twilio.TwilioSettings.from_env(settings.twilio, settings.base_url)
 
 
+def ai_settings(settings: Settings) -> ai.AiSettings:
+    env = settings.ai
+    timeout = env.get("VIGILO_AI_TIMEOUT", "")
+    try:
+        seconds = float(timeout) if timeout else ai.settings.DEFAULT_TIMEOUT
+    except ValueError:
+        raise ValueError(f"VIGILO_AI_TIMEOUT must be a number of seconds, not '{timeout}'"
+                         ) from None
+    return ai.AiSettings(base_url=env.get("VIGILO_AI_BASE_URL"),
+                         api_key=env.get("VIGILO_AI_API_KEY"),
+                         model=env.get("VIGILO_AI_MODEL"), timeout=seconds)
+
+
 def integrations(settings: Settings, db: Database) -> list[Integration]:
     return [
         slack.build(slack_settings(settings), db),
         pagerduty.build(pagerduty_settings(settings), db, settings.base_url),
         twilio.build(twilio_settings(settings), db),
         statuspage.build(statuspage.StatusPageSettings(), db),
+        ai.build(ai_settings(settings), db),
     ]
 
 

@@ -15,7 +15,7 @@ from core.errors import DomainError, NotFound
 from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
 from core.severity import Severity
 from services import queries
-from webhooks import auth
+from webhooks import auth, postmortem_tab
 from webhooks.render import (
     Site,
     bad_request,
@@ -208,12 +208,14 @@ def _detail(site: Site, request: Request) -> Response:
     start = (page - 1) * TIMELINE_PAGE
     snapshot = (queries.postmortem_events(site.db, incident.id or 0, start, TIMELINE_PAGE)
                 if tab == "postmortem" and detail.postmortem else [])
+    pm = (postmortem_tab.view(site.db, workspace_id, detail.key, snapshot, total)
+          if snapshot or (tab == "postmortem" and detail.postmortem) else None)
     return site.page(
         "detail.html", workspace=access.workspace, access=access, d=detail, i=incident,
         tab=tab, tabs=[t for t in TABS if t != "postmortem" or has_postmortem],
         recent=(queries.recent_events(site.db, incident.id or 0) if tab == "overview"
                 else []),
-        snapshot=snapshot,
+        snapshot=snapshot, pm=pm,
         page=page, pages=pages, total=total, first=start + 1,
         tab_url=lambda t: query(share=share, tab=t if t != "overview" else None),
         pager_url=lambda n: query(share=share, tab=tab, page=n if n > 1 else None),

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from store.db import Database
-from webhooks import api, pages, signin, statuspage
+from webhooks import api, pages, postmortem_md, signin, statuspage
 from webhooks.render import Site, StormSource, environment, no_storms
 from webhooks.security import SecurityHeaders
 
@@ -39,6 +39,9 @@ def routes(db: Database, base_url: str, *, storms: StormSource | None = None
               max_body_size=api.MAX_BODY),
         Route("/ws/{slug}/incidents/{key}", partial(pages.incident_detail, site),
               methods=["GET"], middleware=secure),
+        Route("/ws/{slug}/incidents/{key}/postmortem.md",
+              partial(postmortem_md.postmortem_markdown, site), methods=["GET"],
+              middleware=secure),
         Route("/auth/login", partial(signin.login_page, site), methods=["GET"],
               middleware=secure),
         Route("/auth/login", partial(signin.login, site), methods=["POST"], middleware=secure,

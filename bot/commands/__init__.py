@@ -14,13 +14,16 @@ from slack_bolt import Ack, App, Respond
 from bot import render
 from bot.commands import (
     access,
+    action_items,
     integrations,
     lifecycle,
     notes,
     oncall,
+    postmortem,
     reading,
     responders,
     statuspage,
+    timeline,
 )
 from bot.commands.base import Call, Sub, listing, table
 from bot.commands.parse import UsageError, parse
@@ -38,7 +41,8 @@ def _help() -> render.Reply:
 
 
 SUBS: list[Sub] = [
-    *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
+    *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *postmortem.SUBS,
+    *responders.SUBS, *notes.SUBS, *timeline.SUBS, *action_items.SUBS,
     *access.SUBS, *oncall.SUBS, *statuspage.SUBS, *integrations.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
@@ -61,10 +65,13 @@ def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> 
         except Exception:  # Slack is away: the change (if any) is recorded, the reply is lost
             log.exception("could not reply to /vigilo %s", str(payload.get("text"))[:40])
 
-    reply = answer(bot, people, payload)
-    if reply is not None:
+    def deliver(reply: render.Reply) -> None:
         send(reply)
         bot.follow_up(reply, send)
+
+    reply = answer(bot, people, payload)
+    if reply is not None:
+        bot.replies.submit(deliver, reply)
 
 
 def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:

@@ -6,6 +6,7 @@ from core.events import (
     Declared,
     DomainEvent,
     PageProblem,
+    PostmortemStatusChanged,
     ResponderAdded,
     SeverityChanged,
     StatusChanged,
@@ -47,6 +48,8 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         return [announce(event, key, reason=event.reason, member=event.member)]
     if isinstance(event, ResponderAdded):
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
+    if isinstance(event, PostmortemStatusChanged) and event.new == "published":
+        return [announce(event, key, postmortem_status=event.new)]
     return []
 
 

@@ -1,12 +1,15 @@
 """The outbox: at-least-once delivery, backoff, Retry-After, restarts, lanes."""
 
 import random
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
 
-from core.effects import SLACK_ANNOUNCE, SLACK_CREATE_CHANNEL, TWILIO_PAGE
+from core.effects import PAGERDUTY_TRIGGER, SLACK_ANNOUNCE, SLACK_CREATE_CHANNEL, TWILIO_PAGE
 from core.fsm import Move
 from integrations.outbox import (
     Backoff,
@@ -189,3 +192,157 @@ def test_background_thread_delivers(world: World) -> None:
         assert delivered.wait(10)
     finally:
         worker.stop()
+
+
+# --- parallel lanes, per-integration pools, breaker-style recovery -------------------------
+
+def queue(world: World, kind: str, lanes: list[str]) -> list[int]:
+    """One effect per entry, in that order, each in the lane named."""
+    with world.db.transaction() as s:
+        made = [Outbox(workspace_id=world.ws_id, kind=kind, idempotency_key=f"{kind}:{lane}:{n}",
+                       lane=lane, payload={"lane": lane, "n": n})
+                for n, lane in enumerate(lanes)]
+        s.add_all(made)
+        s.flush()
+        return [m.id or 0 for m in made]
+
+
+def wait_for(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+class Slow:
+    """Takes `seconds` per delivery; records overlap overall and within each lane."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.now: dict[str, int] = {}
+        self.most = 0
+        self.most_in_lane = 0
+        self.order: list[tuple[str, int]] = []
+
+    def __call__(self, effect: Effect) -> str:
+        lane = effect.payload["lane"]
+        with self.lock:
+            self.now[lane] = self.now.get(lane, 0) + 1
+            self.most = max(self.most, sum(self.now.values()))
+            self.most_in_lane = max(self.most_in_lane, self.now[lane])
+        time.sleep(self.seconds)
+        with self.lock:
+            self.now[lane] -= 1
+            self.order.append((lane, effect.payload["n"]))
+        return "ok"
+
+
+def done(world: World) -> int:
+    return sum(1 for r in rows(world) if r.status == "done")
+
+
+@pytest.mark.timeout(30)
+def test_lanes_are_delivered_at_the_same_time_each_in_order(world: World) -> None:
+    handler = Slow(0.2)
+    lanes = [f"slack:{n}" for n in range(8)] + ["slack:A"] * 3
+    queue(world, SLACK_ANNOUNCE, lanes)
+    worker = OutboxWorker(world.db, {SLACK_ANNOUNCE: handler}, poll=0.05, threads=8)
+    started = time.monotonic()
+    worker.start()
+    try:
+        assert wait_for(lambda: done(world) == len(lanes), 10)
+    finally:
+        worker.stop()
+    # One thread would take 11 x 0.2 s = 2.2 s; lane A alone needs 3 x 0.2 s.
+    assert time.monotonic() - started < 1.6
+    assert handler.most >= 6 and handler.most_in_lane == 1
+    assert [n for lane, n in handler.order if lane == "slack:A"] == [8, 9, 10]
+
+
+@pytest.mark.timeout(30)
+def test_a_hung_integration_never_delays_slack(world: World) -> None:
+    release = threading.Event()
+    hung: list[int] = []
+
+    def pagerduty(effect: Effect) -> str:
+        hung.append(effect.id)
+        release.wait(20)
+        return "ok"
+
+    queue(world, PAGERDUTY_TRIGGER, [f"pagerduty:{n}" for n in range(6)])
+    slack_ids = queue(world, SLACK_ANNOUNCE, [f"slack:{n}" for n in range(20)])
+    worker = OutboxWorker(world.db, {PAGERDUTY_TRIGGER: pagerduty, SLACK_ANNOUNCE: Slow(0.01)},
+                          poll=0.05, threads=4, limits={"pagerduty": 2})
+    worker.start()
+    try:
+        assert wait_for(lambda: all(r.status == "done" for r in rows(world, SLACK_ANNOUNCE)), 5)
+        assert len(hung) == 2  # PagerDuty holds its own two threads, and no more
+        release.set()
+        assert wait_for(lambda: done(world) == 26, 10)
+    finally:
+        release.set()
+        worker.stop()
+    assert sorted(r.id for r in rows(world, SLACK_ANNOUNCE)) == slack_ids
+
+
+class Flaky:
+    """Fails while `down` is set (as a 500 would), answers once it is cleared."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.seen: list[int] = []
+
+    def __call__(self, effect: Effect) -> str:
+        self.seen.append(effect.id)
+        if effect.payload.get("limited"):
+            raise RetryAfter(60, "Slack rate-limited chat.postMessage")
+        if self.down:
+            raise ConnectionError("Slack answered HTTP 500")
+        return "ok"
+
+
+def test_recovery_makes_backed_off_effects_due_at_once_but_honours_retry_after(
+        world: World) -> None:
+    clock = Clock()
+    handler = Flaky()
+    ids = queue(world, SLACK_ANNOUNCE, [f"slack:{n}" for n in range(4)])
+    with world.db.transaction() as s:
+        limited = s.get(Outbox, ids[3])
+        assert limited is not None
+        limited.payload = {**limited.payload, "limited": True}
+    worker = make_worker(world, {SLACK_ANNOUNCE: handler}, clock,
+                         backoff=Backoff(base=30, cap=600))
+    assert worker.run_once() == 4
+    for row in rows(world):
+        assert row.next_attempt_at >= clock.now + timedelta(seconds=15)
+        assert row.backing_off == (row.id != ids[3])
+    assert worker.run_once() == 0  # nothing due: everything waits
+    handler.down = False
+    queue(world, SLACK_ANNOUNCE, ["slack:new"])  # a new effect finds Slack answering
+    assert worker.run_once() == 1
+    before = len(handler.seen)
+    assert worker.run_once() == 3  # the backlog, at once, without any clock moving
+    assert sorted(handler.seen[before:]) == ids[:3]
+    by_id = {r.id: r for r in rows(world)}
+    assert all(by_id[i].status == "done" and not by_id[i].backing_off for i in ids[:3])
+    # The rate-limited one keeps the wait Slack asked for.
+    assert by_id[ids[3]].status == "pending" and not by_id[ids[3]].backing_off
+    assert by_id[ids[3]].next_attempt_at > clock.now
+
+
+def test_a_failing_integration_is_probed_with_its_oldest_effect(world: World) -> None:
+    clock = Clock()
+    handler = Flaky()
+    ids = queue(world, SLACK_ANNOUNCE, [f"slack:{n}" for n in range(3)])
+    worker = make_worker(world, {SLACK_ANNOUNCE: handler}, clock,
+                         backoff=Backoff(base=300, cap=600), probe=2.0)
+    assert worker.run_once() == 3
+    assert worker.run_once() == 0
+    clock.advance(2)
+    handler.down = False
+    assert worker.run_once() == 1 and handler.seen[-1] == ids[0]  # the probe answers...
+    assert worker.run_once() == 2  # ...so the rest are due now, not in five minutes
+    assert all(r.status == "done" for r in rows(world))

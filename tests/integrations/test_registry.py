@@ -39,7 +39,8 @@ class Pager:
 def others() -> list[Disabled]:
     return [Disabled("twilio", {fx.TWILIO_PAGE}, "not configured (TWILIO_ACCOUNT_SID unset)"),
             Disabled("statuspage", {k for k in fx.KINDS if k.startswith("statuspage.")},
-                     "off")]
+                     "off"),
+            Disabled("ai", {fx.AI_DRAFT_POSTMORTEM}, "off")]
 
 
 def slack(db: Database, **settings: str) -> Slack:

@@ -319,6 +319,35 @@ def test_latency_delays_answers(fake: FakeSlack, client: WebClient) -> None:
     assert time.monotonic() - started >= 0.3
 
 
+def test_jitter_spreads_the_latency(fake: FakeSlack, client: WebClient) -> None:
+    fake.latency, fake.jitter = 0.03, 0.02
+    took = []
+    for _ in range(8):
+        started = time.monotonic()
+        client.auth_test()
+        took.append(time.monotonic() - started)
+    assert min(took) >= 0.03 and max(took) - min(took) > 0.002
+
+
+def test_flaky_fails_about_that_share_as_429_or_500(fake: FakeSlack) -> None:
+    plain = WebClient(token=DEFAULT_BOT_TOKEN, base_url=fake.base_url, timeout=5,
+                      retry_handlers=[])
+    fake.flaky = 0.5
+    statuses = []
+    for _ in range(60):
+        try:
+            plain.auth_test()
+            statuses.append(200)
+        except SlackApiError as error:
+            statuses.append(error.response.status_code)
+            if error.response.status_code == 429:
+                assert error.response.headers["Retry-After"] == "1"
+    assert set(statuses) == {200, 429, 500}
+    assert 15 <= statuses.count(200) <= 45
+    fake.flaky = 0.0
+    assert plain.auth_test()["ok"]
+
+
 def test_concurrent_posts_get_unique_ordered_ts(fake: FakeSlack, client: WebClient) -> None:
     channel_id = new_channel(client)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import random
 import threading
 import time
 from collections import deque
@@ -79,6 +80,11 @@ class FakeSlack:
         self.bot_token = bot_token
         self.state = SlackState()
         self.latency = 0.0  # seconds added before every answer
+        self.jitter = 0.0  # and up to this many more, at random (latency 0.03 + jitter 0.02)
+        # This share of Web API calls fails at random, half as 429 (Retry-After: 1), half as
+        # HTTP 500: a Slack having a bad minute, not a Slack that is down.
+        self.flaky = 0.0
+        self._rng = random.Random(7)
         self.down = False  # every request answers HTTP 503 while set
         self.on_call: OnCall | None = None
         self._address = (host, port)
@@ -143,6 +149,10 @@ class FakeSlack:
         """A channel that exists before Vigilo runs (e.g. an announcements channel)."""
         return self.state.add_channel(name, is_private=is_private, members=members,
                                       bot_member=bot_member)
+
+    def add_message(self, channel: str, user: str, text: str) -> str:
+        """A person's message in a channel, for conversations.history; returns its ts."""
+        return self.state.add_message(channel, user, text)
 
     def fail_next(self, method: str, error: str = "ratelimited", *, status: int = 429,
                   retry_after: int | None = 1, times: int = 1) -> None:
@@ -247,8 +257,11 @@ class FakeSlack:
         params.pop("token", None)
         if self.down:
             return self._fail(method, params, 503, "service_unavailable")
-        if self.latency > 0:
-            time.sleep(self.latency)
+        self._wait()
+        if self.flaky and self._rng.random() < self.flaky:
+            if self._rng.random() < 0.5:
+                return self._fail(method, params, 429, "ratelimited", {"Retry-After": "1"})
+            return self._fail(method, params, 500, "internal_error")
         if parse_error:
             return self._fail(method, params, 200, parse_error)
         if not token:
@@ -274,8 +287,7 @@ class FakeSlack:
     def _response(self, name: str, body: bytes) -> Answer:
         if self.down:
             return 503, {}, {"ok": False, "error": "service_unavailable"}
-        if self.latency > 0:
-            time.sleep(self.latency)
+        self._wait()
         try:
             payload = json.loads(body or b"{}")
         except ValueError:
@@ -290,6 +302,11 @@ class FakeSlack:
               headers: dict[str, str] | None = None, extra: Params | None = None) -> Answer:
         self._record(Call(method, params, time.time(), status, error))
         return status, headers or {}, {"ok": False, "error": error, **(extra or {})}
+
+    def _wait(self) -> None:
+        delay = self.latency + (self._rng.uniform(0, self.jitter) if self.jitter > 0 else 0.0)
+        if delay > 0:
+            time.sleep(delay)
 
     def _take_fault(self, method: str) -> _Fault | None:
         with self._lock:

@@ -1,0 +1,257 @@
+"""Declare → incident channel → situation report, through the real app, against a fake Slack
+that answers each call in 30-50 ms; and how fast a backlog drains after a Slack outage.
+
+    .venv/bin/python -m bench.bench_declare_to_channel [--db postgres|sqlite]
+                                                        [--users 25] [--burst 100]
+                                                        [--outage 20] [--skip-baseline]
+
+The real app (`vigilo.app.build`, outbox worker on) runs under uvicorn on loopback; the fake
+Slack (vigilo/sandbox) answers from a process of its own, with latency 30 ms + up to 20 ms;
+a third process plays the users, each sending signed `/vigilo new` commands back to back on
+its own connection. Times run from the moment a command is sent to the moment the fake Slack
+answered `conversations.create` (the channel exists) and the first `chat.postMessage` in
+that channel (the situation report), both on the same machine's wall clock.
+
+Figures, each for the parallel outbox (`VIGILO_OUTBOX_THREADS` 16) and, as the baseline in
+the same run, the old single delivery thread (1):
+- burst: `--burst` declarations from `--users` users at once; p50/p99 to the channel and to
+  the report; every channel created exactly once. Goal p99 <= 1 s / <= 1.5 s.
+- alone: one declaration at a time, with the fake Slack answering at once and at 30-50 ms.
+  Goal <= 30 ms to the channel (the fake at once; at 30-50 ms the create call alone takes
+  that long).
+- outage: half the Slack calls fail (429 with Retry-After 1, or 500) for `--outage` seconds
+  while a burst is declared; then Slack answers again. Time until every pending effect is
+  delivered, and that none was delivered twice. Goal <= 10 s.
+"""
+
+import argparse
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from bench.common import fresh_database, machine_line
+from bench.slack_load import (
+    SECRET,
+    TOKEN,
+    FakeSlackProcess,
+    fake_slack_process,
+    generate,
+    http_flavour,
+    http_post,
+    pct,
+    serving,
+)
+from core.permissions import Role
+from services import workspaces
+from store.db import Database
+from store.models import Incident, IntegrationLog, Outbox
+from vigilo.app import build
+from vigilo.sandbox.signing import slash_command
+from vigilo.sandbox.slack_model import TEAM_ID
+from vigilo.settings import Settings
+
+LATENCY, JITTER = 0.03, 0.02
+GOAL_CHANNEL_P99, GOAL_REPORT_P99, GOAL_ALONE, GOAL_DRAIN = 1000.0, 1500.0, 30.0, 10.0
+
+
+@dataclass
+class Outcome:
+    to_record: list[float]  # until the incident is in the database
+    to_channel: list[float]
+    to_report: list[float]
+    creates: int  # conversations.create answered ok, for these incidents' channels
+    incidents: int
+    repeats: int  # outbox rows delivered (logged ok) more than once
+
+
+def seed(db: Database, users: list[str]) -> None:
+    ws = workspaces.create_workspace(db, "bench", "Bench", slack_team_id=TEAM_ID)
+    for user in users:
+        workspaces.add_member(db, ws.id or 0, user, f"Bench {user}", Role.ENGINEER)
+
+
+@contextmanager
+def app(db: Database, fake: FakeSlackProcess, threads: int) -> Iterator[int]:
+    settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                        slack_api_url=fake.url + "api/", base_url="http://vigilo.bench",
+                        outbox_threads=threads)
+    vigilo = build(settings, db=db)
+    vigilo.start()
+    assert vigilo.asgi is not None
+    with serving(vigilo.asgi) as port:
+        yield port
+
+
+def declarations(fake: FakeSlackProcess, users: list[str], per_user: int,
+                 tag: str) -> tuple[list[list[bytes]], dict[tuple[int, int], str]]:
+    requests, titles = [], {}
+    for u, user in enumerate(users):
+        mine = []
+        for n in range(per_user):
+            title = f"{tag} {u} {n}"
+            titles[(u, n)] = title
+            body, ctype = slash_command(f"new p3 {title}", user_id=user, user_name=user.lower(),
+                                        channel_id="CGENERAL",
+                                        response_url=f"{fake.url}response/{tag}-{u}-{n}")
+            mine.append(http_post("/slack/events", body, ctype))
+        requests.append(mine)
+    return requests, titles
+
+
+def settled(db: Database, titles: list[str]) -> bool:
+    """Every incident exists, and none of its effects is still pending."""
+    with db.read() as session:
+        ids = session.exec(select(Incident.id).where(col(Incident.title).in_(titles))).all()
+        if len(ids) < len(titles):
+            return False
+        pending = session.exec(select(func.count()).select_from(Outbox).where(
+            col(Outbox.incident_id).in_(ids), Outbox.status == "pending")).one()
+    return int(pending) == 0
+
+
+def wait_settled(db: Database, titles: list[str], timeout: float) -> float:
+    """The wall time it settled at (or raises)."""
+    deadline = time.monotonic() + timeout
+    while not settled(db, titles):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not settled within {timeout:.0f} s")
+        time.sleep(0.05)
+    return time.time()
+
+
+def outcome(db: Database, fake: FakeSlackProcess, sent: dict[str, float]) -> Outcome:
+    with db.read() as session:
+        rows = session.exec(select(Incident).where(col(Incident.title).in_(list(sent)))).all()
+        ids = [r.id for r in rows]
+        repeats = session.exec(
+            select(IntegrationLog.outbox_id)
+            .join(Outbox, col(Outbox.id) == IntegrationLog.outbox_id)
+            .where(col(Outbox.incident_id).in_(ids), col(IntegrationLog.ok))
+            .group_by(col(IntegrationLog.outbox_id)).having(func.count() > 1)).all()
+    created = {name: at for ok, at, name in fake.calls("conversations.create") if ok and name}
+    prefixes = {f"inc-{r.number:04d}-" for r in rows}
+    creates = sum(1 for name in created if name[:9] in prefixes)
+    first_post: dict[str, float] = {}
+    for ok, at, channel in fake.calls("chat.postMessage"):
+        if ok and channel and channel not in first_post:
+            first_post[channel] = at
+    to_record, to_channel, to_report = [], [], []
+    for row in rows:
+        start = sent[row.title]
+        to_record.append(row.created_at.timestamp() - start)
+        if row.slack_channel_name in created:
+            to_channel.append(created[row.slack_channel_name] - start)
+        if row.slack_channel_id in first_post:
+            to_report.append(first_post[row.slack_channel_id] - start)
+    return Outcome(to_record, to_channel, to_report, creates, len(rows), len(repeats))
+
+
+def burst(db: Database, fake: FakeSlackProcess, port: int, users: list[str], total: int,
+          tag: str) -> tuple[Outcome, float]:
+    per_user = max(1, total // len(users))
+    requests, titles = declarations(fake, users, per_user, tag)
+    load = generate(port, requests)
+    sent = {titles[key]: at for key, at in load.sent.items()}
+    wait_settled(db, list(sent), 300)
+    return outcome(db, fake, sent), load.seconds
+
+
+def line(values: list[float]) -> str:
+    return f"p50 {pct(values, 50):7.0f} ms  p99 {pct(values, 99):7.0f} ms"
+
+
+def report_burst(label: str, result: Outcome, seconds: float, goals: bool) -> None:
+    once = result.creates == result.incidents and result.repeats == 0
+    print(f"  {label:<22} to channel {line(result.to_channel)}   to report "
+          f"{line(result.to_report)}   ({result.incidents} declared in {seconds:.1f} s; "
+          f"{result.creates} channels, {'each once' if once else 'NOT each once'})")
+    print(f"  {'':<22} (recorded in the database: {line(result.to_record)})")
+    if goals:
+        ok = (pct(result.to_channel, 99) <= GOAL_CHANNEL_P99
+              and pct(result.to_report, 99) <= GOAL_REPORT_P99 and once)
+        print(f"  {'':<22} goal p99 <= {GOAL_CHANNEL_P99:.0f} / {GOAL_REPORT_P99:.0f} ms, "
+              f"each channel once: {'met' if ok else 'NOT met'}")
+
+
+def alone(db: Database, fake: FakeSlackProcess, port: int, users: list[str], tag: str,
+          times: int = 10) -> list[float]:
+    taken = []
+    for n in range(times):
+        requests, titles = declarations(fake, users[:1], 1, f"{tag}{n}")
+        load = generate(port, requests)
+        sent = {titles[key]: at for key, at in load.sent.items()}
+        wait_settled(db, list(sent), 30)
+        taken += outcome(db, fake, sent).to_channel
+    return taken
+
+
+def outage(db: Database, fake: FakeSlackProcess, port: int, users: list[str], total: int,
+           seconds: float, tag: str) -> tuple[float, Outcome]:
+    fake.set(flaky=0.5)
+    began = time.monotonic()
+    requests, titles = declarations(fake, users, max(1, total // len(users)), tag)
+    load = generate(port, requests)
+    time.sleep(max(0.0, seconds - (time.monotonic() - began)))
+    fake.set(flaky=0.0)
+    back = time.time()
+    sent = {titles[key]: at for key, at in load.sent.items()}
+    done = wait_settled(db, list(sent), 600)
+    return max(0.0, done - back), outcome(db, fake, sent)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
+    parser.add_argument("--users", type=int, default=25)
+    parser.add_argument("--burst", type=int, default=100)
+    parser.add_argument("--outage", type=float, default=20.0)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    users = [f"U{n:04d}" for n in range(args.users)]
+    runs = [("parallel (16 threads)", 16)] + ([] if args.skip_baseline
+                                             else [("old single thread", 1)])
+    with fresh_database(args.db, pool_size=30) as db, fake_slack_process(users) as fake:
+        print(machine_line(db) + f", uvicorn/{http_flavour()}")
+        seed(db, users)
+        print(f"\nburst: {args.burst} declarations from {args.users} users at once, "
+              f"Slack {LATENCY * 1000:.0f}-{(LATENCY + JITTER) * 1000:.0f} ms per call")
+        fake.set(latency=LATENCY, jitter=JITTER)
+        for label, threads in runs:
+            with app(db, fake, threads) as port:
+                result, seconds = burst(db, fake, port, users, args.burst, f"burst{threads}")
+            report_burst(label, result, seconds, goals=threads > 1)
+
+        print("\nalone: one declaration at a time (10 each), to the channel")
+        for label, threads in runs[:1]:
+            with app(db, fake, threads) as port:
+                fake.set(latency=0.0, jitter=0.0)
+                quick = alone(db, fake, port, users, "alone-quick")
+                fake.set(latency=LATENCY, jitter=JITTER)
+                slow = alone(db, fake, port, users, "alone-slow")
+            print(f"  {label:<22} Slack at once: {line(quick)}   Slack 30-50 ms: {line(slow)}")
+            print(f"  {'':<22} goal <= {GOAL_ALONE:.0f} ms (Slack at once): "
+                  f"{'met' if pct(quick, 50) <= GOAL_ALONE else 'NOT met'} at p50")
+
+        print(f"\noutage: half the calls fail (429 Retry-After 1 / 500) for {args.outage:.0f} s "
+              f"while {args.burst} are declared; then Slack answers again")
+        for label, threads in runs:
+            with app(db, fake, threads) as port:
+                drain, result = outage(db, fake, port, users, args.burst, args.outage,
+                                       f"outage{threads}")
+            once = result.creates == result.incidents and result.repeats == 0
+            print(f"  {label:<22} every effect delivered {drain:5.1f} s after Slack came "
+                  f"back; {result.creates} channels for {result.incidents} incidents, "
+                  f"{result.repeats} effects delivered twice"
+                  + (f"   goal <= {GOAL_DRAIN:.0f} s, none twice: "
+                     f"{'met' if drain <= GOAL_DRAIN and once else 'NOT met'}"
+                     if threads > 1 else ""))
+
+
+if __name__ == "__main__":
+    main()
