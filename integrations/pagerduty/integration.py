@@ -18,6 +18,7 @@ KINDS = frozenset({fx.PAGERDUTY_TRIGGER, fx.PAGERDUTY_ACKNOWLEDGE, fx.PAGERDUTY_
 class PagerDuty:
     name = "pagerduty"
     kinds = KINDS
+    needs_start = False  # start() does no I/O: nothing to wait for
 
     def __init__(self, settings: PagerDutySettings, db: Database, base_url: str) -> None:
         self.settings = settings

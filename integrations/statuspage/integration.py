@@ -24,6 +24,7 @@ class StatusPageSettings:
 class StatusPage:
     name = "statuspage"
     kinds = KINDS
+    needs_start = False  # start() does no I/O: nothing to wait for
 
     def __init__(self, settings: StatusPageSettings, db: Database) -> None:
         self.settings = settings

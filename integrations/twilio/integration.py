@@ -13,6 +13,7 @@ KINDS = frozenset({fx.TWILIO_PAGE})
 class Twilio:
     name = "twilio"
     kinds = KINDS
+    needs_start = False  # start() does no I/O: nothing to wait for
 
     def __init__(self, settings: TwilioSettings, db: Database) -> None:
         self.settings = settings

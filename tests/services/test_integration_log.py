@@ -71,7 +71,7 @@ def test_web_page_for_signed_in_admins_only(world: World) -> None:
     assert page.status_code == 200 and "off: not configured (TWILIO_ACCOUNT_SID" in page.text
     data = http.get(url, headers={"Accept": "application/json"}).json()
     assert [i["integration"] for i in data["integrations"]] == [
-        "slack", "pagerduty", "twilio", "statuspage"]
+        "slack", "pagerduty", "twilio", "statuspage", "ai"]
     assert http.get("/ws/other/settings/integrations").status_code == 404
 
 
