@@ -30,6 +30,7 @@ from bot import (
     commands,
     events,
     home,
+    insight_actions,
     modals,
     postmortem_actions,
     timeline_actions,
@@ -55,6 +56,7 @@ def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
     events.register(app, bot, capture)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
+    insight_actions.register(app, bot, people)
     postmortem_actions.register(app, bot, people)
     timeline_actions.register(app, bot, people)
     timeline_capture.register(app, bot, people)

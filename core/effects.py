@@ -4,6 +4,7 @@ SLACK_CREATE_CHANNEL = "slack.create_channel"
 SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incident channel
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
+SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_ACKNOWLEDGE = "pagerduty.acknowledge"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
@@ -17,7 +18,7 @@ AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a fi
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
-                   PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
+                   SLACK_NUDGE, PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
                    PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
                    AI_DRAFT_POSTMORTEM})

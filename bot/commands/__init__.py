@@ -15,6 +15,7 @@ from bot import render
 from bot.commands import (
     access,
     action_items,
+    insight,
     integrations,
     lifecycle,
     notes,
@@ -46,6 +47,7 @@ SUBS: list[Sub] = [
     *access.SUBS, *oncall.SUBS, *statuspage.SUBS, *integrations.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
+SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`
 TABLE = table(SUBS)
 NAMES = set(TABLE)
 

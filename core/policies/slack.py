@@ -12,6 +12,7 @@ from core.events import (
     StatusChanged,
 )
 from core.fsm import Status
+from core.policies import slack_insight
 from core.policies.spec import EffectSpec, event_key
 from core.validation import WorkspaceSettings
 
@@ -50,7 +51,7 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
     if isinstance(event, PostmortemStatusChanged) and event.new == "published":
         return [announce(event, key, postmortem_status=event.new)]
-    return []
+    return slack_insight.policy(event, settings)
 
 
 def announce(event: DomainEvent, key: str, **facts: object) -> EffectSpec:

@@ -1,7 +1,7 @@
 """oncall, inbound webhooks, sms pages, status page, integration log incident
 
 Revision ID: 0004
-Revises: 0002, 0006
+Revises: 0005
 Create Date: 2026-12-01 11:28:06.371412
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import store.types
 
 revision: str = '0004'
-down_revision: str | tuple[str, ...] | None = ('0002', '0006')
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
