@@ -2,7 +2,7 @@
 reminder snoozes.
 
 Revision ID: 0005
-Revises: 0002, 0006 (also merges those two heads)
+Revises: 0006
 Create Date: 2026-12-01 11:03:38.027097
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import store.types
 
 revision: str = '0005'
-down_revision: str | tuple[str, ...] | None = ('0002', '0006')
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
