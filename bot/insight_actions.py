@@ -12,6 +12,7 @@ from bot.people import People
 from bot.runtime import Bot
 from core.change_keys import format_change_key
 from core.errors import InvalidInput
+from core.numbers import is_digits
 from integrations.slack.insight_blocks import (
     ACTION_LINK_CHANGE,
     ACTION_POST_UPDATE,
@@ -27,7 +28,7 @@ from store.types import utcnow
 
 
 def _storm_id(click: Click) -> int:
-    if not click.key.isdigit() or len(click.key) > 12:
+    if not is_digits(click.key) or len(click.key) > 12:
         raise InvalidInput("That button does not name a storm.", field="storm")
     return int(click.key)
 

@@ -1,12 +1,14 @@
 """Limits on what people type. Errors name the field so modals can show them in place."""
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import phonenumbers
 
 from core.errors import InvalidInput
+from core.numbers import is_digits
 from core.permissions import Role, parse_role
 from core.severity import Severity, parse_severity
 
@@ -18,8 +20,36 @@ MAX_SERVICE_NAME = 100
 MAX_REASON = 2_000
 
 
+def storable(text: str) -> str:
+    """`text` without what PostgreSQL cannot store or people cannot see: NUL and the other
+    control characters (tabs and line breaks stay), and lone surrogates (as U+FFFD)."""
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        category = unicodedata.category(c)
+        if category == "Cs":
+            out.append("\ufffd")
+        elif category != "Cc" or c in "\t\n\r":
+            out.append(c)
+    return "".join(out)
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (or lone surrogate) in `text`, as U+XXXX, if any."""
+    for c in text:
+        if unicodedata.category(c) in ("Cc", "Cs") and not c.isspace():
+            return f"U+{ord(c):04X}"
+    return None
+
+
 def clean_title(title: str | None) -> str:
     value = " ".join((title or "").split())
+    bad = control_character(value)
+    if bad:
+        raise InvalidInput(f"The title holds an invisible control character ({bad}), often "
+                           "pasted from a terminal. Type the title again without it.",
+                           field="title")
     if not value:
         raise InvalidInput("The title is empty. Say in a few words what is broken.", field="title")
     if len(value) > MAX_TITLE:
@@ -31,7 +61,7 @@ def clean_title(title: str | None) -> str:
 
 def clean_text(text: str | None, *, what: str = "text", limit: int = MAX_TEXT,
                required: bool = True, field_name: str | None = None) -> str:
-    value = (text or "").strip()
+    value = storable(text or "").strip()
     if required and not value:
         raise InvalidInput(f"The {what} is empty.", field=field_name or what)
     if len(value) > limit:
@@ -70,6 +100,8 @@ class WorkspaceSettings:
     default_role: Role = Role.ENGINEER
     status_page_auto_publish_severity: Severity = Severity.P2
     page_severity: Severity = Severity.P2  # SMS the on-call / trigger PagerDuty at this or worse
+    # A PagerDuty incident we don't mirror, triggered on PagerDuty, becomes a Vigilo incident.
+    pagerduty_declare_on_trigger: bool = False
     # Storms, Suggest cause and reminders (core/storms.py, core/cause.py, core/reminders.py).
     storm_window_minutes: int = 30
     cause_lookback_hours: int = 24
@@ -134,7 +166,7 @@ MAX_SETTING_NUMBER = 100_000
 
 def _parse_minutes(key: str, value: Any) -> int:
     text = str(value).strip()
-    if not text.isdigit() or int(text) > MAX_SETTING_NUMBER:
+    if not is_digits(text) or int(text) > MAX_SETTING_NUMBER:
         raise InvalidInput(f"Setting '{key}' takes a whole number from 0 to "
                            f"{MAX_SETTING_NUMBER}, not '{str(value)[:40]}'.", field=key)
     return int(text)

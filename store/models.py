@@ -199,6 +199,7 @@ class IntegrationLog(SQLModel, table=True):
     workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
     integration: str = Field(max_length=32)  # slack, pagerduty, twilio, statuspage
     direction: str = Field(default="out", max_length=8)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     kind: str = Field(max_length=64)
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
     ok: bool
@@ -260,5 +261,11 @@ class WebSession(SQLModel, table=True):
 
 # Tables owned by other modules, imported here so that alembic and create_all see them.
 from store import insight_models  # noqa: E402, F401  (storms, runbooks, snoozes)
+from store.inbound_models import InboundWebhook  # noqa: E402,F401
+from store.inbox_models import SlackInbox  # noqa: E402,F401  (alembic sees it)
+from store.integration_models import IntegrationLink  # noqa: E402,F401
+from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
+from store.paging_models import SmsPage  # noqa: E402,F401
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401
+from store.statuspage_models import StatusPageIncident, StatusPageUpdate  # noqa: E402,F401
 from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401  (alembic sees it)

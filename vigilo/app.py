@@ -15,9 +15,10 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from integrations.outbox import OutboxWorker
+from integrations.pagerduty.inbox import Inbox
 from integrations.registry import Registry
 from store.db import Database
-from vigilo import integrations, slack_wiring
+from vigilo import inbound_wiring, integrations, slack_wiring
 from vigilo.scheduler import Scheduler
 from vigilo.settings import Settings
 from webhooks import health, metrics, site
@@ -36,6 +37,7 @@ class Vigilo:
     scheduler: Scheduler | None = None
     asgi: Starlette | None = None
     slack: slack_wiring.SlackWiring | None = None
+    pagerduty_inbox: Inbox | None = None  # works stored PagerDuty deliveries
     # What must start with the server and stop before it, beside the integrations.
     on_startup: list[Callable[[], object]] = field(default_factory=list)
     on_shutdown: list[Callable[[], object]] = field(default_factory=list)
@@ -64,6 +66,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
         *metrics.routes(database),
         *health.routes(database, waiting=lambda: registry.waiting),
         *slack_wiring.wire(vigilo),
+        *inbound_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
     ]
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from core.change_keys import format_change_key
 from core.errors import InvalidInput
+from core.numbers import is_digits
 from services import change_requests, runbooks
 from store.insight_models import Runbook
 from store.models import ChangeRequest, Workspace
@@ -77,7 +78,7 @@ def cmd_runbook_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_runbook_remove(args: argparse.Namespace, settings: Settings) -> int:
     db, _, actor = context(args, settings)
     number = str(args.id).lstrip("#")
-    if not number.isdigit():
+    if not is_digits(number):
         raise InvalidInput(f"'{args.id}' is not a runbook number (see `vigilo runbook list`).",
                            field="runbook")
     row = runbooks.remove(db, actor, int(number))

@@ -4,6 +4,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core.numbers import is_digits
+
 DEFAULT_DATABASE_URL = "sqlite:///./vigilo.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
@@ -25,6 +27,8 @@ class Settings:
     ai: dict[str, str] = field(default_factory=dict)  # VIGILO_AI_BASE_URL, _API_KEY, _MODEL
     log_level: str | None = None  # unset: INFO for `vigilo serve`, WARNING for other commands
     log_format: str = "text"
+    # Seconds a replica holds a Slack delivery it is working on; after, another takes it.
+    inbox_lease: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -41,7 +45,7 @@ class Settings:
             return value.strip() if value and value.strip() else None
 
         port_text = get("PORT") or "8000"
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not is_digits(port_text) or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
         log_level = (get("LOG_LEVEL") or "").upper() or None
         if log_level is not None and log_level not in LOG_LEVELS:
@@ -51,7 +55,7 @@ class Settings:
         if log_format not in LOG_FORMATS:
             raise ValueError(f"LOG_FORMAT must be text or json, not '{log_format}'")
         threads_text = get("VIGILO_OUTBOX_THREADS") or "16"
-        if not threads_text.isdigit() or not 0 < int(threads_text) <= 256:
+        if not is_digits(threads_text) or not 0 < int(threads_text) <= 256:
             raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
                              f"not '{threads_text}'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
@@ -65,6 +69,7 @@ class Settings:
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
             outbox_threads=int(threads_text),
+            inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
                                       "PAGERDUTY_API_URL") if (v := get(k) or "")},
@@ -76,3 +81,13 @@ class Settings:
             log_level=log_level,
             log_format=log_format,
         )
+
+
+def _seconds(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 1 to 3600, not '{text}'")
+    return value

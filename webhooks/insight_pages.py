@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from core import metrics
 from core.errors import DomainError, NotFound
+from core.numbers import is_digits
 from services import cause, change_requests, runbooks, stats, storm_views
 from store.db import Database
 from store.types import utcnow
@@ -67,7 +68,7 @@ def _storm(site: Site, request: Request) -> Response:
     text = request.path_params["id"]
     try:
         access = _access(site, request)
-        if not text.isdigit() or len(text) > 12:
+        if not is_digits(text) or len(text) > 12:
             raise NotFound("No such storm.")
         view = storm_views.get_storm(site.db, access.workspace.id or 0, int(text))
     except auth.Unauthorized:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from core.errors import DomainError, NotFound
 from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
+from core.numbers import is_digits
 from core.severity import Severity
 from services import queries
 from webhooks import auth, insight_pages, postmortem_tab
@@ -47,7 +48,7 @@ def _int(request: Request, name: str, default: int, errors: dict[str, str],
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+    if not is_digits(text) or int(text) < low or (high is not None and int(text) > high):
         limit = f" and at most {high}" if high is not None else ""
         errors[name] = f"'{name}' must be a whole number of at least {low}{limit}."
         return default

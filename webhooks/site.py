@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from store.db import Database
-from webhooks import api, insight_api, insight_pages, pages, postmortem_md, signin
+from webhooks import api, insight_api, insight_pages, pages, postmortem_md, signin, statuspage
 from webhooks.render import Site, StormSource, environment
 from webhooks.security import SecurityHeaders
 
@@ -29,6 +29,7 @@ def routes(db: Database, base_url: str, *, storms: StormSource | None = None
     listing = partial(pages.incident_list, site)
     create = partial(api.create_incident, site)
     return [
+        *statuspage.routes(site),
         Route("/ws/{slug}/incidents", listing, methods=["GET"], middleware=secure),
         Route("/ws/{slug}/incidents/", listing, methods=["GET"], middleware=secure),
         # Integrations POST to `/incidents/` (the documented URL) or without the slash.

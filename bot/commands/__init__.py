@@ -16,11 +16,14 @@ from bot.commands import (
     access,
     action_items,
     insight,
+    integrations,
     lifecycle,
     notes,
+    oncall,
     postmortem,
     reading,
     responders,
+    statuspage,
     timeline,
 )
 from bot.commands.base import Call, Sub, listing, table
@@ -41,7 +44,7 @@ def _help() -> render.Reply:
 SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *postmortem.SUBS,
     *responders.SUBS, *notes.SUBS, *timeline.SUBS, *action_items.SUBS,
-    *access.SUBS,
+    *access.SUBS, *oncall.SUBS, *statuspage.SUBS, *integrations.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
 SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`
@@ -70,7 +73,7 @@ def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> 
 
     reply = answer(bot, people, payload)
     if reply is not None:
-        bot.replies.submit(deliver, reply)
+        bot.reply_later(deliver, reply)
 
 
 def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:

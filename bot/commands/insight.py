@@ -12,6 +12,7 @@ from core.durations import duration_text
 from core.errors import InvalidInput
 from core.keys import looks_like_key
 from core.metrics import MEASURES, Figure
+from core.numbers import is_digits
 from core.severity import Severity
 from integrations.slack.blocks import button, context
 from integrations.slack.insight_blocks import ACTION_LINK_CHANGE, storm_buttons
@@ -48,7 +49,7 @@ def storm(call: Call) -> render.Reply:
 def _storm_id(call: Call, word: str | None) -> int:
     if word is not None:
         text = word.lstrip("#")
-        if not text.isdigit() or len(text) > 12:
+        if not is_digits(text) or len(text) > 12:
             raise UsageError(f"'{render.echo(word)}' is not a storm number.", STORM)
         return int(text)
     implied = call.command.key or call.implied_key

@@ -27,6 +27,10 @@ def announcement_text(facts: dict[str, Any]) -> str:
         return f"{actor} changed the severity {facts.get('old')} → {new.value} ({new.label})"
     if event == "commander_changed":
         return f"{actor} made {facts.get('commander')} the incident commander"
+    if event == "page_problem":
+        who = f" to {facts['member']}" if facts.get("member") else ""
+        return (f":pager: Commander: the SMS page{who} did not go out: {facts.get('reason')}. "
+                "Reach the on-call another way.")
     if event == "postmortem_status_changed":
         return (f"📘 {actor} published the postmortem: read it on the incident's Postmortem "
                 "tab, or export it as Markdown from there")

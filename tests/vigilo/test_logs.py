@@ -38,9 +38,13 @@ def test_json_is_one_object_a_line_with_the_bound_fields(restore_logging) -> Non
         except RuntimeError:
             log.exception("failed")
     log.debug("not at INFO")
+    logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate")
+    logging.getLogger("uvicorn.error").info("Started", extra={"color_message": "\x1b[36m"})
     lines = out.getvalue().splitlines()
-    assert len(lines) == 2
-    first, second = (json.loads(line) for line in lines)
+    assert len(lines) == 3
+    first, second, third = (json.loads(line) for line in lines)
+    assert third == {"time": third["time"], "level": "info", "logger": "uvicorn.error",
+                     "message": "Started"}
     assert first["message"] == "gave up on slack.announce" and first["level"] == "warning"
     assert (first["incident"], first["integration"], first["request_id"],
             first["outbox_id"]) == ("INC-0042", "slack", "r-1", 7)
@@ -84,7 +88,8 @@ def test_start_up_says_what_is_off_and_why(db: Database,
     assert parts["database"] == "postgresql://vigilo:***@db.internal/vigilo"
     assert parts["slack"] == ("off — not configured (set SLACK_SIGNING_SECRET, or "
                               "SLACK_APP_TOKEN for Socket Mode)")
-    assert parts["pagerduty"] == "off — not configured (PAGERDUTY_API_KEY unset)"
+    assert parts["pagerduty"] == ("off — not configured (PAGERDUTY_API_KEY, "
+                                  "PAGERDUTY_FROM_EMAIL, PAGERDUTY_SERVICE_ID unset)")
     line = summary(vigilo)
     assert line.startswith("Vigilo starting: database postgresql://vigilo:***@")
     assert "hunter2" not in line and "\n" not in line
