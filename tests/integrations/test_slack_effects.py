@@ -481,3 +481,36 @@ def test_channel_archived_by_hand_settles_the_archive_effect(rig: Rig) -> None:
     [announce, _] = rig.rows(fx.SLACK_ANNOUNCE)
     assert announce.status == "dead" and "archived" in (announce.last_error or "")
     assert rig.incident().status == "resolved"
+
+
+def test_a_channel_whose_creation_answer_was_lost_is_adopted_not_doubled(rig: Rig) -> None:
+    # Slack made it, but the answer never came back: the retry meets name_taken.
+    made = rig.fake.add_channel("inc-0001-checkout-is-down", creator=BOT_USER_ID)
+    rig.declare()
+    rig.worker.drain()
+    assert rig.incident().slack_channel_id == made
+    assert rig.incident().slack_channel_name == "inc-0001-checkout-is-down"
+    assert not [c for c in rig.fake.channels.values() if c.name.endswith("-2")]
+    assert rig.fake.pins(made)  # the situation report went to the adopted channel
+    # A person's channel of that name is not ours: the next name is used, as before.
+    rig.fake.add_channel("inc-0002-db-is-down")
+    rig.declare(title="DB is down")
+    rig.worker.drain()
+    assert rig.incident(2).slack_channel_name == "inc-0002-db-is-down-2"
+
+
+def test_reopening_after_the_archive_unarchives_and_reinvites(rig: Rig) -> None:
+    incident = rig.declare()
+    rig.move(incident, Move.INVESTIGATE)
+    rig.move(incident, Move.RESOLVE, root_cause="bad deploy")
+    rig.worker.drain()
+    assert rig.channel().archived
+    channel = rig.channel().id
+    rig.fake.state.channels[channel].members = [BOT_USER_ID]  # people left meanwhile
+    rig.move(incident, Move.REOPEN)
+    rig.worker.drain()
+    assert not rig.channel().archived
+    assert rig.world.members[Role.ENGINEER].slack_user_id in rig.channel().members
+    assert "resolved → investigating" in rig.messages()[-1].text
+    assert rig.events("channel_unarchived")
+    assert not queries.get_detail(rig.db, rig.world.ws_id, 1).extra.get("channel_archived")
