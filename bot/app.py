@@ -34,6 +34,7 @@ from bot import (
     commands,
     events,
     home,
+    insight_actions,
     modals,
     postmortem_actions,
     slack_request,
@@ -65,6 +66,7 @@ def build_app(bot: Bot, people: People, writer: InboxWriter, *,
     events.register(app, bot, writer)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
+    insight_actions.register(app, bot, people)
     postmortem_actions.register(app, bot, people)
     timeline_actions.register(app, bot, people)
     timeline_capture.register(app, bot, people)

@@ -19,6 +19,7 @@ from bot.postmortem_blocks import (
 )
 from bot.runtime import Bot
 from core.errors import InvalidInput
+from core.numbers import is_digits
 from core.postmortem import PmMove, parse_section
 from services import action_items, postmortems
 from services.actor import Actor
@@ -61,7 +62,7 @@ def ai_draft(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Repl
 
 
 def _item(click: Click) -> int:
-    if not click.key.isdigit():
+    if not is_digits(click.key):
         raise InvalidInput("That button is out of date; run /vigilo actions again.")
     return int(click.key)
 

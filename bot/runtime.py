@@ -72,6 +72,8 @@ class Bot:
     base_url: str
     notify: Callable[[], None] = lambda: None  # wake the outbox worker
     channel_wait: float = 3.0  # how long a declaration's reply waits for its channel
+    # (name, why it is off or None) of every integration, for `/vigilo integrations`.
+    integrations: Callable[[], list[tuple[str, str | None]]] = lambda: []
     # Why AI postmortem drafts are off (None: a model is configured), to offer them or not.
     ai_off: str | None = "AI drafts are not configured"
     # Everything after ack (service calls, Web API calls, replies) runs here. Few threads on

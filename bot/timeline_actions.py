@@ -11,6 +11,7 @@ from bot.modals.base import Block, Meta
 from bot.people import People
 from bot.runtime import Bot
 from core.errors import DomainError, InvalidInput, NotFound
+from core.numbers import is_digits
 from core.permissions import Action
 from services import slack_team, timeline_editor
 from services.actor import Actor
@@ -32,16 +33,16 @@ def _value(body: dict[str, Any]) -> str:
 def _redraw(bot: Bot, workspace: WorkspaceRef, actor: Actor, meta: Meta, value: str,
             action_id: str) -> Block:
     words = value.split()
-    if action_id == tl.ACTION_PAGE and len(words) == 2 and words[1].isdigit():
+    if action_id == tl.ACTION_PAGE and len(words) == 2 and is_digits(words[1]):
         return tl.list_view(timeline_editor.page(bot.db, workspace.id, words[0],
                                                  int(words[1])), meta)
     if action_id == tl.ACTION_ADD and len(words) == 1:
         authorize(actor, Action.POST_UPDATE, slack_team.find_incident(bot.db, workspace.id,
                                                                        words[0]))
         return tl.ADD.view(Meta(words[0], meta.response_url, meta.channel), tl.AddForm())
-    if action_id == tl.ACTION_ENTRY and len(words) == 3 and words[2].isdigit():
+    if action_id == tl.ACTION_ENTRY and len(words) == 3 and is_digits(words[2]):
         verb, key, event_id = words[0], words[1], int(words[2])
-        page = int(meta.item) if meta.item and meta.item.isdigit() else 1
+        page = int(meta.item) if meta.item and is_digits(meta.item) else 1
         if verb == "edit":
             authorize(actor, Action.EDIT_TIMELINE,
                       slack_team.find_incident(bot.db, workspace.id, key))
@@ -108,7 +109,7 @@ def _refusal(bot: Bot, workspace: WorkspaceRef, meta: Meta, why: str) -> Block |
     """The list again, as it is now, with the reason on top."""
     if not meta.key:
         return None
-    page = int(meta.item) if meta.item and meta.item.isdigit() else 1
+    page = int(meta.item) if meta.item and is_digits(meta.item) else 1
     try:
         return tl.list_view(timeline_editor.page(bot.db, workspace.id, meta.key, page), meta,
                             error=why)

@@ -4,17 +4,24 @@ SLACK_CREATE_CHANNEL = "slack.create_channel"
 SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incident channel
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
+SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
+PAGERDUTY_ACKNOWLEDGE = "pagerduty.acknowledge"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
+PAGERDUTY_URGENCY = "pagerduty.urgency"  # keep PagerDuty's urgency in step with severity
 TWILIO_PAGE = "twilio.page_oncall"
 STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
+STATUSPAGE_UPDATE = "statuspage.update"  # a status change, in the page's fixed wording
+STATUSPAGE_WITHDRAW = "statuspage.withdraw"  # no longer meets the rules: off the page
 AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a first draft
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
-                   PAGERDUTY_TRIGGER, PAGERDUTY_RESOLVE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
-                   STATUSPAGE_RESOLVE, AI_DRAFT_POSTMORTEM})
+                   SLACK_NUDGE, PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
+                   PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
+                   STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
+                   AI_DRAFT_POSTMORTEM})
 
 
 def integration_of(kind: str) -> str:

@@ -196,6 +196,39 @@ class ActionItemDone(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PageProblem(DomainEvent):
+    """An SMS page did not reach someone (or could not be sent): the commander must know."""
+
+    label = "page_failed"
+    audit = "page.failed"
+
+    reason: str  # why, in the operator's words ("no phone number", "Twilio: undelivered")
+    member: str | None = None  # who was to be paged, when known
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageStatus(DomainEvent):
+    """Twilio reported an SMS page's progress (sent, delivered)."""
+
+    label = "page_status"
+    audit = "page.status"
+
+    member: str
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusPagePosted(DomainEvent):
+    """Someone published, updated or withdrew the incident on the public status page."""
+
+    label = "status_page"
+    audit = "statuspage.posted"
+
+    action: str  # publish, update, withdraw
+    public_status: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class PostmortemStatusChanged(DomainEvent):
     """draft → in_review → published (or back to draft)."""
 

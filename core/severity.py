@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from core.errors import InvalidInput
+from core.numbers import is_digits
 
 
 class Severity(StrEnum):
@@ -42,7 +43,7 @@ def parse_severity(text: str | None) -> Severity:
     value = str(text).strip().lower()
     if value.startswith("sev"):
         value = value[3:]
-    if value.isdigit():
+    if is_digits(value):
         value = f"p{value}"
     for sev in Severity:
         if value in (sev.value, sev.label):

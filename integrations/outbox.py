@@ -194,6 +194,7 @@ class OutboxWorker:
             if next_at is not None:
                 row.next_attempt_at = next_at
             session.add(IntegrationLog(workspace_id=effect.workspace_id,
+                                       incident_id=effect.incident_id,
                                        integration=integration_of(effect.kind),
                                        kind=effect.kind, outbox_id=effect.id, ok=ok,
                                        detail=f"attempt {effect.attempts}: {status}"

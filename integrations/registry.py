@@ -153,7 +153,16 @@ class Registry:
 
     def start_in_background(self, *, first_wait: float = 1.0, max_wait: float = 30.0,
                             sleep: Callable[[float], bool] | None = None) -> None:
-        """Start each enabled integration on a thread, retrying with backoff until it does."""
+        """Start each enabled integration on a thread, retrying with backoff until it does.
+
+        One whose `start()` does no I/O (`needs_start = False`) starts here and now, so it
+        never waits behind another that is unreachable, nor shows in `waiting`.
+        """
+        for integration in self._enabled():
+            if integration not in self._started and not getattr(integration, "needs_start",
+                                                                True):
+                integration.start()
+                self._started.append(integration)
         with self._lock:
             self._pending = {i.name: "starting" for i in self._enabled()
                              if i not in self._started}

@@ -100,9 +100,11 @@ def member_from_slack(db: Database, workspace_id: int, user: dict[str, Any]) -> 
     if found is not None:
         return found
     default = workspace_settings(db, workspace_id).default_role
-    email = (user.get("profile") or {}).get("email")
+    profile = user.get("profile") or {}
+    # Slack's phone field is free text: only a number we could text is kept.
     return workspaces.ensure_member(db, workspace_id, str(user["id"]), display_name(user),
-                                    role_for(user, Role(default)), email=email)
+                                    role_for(user, Role(default)), email=profile.get("email"),
+                                    phone=profile.get("phone"))
 
 
 def members_by_slack_id(db: Database, workspace_id: int,

@@ -152,8 +152,9 @@ def add_member(db: Database, workspace_id: int, slack_user_id: str, display_name
 
 
 def ensure_member(db: Database, workspace_id: int, slack_user_id: str, display_name: str,
-                  role: Role, *, email: str | None = None) -> Member:
-    """First contact from Slack creates the member; later contacts just find it."""
+                  role: Role, *, email: str | None = None, phone: str | None = None) -> Member:
+    """First contact from Slack creates the member; later contacts just find it. The
+    profile's phone is kept only when it is a number we could text."""
     found = find_member(db, workspace_id, slack_user_id)
     if found is not None:
         return found
@@ -162,7 +163,12 @@ def ensure_member(db: Database, workspace_id: int, slack_user_id: str, display_n
     except InvalidInput:  # Slack's profile is not ours to refuse: keep the member, not it
         email = None
     try:
-        return add_member(db, workspace_id, slack_user_id, display_name, role, email=email)
+        phone = clean_phone(phone) if phone else None
+    except InvalidInput:
+        phone = None
+    try:
+        return add_member(db, workspace_id, slack_user_id, display_name, role, email=email,
+                          phone=phone)
     except Conflict:
         found = find_member(db, workspace_id, slack_user_id)
         assert found is not None

@@ -26,6 +26,7 @@ class Workspace(SQLModel, table=True):
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Last incident number handed out; bumped under a row lock so keys never repeat or skip.
     last_incident_number: int = Field(default=0)
+    last_change_number: int = Field(default=0)  # the same, for CHG- keys
     created_at: datetime = _created()
 
 
@@ -43,13 +44,26 @@ class Member(SQLModel, table=True):
 
 
 class ChangeRequest(SQLModel, table=True):
-    """A deploy or config change that may have caused an incident."""
+    """A deploy or config change that may have caused an incident, keyed CHG-NNNN."""
 
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_changerequest_workspace_number"),
+        UniqueConstraint("workspace_id", "create_key", name="uq_changerequest_workspace_key"),
+        Index("ix_changerequest_workspace_started", "workspace_id", "started_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    number: int = Field(default=0)
     title: str = Field(max_length=300)
+    description: str = Field(default="")
     affected_assets: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    author: str | None = Field(default=None, max_length=200)
+    link: str | None = Field(default=None, max_length=2000)
+    started_at: datetime = _created()
+    finished_at: datetime | None = _ts()
     created_at: datetime = _created()
+    # CI/CD's Idempotency-Key: sending the same change twice records it once.
+    create_key: str | None = Field(default=None, max_length=200)
 
 
 class Incident(SQLModel, table=True):
@@ -57,6 +71,8 @@ class Incident(SQLModel, table=True):
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "declare_key"),
         Index("ix_incident_workspace_status", "workspace_id", "status"),
+        # Storm detection, Suggest cause and metrics read incidents by detection time.
+        Index("ix_incident_workspace_detected", "workspace_id", "detected_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
@@ -182,6 +198,7 @@ class IntegrationLog(SQLModel, table=True):
     workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
     integration: str = Field(max_length=32)  # slack, pagerduty, twilio, statuspage
     direction: str = Field(default="out", max_length=8)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     kind: str = Field(max_length=64)
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
     ok: bool
@@ -242,6 +259,11 @@ class WebSession(SQLModel, table=True):
 
 
 # Tables owned by other modules, imported here so that alembic and create_all see them.
+from store import insight_models  # noqa: E402, F401  (storms, runbooks, snoozes)
+from store.inbound_models import InboundWebhook  # noqa: E402,F401
 from store.inbox_models import SlackInbox  # noqa: E402,F401  (alembic sees it)
+from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
+from store.paging_models import SmsPage  # noqa: E402,F401
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401
+from store.statuspage_models import StatusPageIncident, StatusPageUpdate  # noqa: E402,F401
 from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401  (alembic sees it)

@@ -22,7 +22,10 @@ from vigilo.settings import Settings
 
 MODULES = (
     "vigilo.cli_admin",      # serve, demo, db, workspace, member, token
-    "vigilo.cli_incidents",  # incident, outbox log
+    "vigilo.cli_incidents",  # incident
+    "vigilo.cli_insight",    # change, runbook
+    "vigilo.cli_oncall",     # oncall
+    "vigilo.cli_outbox",     # outbox log, pending, retry
     "vigilo.cli_inbox",      # inbox list, retry
 )
 

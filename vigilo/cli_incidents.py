@@ -1,4 +1,4 @@
-"""`vigilo incident ...` and `vigilo outbox ...`: for operators and scripts."""
+"""`vigilo incident ...`: for operators and scripts."""
 
 import argparse
 from datetime import datetime
@@ -78,23 +78,6 @@ def cmd_force(args: argparse.Namespace, settings: Settings) -> int:
     return _show(args, settings, db, ws, args.key)
 
 
-def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
-    from sqlmodel import col, select
-
-    from store.models import IntegrationLog
-
-    db, ws, _ = context(args, settings)
-    with db.read() as session:
-        rows = list(session.exec(select(IntegrationLog)
-                                 .where(IntegrationLog.workspace_id == ws.id)
-                                 .order_by(col(IntegrationLog.id).desc()).limit(args.limit)))
-    emit(args, [{"at": r.at, "integration": r.integration, "kind": r.kind, "ok": r.ok,
-                   "detail": r.detail} for r in rows],
-           "\n".join(f"{r.at:%Y-%m-%d %H:%M:%S} {r.integration:<10} {'ok ' if r.ok else 'ERR'} "
-                     f"{r.kind}: {r.detail}" for r in rows) or "no deliveries yet")
-    return 0
-
-
 def register(cli: Commands) -> None:
     cli.group("incident", "incidents")
     p = cli.add("incident declare", cmd_declare, "declare an incident")
@@ -121,6 +104,3 @@ def register(cli: Commands) -> None:
     p.add_argument("status")
     p.add_argument("--reason", required=True)
     p.add_argument("--as", dest="as_member", default=None, help="act as this Slack user id")
-    cli.group("outbox", "integration deliveries")
-    p = cli.add("outbox log", cmd_outbox, "recent delivery attempts (troubleshooting)")
-    p.add_argument("--limit", type=int, default=50)

@@ -30,6 +30,7 @@ from store.types import utcnow
 from vigilo.app import Vigilo, build
 from vigilo.demo_cast import CHATTER, DANA, PRIYA, ROOT_CAUSE, SAM, TITLE, Person
 from vigilo.demo_narration import Narrator
+from vigilo.demo_paging import PagingSandbox
 from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import TEAM_ID
@@ -48,6 +49,7 @@ class Demo:
         self.out = out or sys.stdout
         self.tmp = tempfile.TemporaryDirectory(prefix="vigilo-demo-")
         self.fake = FakeSlack(bot_token=BOT_TOKEN)
+        self.paging = PagingSandbox(self.tmp.name)
         self.narrator = Narrator(self.out, self._channel_name)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -83,7 +85,9 @@ class Demo:
         settings = Settings(database_url=db_url, slack_bot_token=BOT_TOKEN,
                             slack_signing_secret=SIGNING_SECRET,
                             slack_api_url=self.fake.base_url, base_url=self.base_url,
-                            workspace=SLUG, port=self.port)
+                            workspace=SLUG, port=self.port,
+                            pagerduty=self.paging.pagerduty_env(),
+                            twilio=self.paging.twilio_env())
         self.vigilo = build(settings)
         workspace = (workspaces.workspace_for_team(self.vigilo.db, TEAM_ID)
                      or workspaces.create_workspace(self.vigilo.db, SLUG, "Sandbox",
@@ -93,6 +97,7 @@ class Demo:
         for person in (DANA, SAM, PRIYA):
             workspaces.ensure_member(self.vigilo.db, self.workspace_id, person.user_id,
                                      person.real_name, person.role)
+        self.paging.seed(self.vigilo.db, self.workspace_id, DANA.user_id)
         assert self.vigilo.asgi is not None
         config = uvicorn.Config(self.vigilo.asgi, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -114,6 +119,7 @@ class Demo:
             self.thread.join(10)
         self.sock.close()
         self.fake.stop()
+        self.paging.stop()
         if self.vigilo is not None:
             self.vigilo.db.dispose()
         self.tmp.cleanup()
@@ -156,7 +162,11 @@ class Demo:
             return 1
         channel = incident.slack_channel_id
         say(f"\n    channel: #{self._channel_name(channel)} ({channel})")
-        command(DANA, "investigate", channel, _status("investigating"), "investigating")
+        self.paging.paged(self)
+        # Dana acknowledges the page on PagerDuty: that is what starts the investigation.
+        self.paging.acknowledge(self, lambda: _status("investigating")(self._incident()))
+        self._await(_status("investigating"), "investigating")
+        self.paging.status_page(self)
         for person in (SAM, PRIYA):
             command(DANA, f"add <@{person.user_id}|{person.name}>", channel,
                     self._has_responder(person.user_id), f"{person.real_name} is a responder")
@@ -250,6 +260,7 @@ class Demo:
             ("the situation report is pinned", bool(self.fake.pins(channel))),
             ("Sam and Priya were invited to the channel", {SAM.user_id, PRIYA.user_id}
              <= set(slack_channel.members if slack_channel else [])),
+            *self.paging.checks(self),
         ]
         say("\nResult:")
         for label, ok in checks:

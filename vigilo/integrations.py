@@ -5,9 +5,8 @@ reason, so its effects settle as skipped (with that reason in the log) instead o
 start-up.
 """
 
-from core import effects as fx
-from integrations import ai, slack
-from integrations.registry import Disabled, Integration, Registry
+from integrations import ai, pagerduty, slack, statuspage, twilio
+from integrations.registry import Integration, Registry
 from store.db import Database
 from vigilo.settings import Settings
 
@@ -18,6 +17,14 @@ def slack_settings(settings: Settings) -> slack.SlackSettings:
                                app_token=settings.slack_app_token,
                                api_url=settings.slack_api_url, base_url=settings.base_url,
                                workspace=settings.workspace)
+
+
+def pagerduty_settings(settings: Settings) -> pagerduty.PagerDutySettings:
+    return pagerduty.PagerDutySettings.from_env(settings.pagerduty)
+
+
+def twilio_settings(settings: Settings) -> twilio.TwilioSettings:
+    return twilio.TwilioSettings.from_env(settings.twilio, settings.base_url)
 
 
 def ai_settings(settings: Settings) -> ai.AiSettings:
@@ -36,13 +43,10 @@ def ai_settings(settings: Settings) -> ai.AiSettings:
 def integrations(settings: Settings, db: Database) -> list[Integration]:
     return [
         slack.build(slack_settings(settings), db),
+        pagerduty.build(pagerduty_settings(settings), db, settings.base_url),
+        twilio.build(twilio_settings(settings), db),
+        statuspage.build(statuspage.StatusPageSettings(), db),
         ai.build(ai_settings(settings), db),
-        Disabled("pagerduty", {fx.PAGERDUTY_TRIGGER, fx.PAGERDUTY_RESOLVE},
-                 _unbuilt(settings.pagerduty, "PAGERDUTY_API_KEY", "PagerDuty")),
-        Disabled("twilio", {fx.TWILIO_PAGE},
-                 _unbuilt(settings.twilio, "TWILIO_ACCOUNT_SID", "Twilio")),
-        Disabled("statuspage", {fx.STATUSPAGE_PUBLISH, fx.STATUSPAGE_RESOLVE},
-                 "not configured (the status page integration is not built yet)"),
     ]
 
 
@@ -50,7 +54,6 @@ def registry(settings: Settings, db: Database) -> Registry:
     return Registry(integrations(settings, db))
 
 
-def _unbuilt(env: dict[str, str], key: str, what: str) -> str:
-    if key not in env:
-        return f"not configured ({key} unset)"
-    return f"{what} delivery is not part of this version of Vigilo yet"
+def states(registry: Registry) -> list[tuple[str, str | None]]:
+    """Each integration of the registry, and why it is off (None when it is on)."""
+    return [(i.name, i.settings.why_off) for i in registry.integrations]

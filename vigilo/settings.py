@@ -4,6 +4,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core.numbers import is_digits
+
 DEFAULT_DATABASE_URL = "sqlite:///./vigilo.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
@@ -43,7 +45,7 @@ class Settings:
             return value.strip() if value and value.strip() else None
 
         port_text = get("PORT") or "8000"
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not is_digits(port_text) or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
         log_level = (get("LOG_LEVEL") or "").upper() or None
         if log_level is not None and log_level not in LOG_LEVELS:
@@ -53,7 +55,7 @@ class Settings:
         if log_format not in LOG_FORMATS:
             raise ValueError(f"LOG_FORMAT must be text or json, not '{log_format}'")
         threads_text = get("VIGILO_OUTBOX_THREADS") or "16"
-        if not threads_text.isdigit() or not 0 < int(threads_text) <= 256:
+        if not is_digits(threads_text) or not 0 < int(threads_text) <= 256:
             raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
                              f"not '{threads_text}'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"

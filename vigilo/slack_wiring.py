@@ -19,6 +19,7 @@ from bot.inbox_worker import InboxWorker
 from bot.people import People
 from bot.runtime import Bot
 from integrations.slack import Slack
+from vigilo.integrations import states
 
 if TYPE_CHECKING:
     from vigilo.app import Vigilo
@@ -48,7 +49,8 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
                     "SLACK_APP_TOKEN for Socket Mode)", why)
         return []
     settings = slack.settings
-    bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify)
+    bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify,
+              integrations=lambda: states(vigilo.registry))
     ai = vigilo.registry.get("ai")
     bot.ai_off = ai.settings.why_off if ai is not None else "no AI integration"
     slack.on_start(bot.remember)
@@ -82,3 +84,4 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         return []
     return [Route("/slack/events", events_endpoint(app, bot, settings.signing_secret or "",
                                                    writer), methods=["POST"])]
+

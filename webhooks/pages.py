@@ -13,9 +13,10 @@ from starlette.responses import Response
 
 from core.errors import DomainError, NotFound
 from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
+from core.numbers import is_digits
 from core.severity import Severity
 from services import queries
-from webhooks import auth, postmortem_tab
+from webhooks import auth, insight_pages, postmortem_tab
 from webhooks.render import (
     Site,
     bad_request,
@@ -47,7 +48,7 @@ def _int(request: Request, name: str, default: int, errors: dict[str, str],
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+    if not is_digits(text) or int(text) < low or (high is not None and int(text) > high):
         limit = f" and at most {high}" if high is not None else ""
         errors[name] = f"'{name}' must be a whole number of at least {low}{limit}."
         return default
@@ -97,6 +98,7 @@ def _list(site: Site, request: Request) -> Response:
     workspace_id = access.workspace.id or 0
     base = f"{site.base_url}/ws/{access.workspace.slug}/incidents"
     counts = queries.count_by_status(site.db, workspace_id, severities=severities)
+    figures = insight_pages.list_stats(site, workspace_id)
     if as_json:
         rows, total = queries.incident_page(site.db, workspace_id, statuses=statuses,
                                             severities=severities, offset=offset, limit=limit)
@@ -104,7 +106,7 @@ def _list(site: Site, request: Request) -> Response:
         return json_response({
             "workspace": {"slug": access.workspace.slug, "name": access.workspace.name},
             "counts": {s.value: counts.get(s.value, 0) for s in STATUS_ORDER},
-            "total": total, "offset": offset, "limit": limit,
+            "total": total, "offset": offset, "limit": limit, "stats": figures.to_json(),
             "incidents": [queries.summary_json(r, f"{base}/{r.key}") for r in rows],
             "next": base + query(status=[s.value for s in statuses], severity=severities,
                                  offset=offset + limit, limit=limit) if more else None,
@@ -119,7 +121,7 @@ def _list(site: Site, request: Request) -> Response:
         counts={s.value: counts.get(s.value, 0) for s in STATUS_ORDER},
         statuses=[s.value for s in statuses], severities=severities,
         all_statuses=list(STATUS_ORDER), all_severities=list(Severity),
-        storms=site.storms(workspace_id), page=page, pages=pages, paged=paged,
+        storms=site.storms(workspace_id), stats=figures, page=page, pages=pages, paged=paged,
         page_url=lambda n: query(status=[s.value for s in statuses], severity=severities,
                                  page=n if n > 1 else None))
 
@@ -216,6 +218,8 @@ def _detail(site: Site, request: Request) -> Response:
         recent=(queries.recent_events(site.db, incident.id or 0) if tab == "overview"
                 else []),
         snapshot=snapshot, pm=pm,
+        insight=(insight_pages.incident_panels(site, workspace_id, incident.number)
+                 if tab == "overview" and not access.shared else None),
         page=page, pages=pages, total=total, first=start + 1,
         tab_url=lambda t: query(share=share, tab=t if t != "overview" else None),
         pager_url=lambda n: query(share=share, tab=tab, page=n if n > 1 else None),

@@ -15,11 +15,15 @@ from bot import render
 from bot.commands import (
     access,
     action_items,
+    insight,
+    integrations,
     lifecycle,
     notes,
+    oncall,
     postmortem,
     reading,
     responders,
+    statuspage,
     timeline,
 )
 from bot.commands.base import Call, Sub, listing, table
@@ -40,9 +44,10 @@ def _help() -> render.Reply:
 SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *postmortem.SUBS,
     *responders.SUBS, *notes.SUBS, *timeline.SUBS, *action_items.SUBS,
-    *access.SUBS,
+    *access.SUBS, *oncall.SUBS, *statuspage.SUBS, *integrations.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
+SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`
 TABLE = table(SUBS)
 NAMES = set(TABLE)
 

@@ -7,6 +7,7 @@ from bot import render
 from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError, mention
 from bot.postmortem_blocks import ACTION_ITEM_DONE
+from core.numbers import is_digits
 from integrations.slack.blocks import button, clip, escape
 from services import action_items
 from services.action_items import OpenItem
@@ -43,7 +44,7 @@ def actions(call: Call) -> render.Reply:
 
 def _number(word: str | None, verb: str) -> int:
     text = (word or "").lstrip("#")
-    if not text.isdigit():
+    if not is_digits(text):
         raise UsageError(f"Which item? Give its number: `/vigilo actions {verb} 12`.", USAGE)
     return int(text)
 

@@ -1,7 +1,8 @@
-"""PagerDuty: page at or above the workspace's paging severity; close the page on resolve."""
+"""PagerDuty: page at or above the workspace's paging severity; acknowledge when someone
+starts investigating, keep the urgency in step with the severity, resolve on resolve."""
 
 from core import effects as fx
-from core.events import DomainEvent, StatusChanged
+from core.events import DomainEvent, SeverityChanged, StatusChanged
 from core.fsm import Status
 from core.policies.spec import EffectSpec, event_key, page_key
 from core.validation import WorkspaceSettings
@@ -13,6 +14,14 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
     page = page_key(event, settings)
     if page is not None:
         return [EffectSpec(fx.PAGERDUTY_TRIGGER, page)]
-    if isinstance(event, StatusChanged) and event.new == Status.RESOLVED:
-        return [EffectSpec(fx.PAGERDUTY_RESOLVE, event_key(event))]
+    key = event_key(event)
+    if isinstance(event, StatusChanged):
+        if event.new == Status.RESOLVED:
+            return [EffectSpec(fx.PAGERDUTY_RESOLVE, key)]
+        if event.old == Status.OPEN and event.new == Status.INVESTIGATING:
+            return [EffectSpec(fx.PAGERDUTY_ACKNOWLEDGE, key)]
+    # Paged before (the old severity was in range): PagerDuty's urgency follows. The adapter
+    # does nothing when no PagerDuty incident exists.
+    if isinstance(event, SeverityChanged) and event.old.at_least(settings.page_severity):
+        return [EffectSpec(fx.PAGERDUTY_URGENCY, key, {"severity": event.new.value})]
     return []

@@ -5,12 +5,14 @@ from core.events import (
     CommanderChanged,
     Declared,
     DomainEvent,
+    PageProblem,
     PostmortemStatusChanged,
     ResponderAdded,
     SeverityChanged,
     StatusChanged,
 )
 from core.fsm import Status
+from core.policies import slack_insight
 from core.policies.spec import EffectSpec, event_key
 from core.validation import WorkspaceSettings
 
@@ -43,11 +45,13 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         if event.joined:
             specs.append(EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.new_id]}))
         return specs
+    if isinstance(event, PageProblem):
+        return [announce(event, key, reason=event.reason, member=event.member)]
     if isinstance(event, ResponderAdded):
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
     if isinstance(event, PostmortemStatusChanged) and event.new == "published":
         return [announce(event, key, postmortem_status=event.new)]
-    return []
+    return slack_insight.policy(event, settings)
 
 
 def announce(event: DomainEvent, key: str, **facts: object) -> EffectSpec:

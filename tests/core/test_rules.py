@@ -152,3 +152,10 @@ def test_moves_are_named_as_the_readme_names_them() -> None:
         parse_move("explode")
     assert "Moves: investigate, mitigate, resolve, postmortem, reopen." in unknown.value.message
     assert "open_post_mortem" not in unknown.value.message
+
+
+def test_only_ascii_digits_count_as_a_number() -> None:
+    from core.numbers import is_digits
+
+    assert is_digits("0042") and not is_digits("") and not is_digits("4 2")
+    assert not is_digits("²") and not is_digits("١٢")  # int() refuses one, reads the other

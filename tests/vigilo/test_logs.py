@@ -84,7 +84,8 @@ def test_start_up_says_what_is_off_and_why(db: Database,
     assert parts["database"] == "postgresql://vigilo:***@db.internal/vigilo"
     assert parts["slack"] == ("off — not configured (set SLACK_SIGNING_SECRET, or "
                               "SLACK_APP_TOKEN for Socket Mode)")
-    assert parts["pagerduty"] == "off — not configured (PAGERDUTY_API_KEY unset)"
+    assert parts["pagerduty"] == ("off — not configured (PAGERDUTY_API_KEY, "
+                                  "PAGERDUTY_FROM_EMAIL, PAGERDUTY_SERVICE_ID unset)")
     line = summary(vigilo)
     assert line.startswith("Vigilo starting: database postgresql://vigilo:***@")
     assert "hunter2" not in line and "\n" not in line

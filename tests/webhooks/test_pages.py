@@ -77,8 +77,9 @@ def test_bad_list_parameters_are_400_with_a_reason(web: Web) -> None:
     echoed = web.get("/ws/acme/incidents?status=%3Cscript%3Ex%3C/script%3E", via="session")
     assert echoed.status_code == 400 and "<script>" not in echoed.text
     assert "Unknown status '<script>x</script>'" in Page(echoed.text).words
-    page = web.get("/ws/acme/incidents?page=abc", via="session")
-    assert page.status_code == 400 and "'page' must be a whole number" in Page(page.text).words
+    for bad in ("abc", "%C2%B2"):  # '²' passes str.isdigit() but not int()
+        page = web.get(f"/ws/acme/incidents?page={bad}", via="session")
+        assert page.status_code == 400 and "'page' must be a whole number" in Page(page.text).words
 
 
 def test_detail_tabs_and_timeline_paging(web: Web) -> None:

@@ -140,9 +140,9 @@ class FakeSlack:
     # --- set-up, fault injection, inspection ---------------------------------------------
     def add_user(self, user_id: str, name: str, real_name: str | None = None,
                  is_admin: bool = False, is_owner: bool = False,
-                 email: str | None = None) -> User:
+                 email: str | None = None, phone: str = "") -> User:
         return copy.deepcopy(self.state.add_user(user_id, name, real_name, is_admin=is_admin,
-                                                 is_owner=is_owner, email=email))
+                                                 is_owner=is_owner, email=email, phone=phone))
 
     def add_channel(self, name: str, *, is_private: bool = False,
                     members: tuple[str, ...] | list[str] = (), bot_member: bool = True,

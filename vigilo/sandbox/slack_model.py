@@ -126,9 +126,11 @@ class User:
     is_owner: bool = False
     email: str | None = None
     is_bot: bool = False
+    phone: str = ""  # Slack's profile field is free text, empty when unset
 
     def to_api(self) -> Params:
-        profile: Params = {"real_name": self.real_name, "display_name": self.name}
+        profile: Params = {"real_name": self.real_name, "display_name": self.name,
+                           "phone": self.phone}
         if self.email:
             profile["email"] = self.email
         return {

@@ -66,9 +66,10 @@ class SlackState:
     # --- set-up and inspection, used by tests and the demo -------------------------------
     def add_user(self, user_id: str, name: str, real_name: str | None = None, *,
                  is_admin: bool = False, is_owner: bool = False, email: str | None = None,
-                 is_bot: bool = False) -> User:
+                 is_bot: bool = False, phone: str = "") -> User:
         with self.lock:
-            user = User(user_id, name, real_name or name, is_admin, is_owner, email, is_bot)
+            user = User(user_id, name, real_name or name, is_admin, is_owner, email, is_bot,
+                        phone)
             self.users[user_id] = user
             return user
 

@@ -1,7 +1,7 @@
 """slack inbox
 
 Revision ID: 0003
-Revises: 0002, 0006
+Revises: 0004
 Create Date: 2026-12-01 10:57:02.223105
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import store.types
 
 revision: str = '0003'
-down_revision: str | tuple[str, ...] | None = ('0002', '0006')
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

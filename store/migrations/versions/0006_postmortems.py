@@ -2,7 +2,7 @@
 hidden from the postmortem
 
 Revision ID: 0006
-Revises: 0007
+Revises: 0002
 Create Date: 2026-12-01 11:14:12.856106
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import store.types
 
 revision: str = '0006'
-down_revision: str | None = '0007'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

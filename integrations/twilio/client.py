@@ -1,0 +1,57 @@
+"""The real `twilio` client pointed at TWILIO_API_URL, failing fast for the outbox."""
+
+from datetime import datetime
+from typing import Any
+
+from requests.exceptions import RequestException
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from integrations.twilio.errors import TwilioUnavailable, translate
+from integrations.twilio.settings import TwilioSettings
+
+TIMEOUT = 10.0
+
+
+class Twilio:
+    def __init__(self, settings: TwilioSettings) -> None:
+        self.settings = settings
+        self._client: Client | None = None
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:  # built on first use: no I/O while the app is assembled
+            client = Client(self.settings.account_sid, self.settings.auth_token,
+                            http_client=TwilioHttpClient(timeout=TIMEOUT))
+            client.api.base_url = self.settings.api_url  # TWILIO_API_URL (tests, sandbox)
+            self._client = client
+        return self._client
+
+    def send(self, to: str, body: str) -> tuple[str, str]:
+        """(sid, status) of the accepted message."""
+        try:
+            message = self.client.messages.create(
+                to=to, from_=self.settings.from_number, body=body,
+                status_callback=self.settings.status_callback)
+        except (TwilioException, RequestException, OSError) as error:
+            raise _translated(error) from None
+        return str(message.sid), str(message.status)
+
+    def find(self, to: str, marker: str, since: datetime) -> tuple[str, str] | None:
+        """An SMS to `to` carrying `marker`, sent since `since`: a send whose answer was lost."""
+        try:
+            found: list[Any] = self.client.messages.list(to=to, date_sent_after=since,
+                                                          limit=50)
+        except (TwilioException, RequestException, OSError) as error:
+            raise _translated(error) from None
+        for message in found:
+            if marker in str(message.body or ""):
+                return str(message.sid), str(message.status)
+        return None
+
+
+def _translated(error: Exception) -> Exception:
+    if isinstance(error, RequestException):
+        return TwilioUnavailable(f"Twilio unreachable: {type(error).__name__}")
+    return translate(error)
