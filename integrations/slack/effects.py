@@ -85,9 +85,26 @@ class SlackEffects:
                 self._unarchive(effect, snap)
                 posted = self._post(channel, snap.where, text, blocks)
             store.mark(self.db, effect.id, ts=posted)
+            self._supersede(snap, posted, text, blocks)
         self._set_topic(snap)
         self._refresh_sitrep(snap)
         return f"announced in {snap.where}"
+
+    def _supersede(self, snap: store.Snapshot, ts: str, text: str,
+                   blocks: list[dict[str, Any]]) -> None:
+        """The announcement before this one loses its buttons: only current controls stay
+        (the pinned situation report and the latest announcement)."""
+        previous = store.channel_memo(self.db, snap.incident_id).get("last_announcement")
+        plain = [b for b in blocks if b.get("type") != "actions"]
+        store.remember(self.db, snap.incident_id,
+                       last_announcement={"ts": ts, "text": text, "blocks": plain})
+        if not isinstance(previous, dict) or not previous.get("ts") or previous["ts"] == ts:
+            return
+        self._call(self.client.chat_update, "chat.update", snap.where,
+                   tolerate=("message_not_found", "cant_update_message", "edit_window_closed",
+                             "is_archived"),
+                   channel=snap.channel_id or "", ts=str(previous["ts"]),
+                   text=str(previous.get("text") or ""), blocks=previous.get("blocks") or [])
 
     def nudge(self, effect: Effect) -> str:
         """A reminder in the incident channel; none once the incident is resolved."""

@@ -298,9 +298,11 @@ def test_announcements_follow_the_channel_in_order(rig: Rig) -> None:
     sitrep, *posts = rig.messages()
     assert ["open → investigating" in posts[0].text, "p3 → p1" in posts[1].text,
             "investigating → mitigated" in posts[2].text] == [True] * 3
-    # buttons offer the moves allowed now, not when the change happened
-    assert all(actions(p) == [(ACTION_RESOLVE, "INC-0001"), (ACTION_ADD_RESPONDERS, "INC-0001")]
-               for p in posts)
+    # buttons offer the moves allowed now, not when the change happened, and only on the
+    # latest announcement: superseded ones lose theirs
+    assert actions(posts[-1]) == [(ACTION_RESOLVE, "INC-0001"),
+                                  (ACTION_ADD_RESPONDERS, "INC-0001")]
+    assert [actions(p) for p in posts[:-1]] == [[], []]
     assert rig.channel().topic.startswith("INC-0001 · P1 (critical) · Mitigated")
     # the pinned report is kept current
     assert sitrep.edited and "Mitigated" in sitrep.full_text
@@ -515,3 +517,16 @@ def test_reopening_after_the_archive_unarchives_and_reinvites(rig: Rig) -> None:
     assert "resolved → investigating" in rig.messages()[-1].text
     assert rig.events("channel_unarchived")
     assert not queries.get_detail(rig.db, rig.world.ws_id, 1).extra.get("channel_archived")
+
+
+def test_superseded_announcements_lose_their_buttons(rig: Rig) -> None:
+    incident = rig.declare()
+    rig.move(incident, Move.INVESTIGATE)
+    rig.worker.drain()
+    rig.move(incident, Move.MITIGATE)
+    rig.worker.drain()
+    posted = [m for m in rig.messages() if "→" in m.text]
+    older, latest = posted[-2], posted[-1]
+    assert actions(older) == [] and "open → investigating" in older.text
+    assert actions(latest) and "investigating → mitigated" in latest.text
+    assert actions(rig.messages()[0])  # the pinned situation report keeps its controls
