@@ -6,6 +6,8 @@ requests to /slack/events, exactly as Slack would send them, and everything Slac
 printed as it happens. Afterwards the server keeps running so the pages can be looked at.
 """
 
+import json
+import os
 import socket
 import sys
 import tempfile
@@ -14,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -22,13 +25,23 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from core.keys import format_key
+from core.permissions import Role
 from services import access, queries, workspaces
 from services.actor import Actor
 from store.migrate import upgrade
 from store.models import Incident, Outbox, TimelineEvent
-from store.types import utcnow
+from store.types import use_clock, utcnow
 from vigilo.app import Vigilo, build
-from vigilo.demo_cast import CHATTER, DANA, PRIYA, ROOT_CAUSE, SAM, TITLE, Person
+from vigilo.demo_cast import (
+    DANA,
+    PRIYA,
+    SAM,
+    STORY,
+    STORY_MINUTES,
+    Person,
+    ReplayClock,
+    Step,
+)
 from vigilo.demo_narration import Narrator
 from vigilo.demo_paging import PagingSandbox
 from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
@@ -42,12 +55,16 @@ SLUG = "sandbox"
 WAIT = 15.0
 
 
+QUIET = ("paged", "status_page")  # story steps that show a result, not a new action
+
+
 class Demo:
     """Everything the demo runs; a context manager so a failure still tidies up."""
 
     def __init__(self, *, port: int = 0, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self.tmp = tempfile.TemporaryDirectory(prefix="vigilo-demo-")
+        self.db_url = f"sqlite:///{Path(self.tmp.name) / 'demo.db'}"
         self.fake = FakeSlack(bot_token=BOT_TOKEN)
         self.paging = PagingSandbox(self.tmp.name)
         self.narrator = Narrator(self.out, self._channel_name)
@@ -75,7 +92,7 @@ class Demo:
         self.close()
 
     def start(self) -> None:
-        db_url = f"sqlite:///{Path(self.tmp.name) / 'demo.db'}"
+        db_url = self.db_url
         upgrade(db_url)
         self.fake.start()
         for person in (DANA, SAM, PRIYA):
@@ -130,63 +147,87 @@ class Demo:
 
     # --- the replay ----------------------------------------------------------------------
     def replay(self) -> int:
+        """Play STORY through signed HTTP, on a clock that starts 40 minutes ago and jumps
+        forward by each step's minutes, so the timeline reads like the real incident."""
         say = self.narrator.say
         say(f"Vigilo demo: app on {self.base_url}, sandbox Slack on {self.fake.url}, "
             f"SQLite in {self.tmp.name}")
-        step = 0
-
-        def command(person: Person, text: str, channel: str,
-                    done: Callable[[Incident | None], bool], what: str) -> None:
-            nonlocal step
-            step += 1
-            where = f"#{self._channel_name(channel) or channel}"
-            self.narrator.step(step, person.real_name, where, f"/vigilo {text}")
-            body, ctype = slash_command(
-                text, user_id=person.user_id, user_name=person.name, channel_id=channel,
-                channel_name=self._channel_name(channel) or "",
-                response_url=self.fake.response_url(f"step-{step}"))
-            if self._post(body, ctype) == 200:
-                self._await(done, what)
-
-        command(DANA, f"new p1 {TITLE}", self.general, lambda i: i is not None,
-                "the incident is declared")
-        if self._incident() is None:
-            say("\n    ✗ no incident was declared: is the Slack app wired to /slack/events?")
-            return 1
-        self._await(lambda i: bool(i and i.slack_channel_id and
-                                   self.fake.pins(i.slack_channel_id)),
-                    "the incident channel is created and the situation report pinned")
-        incident = self._incident()
-        if incident is None or not incident.slack_channel_id:
-            say("\n    ✗ no incident channel to go on with: is the Slack app wired?")
-            return 1
-        channel = incident.slack_channel_id
-        say(f"\n    channel: #{self._channel_name(channel)} ({channel})")
-        self.paging.paged(self)
-        # Dana acknowledges the page on PagerDuty: that is what starts the investigation.
-        self.paging.acknowledge(self, lambda: _status("investigating")(self._incident()))
-        self._await(_status("investigating"), "investigating")
-        self.paging.status_page(self)
-        for person in (SAM, PRIYA):
-            command(DANA, f"add <@{person.user_id}|{person.name}>", channel,
-                    self._has_responder(person.user_id), f"{person.real_name} is a responder")
-        for person, text in CHATTER[:2]:
-            self._message(person, channel, text, step := step + 1)
-        command(PRIYA, "severity p2", channel, lambda i: bool(i and i.severity == "p2"),
-                "severity p2")
-        person, text = CHATTER[2]
-        self._message(person, channel, text, step := step + 1)
-        command(DANA, "mitigate", channel, _status("mitigated"), "mitigated")
-        command(DANA, f"resolve {ROOT_CAUSE}", channel, _status("resolved"), "resolved")
+        clock = ReplayClock(timedelta(minutes=STORY_MINUTES))
+        with use_clock(clock):
+            number = 0
+            for step in STORY:
+                clock.advance(step.minutes)
+                number += step.kind not in QUIET  # those add to the step before
+                if not self._play(number, step):
+                    return 1
+        channel = self._incident_channel() or ""
         self._await(lambda i: bool(self.fake.channels.get(channel) and
                                    self.fake.channels[channel].archived),
                     "the channel is archived after the closing summary")
         return self._report(channel)
 
+    def _play(self, number: int, step: Step) -> bool:
+        channel = self.general if step.where == "general" else self._incident_channel()
+        if channel is None:
+            self.narrator.say("\n    ✗ no incident channel to go on with: is the Slack app "
+                              "wired to /slack/events?")
+            return False
+        if step.kind == "message":
+            self._message(step.person, channel, step.text, number)
+            return True
+        if step.kind == "paged":  # the declaration's SMS and PagerDuty incident went out
+            return self.paging.paged(self) or True
+        if step.kind == "pagerduty_ack":
+            self.narrator.step(number, step.person.real_name, "PagerDuty", step.text)
+            done = self.expectation(step.expect)
+            self.paging.acknowledge(self, lambda: done(self._incident()))
+            self._await(done, step.expect)
+            return True
+        if step.kind == "status_page":
+            self.paging.status_page(self)
+            return True
+        where = f"#{self._channel_name(channel) or channel}"
+        self.narrator.step(number, step.person.real_name, where, f"/vigilo {step.text}")
+        body, ctype = slash_command(
+            step.text, user_id=step.person.user_id, user_name=step.person.name,
+            channel_id=channel, channel_name=self._channel_name(channel) or "",
+            response_url=self.fake.response_url(f"step-{number}"))
+        if self._post(body, ctype) == 200:
+            self._await(self.expectation(step.expect), step.expect)
+        if step.expect == "declared":
+            if self._incident() is None:
+                self.narrator.say("\n    ✗ no incident was declared: is the Slack app wired "
+                                  "to /slack/events?")
+                return False
+            self._await(lambda i: bool(i and i.slack_channel_id and
+                                       self.fake.pins(i.slack_channel_id)),
+                        "the incident channel is created and the situation report pinned")
+            made = self._incident_channel()
+            if made:
+                self.narrator.say(f"\n    channel: #{self._channel_name(made)} ({made})")
+        return True
+
+    def expectation(self, expect: str) -> Callable[[Incident | None], bool]:
+        """What must be true after a step, from its `expect` name (see demo_cast.Step)."""
+        kind, _, value = expect.partition(":")
+        if kind == "declared":
+            return lambda incident: incident is not None
+        if kind == "status":
+            return _status(value)
+        if kind == "severity":
+            return lambda incident: bool(incident and incident.severity == value)
+        if kind == "responder":
+            return self._has_responder(value)
+        raise ValueError(f"unknown demo expectation '{expect}'")
+
+    def _incident_channel(self) -> str | None:
+        incident = self._incident()
+        return incident.slack_channel_id if incident else None
+
     def _message(self, person: Person, channel: str, text: str, number: int) -> None:
         self.narrator.step(number, person.real_name, f"#{self._channel_name(channel)}", text)
         self._events += 1
-        ts = f"{time.time():.6f}"
+        ts = f"{utcnow().timestamp():.6f}"  # Slack's ts, on the replay's clock
         body, ctype = event_callback(message_event(channel, person.user_id, text, ts),
                                      event_id=f"Ev0DEMO{self._events:04d}")
         if self._post(body, ctype) != 200:
@@ -269,14 +310,34 @@ class Demo:
         if incident is None:
             return 1
         self.narrator.show(queries.get_detail(db, self.workspace_id, key))
+        return 0 if not self.problems else 1
+
+    def links(self) -> dict[str, str]:
+        """Where to look while the demo keeps serving: sign-in, share link, API, and the
+        environment for a `vigilo serve` of your own against the sandbox Slack."""
+        assert self.vigilo is not None
+        db, key = self.vigilo.db, format_key(1)
+        dana = workspaces.require_member(db, self.workspace_id, DANA.user_id)
+        login = access.create_login_link(
+            db, Actor(self.workspace_id, dana.id, dana.display_name, Role(dana.role), "cli"))
         owner = Actor.operator(self.workspace_id, "cli")
         _, share = access.create_share_link(db, owner, key)
-        _, token = workspaces.create_token(db, self.workspace_id, "demo")
+        _, token = workspaces.create_token(db, self.workspace_id, f"demo-{share[:6]}")
         page = f"{self.base_url}/ws/{self.slug}/incidents/{key}"
-        say(f"\nIncident page (read-only share link): {page}?share={share}")
-        say(f"JSON: curl -H 'Authorization: Bearer {token}' "
-            f"-H 'Accept: application/json' {page}")
-        return 0 if not self.problems else 1
+        return {
+            "sign_in": f"{self.base_url}/auth/login?token={login}",
+            "list": f"{self.base_url}/ws/{self.slug}/incidents",
+            "share": f"{page}?share={share}",
+            "api": f"curl -H 'Authorization: Bearer {token}' -H 'Accept: application/json' "
+                   f"{page}",
+            "serve": " ".join([
+                f"DATABASE_URL={self.db_url}", f"SLACK_API_URL={self.fake.base_url}",
+                f"SLACK_BOT_TOKEN={BOT_TOKEN}", f"SLACK_SIGNING_SECRET={SIGNING_SECRET}",
+                *(f"{k}={v}" for k, v in {**self.paging.pagerduty_env(),
+                                          **self.paging.twilio_env()}.items()),
+                f"SSL_CERT_FILE={os.environ.get('SSL_CERT_FILE', '')}",
+                "VIGILO_BASE_URL=http://127.0.0.1:8001", "vigilo serve --port 8001"]),
+        }
 
     def serve_until_interrupted(self) -> None:
         self.narrator.say(f"\nVigilo keeps serving on {self.base_url} (sandbox Slack: "
@@ -307,10 +368,22 @@ def _until(predicate: Callable[[], bool], timeout: float) -> bool:
 
 def run_demo(keep_serving: bool = True, port: int = 0, *, out: TextIO | None = None,
              as_json: bool = False) -> int:
+    """`vigilo demo`. With --json the narration goes to stderr and one JSON object (the
+    result, and the links while serving) to stdout."""
+    out = out or (sys.stderr if as_json else sys.stdout)
     with Demo(port=port, out=out) as demo:
         code = demo.replay()
         if demo.problems:
             demo.narrator.say("\nProblems: " + "; ".join(demo.problems))
-        if keep_serving:
-            demo.serve_until_interrupted()
+        links = demo.links() if keep_serving and demo.vigilo and demo._incident() else {}
+        if as_json:
+            print(json.dumps({"ok": code == 0, "problems": demo.problems, "links": links},
+                             indent=2))
+        elif links:
+            demo.narrator.links(links)
+        if not keep_serving:
+            demo.narrator.say("\n(--no-serve: the server stops now, so there is nothing to "
+                              "open; run `vigilo demo` without it to look at the pages.)")
+            return code
+        demo.serve_until_interrupted()
         return code

@@ -108,3 +108,13 @@ class Narrator:
                  f"  root cause: {incident.root_cause or '-'}",
                  *(f"  {e.at:%H:%M:%S} {e.source:<6} {e.text}" for e in detail.timeline)]
         self.say("\n".join(lines))
+
+    def links(self, links: dict[str, str]) -> None:
+        """Where to look while the demo keeps serving (Demo.links)."""
+        say = self.say
+        say(f"\nSign in as Dana (opens the incident list; one use, 10 minutes):\n  "
+            f"{links['sign_in']}")
+        say(f"Incident page, read-only share link:\n  {links['share']}")
+        say(f"JSON API:\n  {links['api']}")
+        say("Your own `vigilo serve` against this sandbox Slack and database, while the demo "
+            f"runs:\n  {links['serve']}")

@@ -15,8 +15,9 @@ from typing import Any, TextIO
 from integrations.log_context import FIELDS, current
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
-_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message",
-                                                                          "asctime"}
+# (uvicorn's color_message repeats the message with terminal colours.)
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "color_message"}
 
 
 class ContextFilter(logging.Filter):
@@ -89,11 +90,15 @@ def configure(level: str = "INFO", fmt: str = "text", stream: TextIO | None = No
     root.addHandler(handler)
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logger = logging.getLogger(name)
+        logger = logging.getLogger(name)  # as uvicorn's own dictConfig may have left them
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)
     # slack_sdk logs every failed request (and each retry) before raising it; our callers
     # explain what they catch (the outbox log, the start-up check), so its lines are noise
     # below DEBUG.
     logging.getLogger("slack_sdk.web.base_client").setLevel(
         logging.NOTSET if level == "DEBUG" else logging.CRITICAL)
+    # alembic announces each of its plugins whenever it is imported.
+    logging.getLogger("alembic.runtime.plugins").setLevel(
+        logging.NOTSET if level == "DEBUG" else logging.WARNING)

@@ -6,15 +6,21 @@ import json
 import os
 import time
 import urllib.request
+from datetime import timedelta
 
+import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from services import queries, workspaces
+from store.types import utcnow
 from vigilo import cli
-from vigilo.demo import BOT_TOKEN, CHATTER, ROOT_CAUSE, SLUG, Demo
+from vigilo.app import build
+from vigilo.demo import BOT_TOKEN, SLUG, Demo
+from vigilo.demo_cast import CHATTER, ROOT_CAUSE
 from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
+from vigilo.settings import Settings
 
 
 def test_requests_are_signed_the_way_slack_signs_them() -> None:
@@ -64,21 +70,50 @@ def test_demo_replays_an_incident_through_signed_http() -> None:
         assert channel.name == "inc-0001-checkout-is-down-for-eu-customers"
         assert channel.archived and demo.fake.pins(channel.id)
         assert {"U0SAM", "U0PRIYA", "U0DANA"} <= set(channel.members)
+        # The replay's clock: the timeline reads like the 40 minutes it would have taken.
+        span = detail.timeline[-1].at - detail.timeline[0].at
+        assert timedelta(minutes=40) <= span < timedelta(minutes=41)
+        assert len({e.at.replace(microsecond=0) for e in detail.timeline}) >= 10
+        assert incident.resolved_at - incident.detected_at >= timedelta(minutes=40)
         said = [e.text for e in detail.timeline if e.label == "message"]
         assert all(any(text in s for s in said) for _, text in CHATTER)
         posted = [m.full_text for m in demo.fake.messages(channel.id)]
         assert any("open → investigating" in t for t in posted)
         assert ROOT_CAUSE in posted[-1]  # the closing summary, last before the archive
+        assert "resolved after 40 min" in posted[-1]
+        assert abs((utcnow() - detail.timeline[-1].at).total_seconds()) < 60  # ends now
+
+        links = demo.links()
+        with httpx.Client(base_url=demo.base_url, follow_redirects=True) as browser:
+            form = browser.get(links["sign_in"])
+            token = links["sign_in"].split("token=", 1)[1]
+            listed = browser.post("/auth/login", data={"token": token})
+        assert form.status_code == 200 and listed.status_code == 200
+        assert str(listed.url) == links["list"] == f"{demo.base_url}/ws/{SLUG}/incidents"
+        assert "INC-0001" in listed.text and "Checkout is down for EU customers" in listed.text
+        # The printed environment is enough for a `vigilo serve` of one's own to start.
+        env = dict(pair.split("=", 1) for pair in links["serve"].split() if "=" in pair)
+        assert links["serve"].endswith("vigilo serve --port 8001") and "/api/" in env[
+            "SLACK_API_URL"]
+        own = build(Settings.from_env(env, dotenv=False), run_worker=False)
+        own.start()
+        assert own.slack is not None and own.slack.integration.workspace is not None
+        assert own.slack.integration.workspace.slug == SLUG
+        own.stop()
+        own.db.dispose()
     for expected in ("[1] Dana (on-call) in #general: /vigilo new p1",
                      "Slack ← creates channel #inc-0001-checkout-is-down-for-eu-customers",
-                     "Slack ← archives #inc-0001", "✓ the channel is archived",
-                     f"/ws/{SLUG}/incidents/INC-0001?share="):
+                     "Slack ← archives #inc-0001", "✓ the channel is archived"):
         assert expected in printed
 
 
 def test_vigilo_demo_no_serve_exits_after_the_replay(capsys: pytest.CaptureFixture[str]
                                                      ) -> None:
-    code = cli.main(["demo", "--no-serve"])
-    printed = capsys.readouterr().out
-    assert code == 0, printed
+    code = cli.main(["demo", "--no-serve", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert json.loads(captured.out) == {"ok": True, "problems": [], "links": {}}
+    printed = captured.err  # with --json the narration goes to stderr
     assert "Result:" in printed and "✗" not in printed
+    assert "http://" not in printed.split("Result:", 1)[1]  # no link to a stopped server
+    assert "--no-serve: the server stops now" in printed

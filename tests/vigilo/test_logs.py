@@ -38,9 +38,13 @@ def test_json_is_one_object_a_line_with_the_bound_fields(restore_logging) -> Non
         except RuntimeError:
             log.exception("failed")
     log.debug("not at INFO")
+    logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate")
+    logging.getLogger("uvicorn.error").info("Started", extra={"color_message": "\x1b[36m"})
     lines = out.getvalue().splitlines()
-    assert len(lines) == 2
-    first, second = (json.loads(line) for line in lines)
+    assert len(lines) == 3
+    first, second, third = (json.loads(line) for line in lines)
+    assert third == {"time": third["time"], "level": "info", "logger": "uvicorn.error",
+                     "message": "Started"}
     assert first["message"] == "gave up on slack.announce" and first["level"] == "warning"
     assert (first["incident"], first["integration"], first["request_id"],
             first["outbox_id"]) == ("INC-0042", "slack", "r-1", 7)
