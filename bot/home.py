@@ -42,7 +42,7 @@ def render_home(groups: list[StatusGroup], bot: Bot, workspace: WorkspaceRef,
     blocks: list[dict[str, Any]] = [
         header(f"Incidents · {active} active" if active else "Incidents · all clear"),
         {"type": "actions", "elements": [
-            button(HOME_DECLARE, "Declare an incident", "declare", style="danger"),
+            button(HOME_DECLARE, "Declare an incident", "declare", style="primary"),
             {"type": "button", "action_id": "link_web_list", "url": web,
              "text": {"type": "plain_text", "text": "Open the web list"}}]},
     ]

@@ -16,8 +16,9 @@ from slack_sdk.web import SlackResponse
 
 from core import effects as fx
 from core.channels import channel_name
+from core.fsm import Move
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
-from integrations.slack import insight_blocks, owner_reminders, store
+from integrations.slack import channels, insight_blocks, owner_reminders, store
 from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
 from integrations.slack.errors import error_code, translate
 from integrations.slack.wording import announcement_text
@@ -46,6 +47,7 @@ class SlackEffects:
         self.db = db
         self.client = client
         self.base_url = base_url
+        self._me = ""  # the bot's Slack user id, asked once
 
     # --- handlers ------------------------------------------------------------------------
     def create_channel(self, effect: Effect) -> str:
@@ -78,12 +80,36 @@ class SlackEffects:
         done = store.progress(self.db, effect.id)
         if "ts" not in done:
             text, blocks = announcement(snap.card, announcement_text(effect.payload))
-            posted = self._post(channel, snap.where, text, blocks)
+            # A reopen brings back the channel archived on resolve; a channel someone archived
+            # by hand stays archived (the announcement fails, saying so).
+            reopen = effect.payload.get("move") == Move.REOPEN.value
+            posted = self._post(channel, snap.where, text, blocks,
+                                tolerate=("is_archived",) if reopen else ())
+            if not posted:
+                self._unarchive(effect, snap)
+                posted = self._post(channel, snap.where, text, blocks)
             store.mark(self.db, effect.id, ts=posted)
+            self._supersede(snap, posted, text, blocks)
         memo = store.channel_memo(self.db, snap.incident_id)
         self._set_topic(snap, memo)
         self._refresh_sitrep(snap, memo)
         return f"announced in {snap.where}"
+
+    def _supersede(self, snap: store.Snapshot, ts: str, text: str,
+                   blocks: list[dict[str, Any]]) -> None:
+        """The announcement before this one loses its buttons: only current controls stay
+        (the pinned situation report and the latest announcement)."""
+        previous = store.channel_memo(self.db, snap.incident_id).get("last_announcement")
+        plain = [b for b in blocks if b.get("type") != "actions"]
+        store.remember(self.db, snap.channel_id or "",
+                       last_announcement={"ts": ts, "text": text, "blocks": plain})
+        if not isinstance(previous, dict) or not previous.get("ts") or previous["ts"] == ts:
+            return
+        self._call(self.client.chat_update, "chat.update", snap.where,
+                   tolerate=("message_not_found", "cant_update_message", "edit_window_closed",
+                             "is_archived"),
+                   channel=snap.channel_id or "", ts=str(previous["ts"]),
+                   text=str(previous.get("text") or ""), blocks=previous.get("blocks") or [])
 
     def nudge(self, effect: Effect) -> str:
         """A reminder in the incident channel; none once the incident is resolved."""
@@ -157,9 +183,26 @@ class SlackEffects:
                                 f"#{name}", tolerate=("name_taken",), name=name)
             if isinstance(answer, SlackResponse):
                 return str(answer["channel"]["id"]), str(answer["channel"]["name"])
+            adopted = channels.ours(self.client, self.db, name, self._bot_user_id())
+            if adopted is not None:  # made by an earlier try whose answer was lost
+                return adopted, name
         raise PermanentFailure(f"{MAX_NAME_ATTEMPTS} Slack channels named "
                                f"{channel_name(number, title)}[-N] are taken: rename or "
                                "delete some")
+
+    def _bot_user_id(self) -> str:
+        if not self._me:
+            self._me = str(self.client.auth_test().get("user_id") or "")
+        return self._me
+
+    def _unarchive(self, effect: Effect, snap: store.Snapshot) -> None:
+        """A reopened incident's channel comes back, with its people, to take posts again."""
+        self._call(self.client.conversations_unarchive, "conversations.unarchive", snap.where,
+                   tolerate=("not_archived",), channel=snap.channel_id or "")
+        self._invite(snap, list(snap.slack_user_ids))
+        store.add_event(self.db, snap.incident_id, store.CHANNEL_UNARCHIVED,
+                        f"Slack channel {snap.where} unarchived", f"slack:unarchived:{effect.id}",
+                        {"channel_id": snap.channel_id})
 
     def _invite(self, snap: store.Snapshot, user_ids: list[str]) -> list[str]:
         users = list(dict.fromkeys(u for u in user_ids if u))

@@ -31,6 +31,7 @@ from store.types import utcnow
 
 CHANNEL_CREATED = Label.CHANNEL_CREATED
 CHANNEL_ARCHIVED = Label.CHANNEL_ARCHIVED
+CHANNEL_UNARCHIVED = Label.CHANNEL_UNARCHIVED
 CREATED_DEDUPE = "slack:channel_created"
 SLACK, CHANNEL = "slack", "channel"  # integration_link's integration and kind
 
@@ -124,6 +125,13 @@ def store_channel(db: Database, incident_id: int, channel_id: str,
         _add_event(session, incident_id, CHANNEL_CREATED, f"Slack channel #{name} created",
                    CREATED_DEDUPE, {"channel_id": channel_id, "channel_name": name})
         return channel_id, name, True
+
+
+def channel_claimed(db: Database, channel_id: str) -> bool:
+    """Whether some incident already has this Slack channel."""
+    with db.read() as session:
+        return session.exec(select(Incident.id).where(
+            col(Incident.slack_channel_id) == channel_id)).first() is not None
 
 
 def channel_memo(db: Database, incident_id: int) -> dict[str, Any]:

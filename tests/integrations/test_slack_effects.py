@@ -298,9 +298,11 @@ def test_announcements_follow_the_channel_in_order(rig: Rig) -> None:
     sitrep, *posts = rig.messages()
     assert ["open → investigating" in posts[0].text, "p3 → p1" in posts[1].text,
             "investigating → mitigated" in posts[2].text] == [True] * 3
-    # buttons offer the moves allowed now, not when the change happened
-    assert all(actions(p) == [(ACTION_RESOLVE, "INC-0001"), (ACTION_ADD_RESPONDERS, "INC-0001")]
-               for p in posts)
+    # buttons offer the moves allowed now, not when the change happened, and only on the
+    # latest announcement: superseded ones lose theirs
+    assert actions(posts[-1]) == [(ACTION_RESOLVE, "INC-0001"),
+                                  (ACTION_ADD_RESPONDERS, "INC-0001")]
+    assert [actions(p) for p in posts[:-1]] == [[], []]
     assert rig.channel().topic.startswith("INC-0001 · P1 (critical) · Mitigated")
     # the pinned report is kept current
     assert sitrep.edited and "Mitigated" in sitrep.full_text
@@ -482,6 +484,52 @@ def test_channel_archived_by_hand_settles_the_archive_effect(rig: Rig) -> None:
     [announce, _] = rig.rows(fx.SLACK_ANNOUNCE)
     assert announce.status == "dead" and "archived" in (announce.last_error or "")
     assert rig.incident().status == "resolved"
+
+
+def test_a_channel_whose_creation_answer_was_lost_is_adopted_not_doubled(rig: Rig) -> None:
+    # Slack made it, but the answer never came back: the retry meets name_taken.
+    made = rig.fake.add_channel("inc-0001-checkout-is-down", creator=BOT_USER_ID)
+    rig.declare()
+    rig.worker.drain()
+    assert rig.incident().slack_channel_id == made
+    assert rig.incident().slack_channel_name == "inc-0001-checkout-is-down"
+    assert not [c for c in rig.fake.channels.values() if c.name.endswith("-2")]
+    assert rig.fake.pins(made)  # the situation report went to the adopted channel
+    # A person's channel of that name is not ours: the next name is used, as before.
+    rig.fake.add_channel("inc-0002-db-is-down")
+    rig.declare(title="DB is down")
+    rig.worker.drain()
+    assert rig.incident(2).slack_channel_name == "inc-0002-db-is-down-2"
+
+
+def test_reopening_after_the_archive_unarchives_and_reinvites(rig: Rig) -> None:
+    incident = rig.declare()
+    rig.move(incident, Move.INVESTIGATE)
+    rig.move(incident, Move.RESOLVE, root_cause="bad deploy")
+    rig.worker.drain()
+    assert rig.channel().archived
+    channel = rig.channel().id
+    rig.fake.state.channels[channel].members = [BOT_USER_ID]  # people left meanwhile
+    rig.move(incident, Move.REOPEN)
+    rig.worker.drain()
+    assert not rig.channel().archived
+    assert rig.world.members[Role.ENGINEER].slack_user_id in rig.channel().members
+    assert "resolved → investigating" in rig.messages()[-1].text
+    assert rig.events("channel_unarchived")
+    assert not queries.get_detail(rig.db, rig.world.ws_id, 1).extra.get("channel_archived")
+
+
+def test_superseded_announcements_lose_their_buttons(rig: Rig) -> None:
+    incident = rig.declare()
+    rig.move(incident, Move.INVESTIGATE)
+    rig.worker.drain()
+    rig.move(incident, Move.MITIGATE)
+    rig.worker.drain()
+    posted = [m for m in rig.messages() if "→" in m.text]
+    older, latest = posted[-2], posted[-1]
+    assert actions(older) == [] and "open → investigating" in older.text
+    assert actions(latest) and "investigating → mitigated" in latest.text
+    assert actions(rig.messages()[0])  # the pinned situation report keeps its controls
 
 
 def test_the_channel_memo_lives_in_integration_state_not_the_timeline(rig: Rig) -> None:

@@ -145,10 +145,12 @@ class FakeSlack:
                                                  is_owner=is_owner, email=email, phone=phone))
 
     def add_channel(self, name: str, *, is_private: bool = False,
-                    members: tuple[str, ...] | list[str] = (), bot_member: bool = True) -> str:
-        """A channel that exists before Vigilo runs (e.g. an announcements channel)."""
+                    members: tuple[str, ...] | list[str] = (), bot_member: bool = True,
+                    creator: str = "") -> str:
+        """A channel that exists before Vigilo runs (e.g. an announcements channel); with
+        `creator` the bot's id, one Vigilo made whose answer never arrived."""
         return self.state.add_channel(name, is_private=is_private, members=members,
-                                      bot_member=bot_member)
+                                      bot_member=bot_member, creator=creator)
 
     def add_message(self, channel: str, user: str, text: str) -> str:
         """A person's message in a channel, for conversations.history; returns its ts."""

@@ -150,13 +150,15 @@ class Channel:
     archived: bool = False
     is_im: bool = False
     created: int = 0
+    creator: str = ""  # the user who made it (the bot for channels made through the API)
 
     def to_api(self) -> Params:
         return {
             "id": self.id, "name": self.name, "is_channel": not self.is_im and not self.is_private,
             "is_group": self.is_private, "is_im": self.is_im, "is_private": self.is_private,
             "is_archived": self.archived, "is_member": BOT_USER_ID in self.members,
-            "created": self.created, "num_members": len(self.members),
+            "created": self.created, "creator": self.creator,
+            "num_members": len(self.members),
             "topic": {"value": self.topic, "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
         }

@@ -59,7 +59,8 @@ class SlackState:
             "chat.getPermalink": self._permalink, "pins.add": self._pin,
             "views.open": self._view_open, "views.push": self._view_open,
             "views.update": self._view_update, "views.publish": self._view_publish,
-            "conversations.history": self._history,
+            "conversations.history": self._history, "conversations.list": self._list,
+            "conversations.unarchive": self._unarchive,
         }
 
     # --- set-up and inspection, used by tests and the demo -------------------------------
@@ -73,9 +74,11 @@ class SlackState:
             return user
 
     def add_channel(self, name: str, *, is_private: bool = False,
-                    members: tuple[str, ...] | list[str] = (), bot_member: bool = True) -> str:
+                    members: tuple[str, ...] | list[str] = (), bot_member: bool = True,
+                    creator: str = "") -> str:
         with self.lock:
             channel = self._new_channel(name, is_private, "C")
+            channel.creator = creator
             channel.members.extend(m for m in members if m not in channel.members)
             if bot_member and BOT_USER_ID not in channel.members:
                 channel.members.insert(0, BOT_USER_ID)
@@ -181,7 +184,30 @@ class SlackState:
             raise SlackError("name_taken")
         channel = self._new_channel(name, flag(params.get("is_private")), "C")
         channel.members.append(BOT_USER_ID)
+        channel.creator = BOT_USER_ID
         return {"channel": channel.to_api()}
+
+    def _list(self, params: Params) -> Params:
+        """Public channels (private ones with types=private_channel), paged by `limit`."""
+        types = str(params.get("types") or "public_channel")
+        skip_archived = flag(params.get("exclude_archived"))
+        found = [c for c in self.channels.values() if not c.is_im
+                 and (("private_channel" in types) if c.is_private else
+                      ("public_channel" in types))
+                 and not (skip_archived and c.archived)]
+        start = int(str(params.get("cursor") or "0") or 0)
+        limit = max(1, min(int(str(params.get("limit") or 100)), 1000))
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        return {"channels": [c.to_api() for c in page],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _unarchive(self, params: Params) -> Params:
+        channel = self._channel(params)
+        if not channel.archived:
+            raise SlackError("not_archived")
+        channel.archived = False
+        return {}
 
     def _info(self, params: Params) -> Params:
         return {"channel": self._channel(params).to_api()}
