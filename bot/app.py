@@ -25,7 +25,17 @@ from slack_sdk.web import SlackResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot import actions, commands, events, home, modals
+from bot import (
+    actions,
+    commands,
+    events,
+    home,
+    insight_actions,
+    modals,
+    postmortem_actions,
+    timeline_actions,
+    timeline_capture,
+)
 from bot.capture import CaptureQueue
 from bot.people import People
 from bot.runtime import Bot
@@ -46,6 +56,10 @@ def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
     events.register(app, bot, capture)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
+    insight_actions.register(app, bot, people)
+    postmortem_actions.register(app, bot, people)
+    timeline_actions.register(app, bot, people)
+    timeline_capture.register(app, bot, people)
     modals.register(app, bot, people)
     home.register(app, bot)
 

@@ -14,6 +14,7 @@ from slack_bolt import App
 from bot import render
 from bot.actions import HOME_DECLARE
 from bot.runtime import Bot
+from bot.suggestions import storm_blocks
 from core.fsm import Status
 from integrations.slack.blocks import button, context, header
 from services.overview import StatusGroup, overview
@@ -45,6 +46,7 @@ def render_home(groups: list[StatusGroup], bot: Bot, workspace: WorkspaceRef,
             {"type": "button", "action_id": "link_web_list", "url": web,
              "text": {"type": "plain_text", "text": "Open the web list"}}]},
     ]
+    blocks += storm_blocks(bot, workspace)
     for group in groups:
         if not group.total:
             continue

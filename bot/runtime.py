@@ -71,6 +71,8 @@ class Bot:
     base_url: str
     notify: Callable[[], None] = lambda: None  # wake the outbox worker
     channel_wait: float = 3.0  # how long a declaration's reply waits for its channel
+    # Why AI postmortem drafts are off (None: a model is configured), to offer them or not.
+    ai_off: str | None = "AI drafts are not configured"
     # Everything after ack (service calls, Web API calls, replies) runs here. Few threads on
     # purpose: they share one interpreter lock with the event loop and the dispatchers, and
     # more of them made the acks slower without draining the work any faster (measured).

@@ -4,16 +4,18 @@ SLACK_CREATE_CHANNEL = "slack.create_channel"
 SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incident channel
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
+SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
 TWILIO_PAGE = "twilio.page_oncall"
 STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
+AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a first draft
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
-KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
+KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE, SLACK_NUDGE,
                    PAGERDUTY_TRIGGER, PAGERDUTY_RESOLVE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
-                   STATUSPAGE_RESOLVE})
+                   STATUSPAGE_RESOLVE, AI_DRAFT_POSTMORTEM})
 
 
 def integration_of(kind: str) -> str:
@@ -32,9 +34,13 @@ class Label:
     ROOT_CAUSE = "root_cause_set"
     ACTION_ADDED = "action_item_added"
     ACTION_DONE = "action_item_completed"
+    ACTION_REOPENED = "action_item_reopened"
+    ACTION_ASSIGNED = "action_item_assigned"
     FIELDS = "fields_edited"
     POSTMORTEM = "postmortem_opened"
     POSTMORTEM_UNLINKED = "postmortem_unlinked"
+    POSTMORTEM_STATUS = "postmortem_status_changed"
+    POSTMORTEM_DRAFT = "postmortem_draft_requested"
     NOTE = "note"
     MESSAGE = "message"
     # Written by the Slack integration; the pages read them (is the channel archived now?).

@@ -193,3 +193,42 @@ class ActionItemDone(DomainEvent):
     audit = "action_item.completed"
 
     item_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostmortemStatusChanged(DomainEvent):
+    """draft → in_review → published (or back to draft)."""
+
+    label = Label.POSTMORTEM_STATUS
+
+    old: str
+    new: str
+
+    @property
+    def audit_action(self) -> str:
+        return f"postmortem.{self.new}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionItemReopened(DomainEvent):
+    label = Label.ACTION_REOPENED
+    audit = "action_item.reopened"
+
+    item_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionItemAssigned(DomainEvent):
+    label = Label.ACTION_ASSIGNED
+    audit = "action_item.assigned"
+
+    item_id: int
+    owner_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostmortemDraftRequested(DomainEvent):
+    """Someone asked for a (new) AI first draft of the postmortem."""
+
+    label = Label.POSTMORTEM_DRAFT
+    audit = "postmortem.draft_requested"

@@ -70,7 +70,20 @@ class WorkspaceSettings:
     default_role: Role = Role.ENGINEER
     status_page_auto_publish_severity: Severity = Severity.P2
     page_severity: Severity = Severity.P2  # SMS the on-call / trigger PagerDuty at this or worse
+    # Storms, Suggest cause and reminders (core/storms.py, core/cause.py, core/reminders.py).
+    storm_window_minutes: int = 30
+    cause_lookback_hours: int = 24
+    remind_p1_minutes: int = 15  # no timeline update for this long: nudge; 0 = never
+    remind_p2_minutes: int = 30
+    remind_p3_minutes: int = 60
+    remind_p4_minutes: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def quiet_minutes(self) -> dict[str, int]:
+        """Minutes without a timeline update before a reminder, by severity (0: never)."""
+        return {"p1": self.remind_p1_minutes, "p2": self.remind_p2_minutes,
+                "p3": self.remind_p3_minutes, "p4": self.remind_p4_minutes}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> "WorkspaceSettings":
@@ -93,6 +106,8 @@ class WorkspaceSettings:
         current = getattr(self, key)
         if isinstance(current, bool):
             setattr(self, key, _parse_bool(key, value))
+        elif isinstance(current, int):
+            setattr(self, key, _parse_minutes(key, value))
         elif key == "create_channel_on":
             setattr(self, key, _choice(key, value, ("open", "investigating")))
         elif key == "timeline_capture":
@@ -112,6 +127,17 @@ def _parse_bool(key: str, value: Any) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise InvalidInput(f"Setting '{key}' takes on/off, not '{value}'.", field=key)
+
+
+MAX_SETTING_NUMBER = 100_000
+
+
+def _parse_minutes(key: str, value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) > MAX_SETTING_NUMBER:
+        raise InvalidInput(f"Setting '{key}' takes a whole number from 0 to "
+                           f"{MAX_SETTING_NUMBER}, not '{str(value)[:40]}'.", field=key)
+    return int(text)
 
 
 def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:

@@ -6,12 +6,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core.effects import Label
 from core.errors import InvalidInput
 from core.events import (
     Declared,
     FieldsEdited,
-    PostmortemUnlinked,
     RootCauseSet,
     SeverityChanged,
     StatusChanged,
@@ -21,17 +19,16 @@ from core.keys import format_key
 from core.permissions import Action, ResponderRole
 from core.severity import Severity, parse_severity
 from core.validation import MAX_DESCRIPTION, MAX_REASON, clean_services, clean_text, clean_title
-from services import changes
+from services import changes, postmortems
 from services.actor import Actor
 from services.records import (
-    add_event,
     authorize,
     is_unique_violation,
     load_member,
     touch,
 )
 from store.db import Database
-from store.models import Incident, IncidentResponder, Postmortem, TimelineEvent, Workspace
+from store.models import Incident, IncidentResponder, Workspace
 from store.types import pk, utcnow
 
 
@@ -242,30 +239,8 @@ def edit_incident(db: Database, actor: Actor, key: str | int, **fields: object) 
 
 
 def unlink_postmortem(db: Database, actor: Actor, key: str | int) -> Incident:
-    with db.transaction() as session:
-        incident = changes.open_incident(session, actor, key, Action.UNLINK_POSTMORTEM)
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident.id)).first()
-        if postmortem is None:
-            raise InvalidInput("This incident has no postmortem to unlink.")
-        session.delete(postmortem)
-        changes.record(session, actor, changes.event(PostmortemUnlinked, actor, incident),
-                       f"{actor.name} unlinked the postmortem", incident=incident)
-        return incident
+    return postmortems.unlink(db, actor, key)
 
 
 def _open_postmortem(session: Session, incident: Incident, actor: Actor) -> None:
-    """The postmortem starts from the incident's own timeline (T1.9)."""
-    if session.exec(select(Postmortem.id).where(
-            Postmortem.incident_id == incident.id)).first() is not None:
-        return
-    session.flush()
-    events = session.exec(select(TimelineEvent).where(
-        TimelineEvent.incident_id == incident.id,
-        TimelineEvent.deleted_at == None)  # noqa: E711
-        .order_by(TimelineEvent.at, TimelineEvent.id)).all()  # type: ignore[arg-type]
-    snapshot = [{"at": e.at.isoformat(), "source": e.source, "label": e.label, "actor": e.actor,
-                 "text": e.text, "payload": e.payload} for e in events]
-    session.add(Postmortem(incident_id=pk(incident), timeline=snapshot))
-    add_event(session, incident, actor, Label.POSTMORTEM,
-              f"{actor.name} opened the postmortem ({len(snapshot)} timeline events copied)")
+    postmortems.open_for(session, incident, actor)

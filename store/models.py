@@ -1,6 +1,6 @@
 """The tables. Incident-scoped rows always carry their workspace so no query crosses tenants."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
@@ -26,6 +26,7 @@ class Workspace(SQLModel, table=True):
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Last incident number handed out; bumped under a row lock so keys never repeat or skip.
     last_incident_number: int = Field(default=0)
+    last_change_number: int = Field(default=0)  # the same, for CHG- keys
     created_at: datetime = _created()
 
 
@@ -43,13 +44,26 @@ class Member(SQLModel, table=True):
 
 
 class ChangeRequest(SQLModel, table=True):
-    """A deploy or config change that may have caused an incident."""
+    """A deploy or config change that may have caused an incident, keyed CHG-NNNN."""
 
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_changerequest_workspace_number"),
+        UniqueConstraint("workspace_id", "create_key", name="uq_changerequest_workspace_key"),
+        Index("ix_changerequest_workspace_started", "workspace_id", "started_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    number: int = Field(default=0)
     title: str = Field(max_length=300)
+    description: str = Field(default="")
     affected_assets: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    author: str | None = Field(default=None, max_length=200)
+    link: str | None = Field(default=None, max_length=2000)
+    started_at: datetime = _created()
+    finished_at: datetime | None = _ts()
     created_at: datetime = _created()
+    # CI/CD's Idempotency-Key: sending the same change twice records it once.
+    create_key: str | None = Field(default=None, max_length=200)
 
 
 class Incident(SQLModel, table=True):
@@ -57,6 +71,8 @@ class Incident(SQLModel, table=True):
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "declare_key"),
         Index("ix_incident_workspace_status", "workspace_id", "status"),
+        # Storm detection, Suggest cause and metrics read incidents by detection time.
+        Index("ix_incident_workspace_detected", "workspace_id", "detected_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
@@ -114,6 +130,8 @@ class TimelineEvent(SQLModel, table=True):
     editable: bool = Field(default=False)  # manual entries and Slack messages
     edited_at: datetime | None = _ts()
     deleted_at: datetime | None = _ts()
+    # Kept on the incident's timeline but left out of its postmortem (timeline editor).
+    hidden_from_postmortem: bool = Field(default=False)
 
 
 class ActionItem(SQLModel, table=True):
@@ -124,6 +142,7 @@ class ActionItem(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = _created()
     done_at: datetime | None = _ts()
+    due_on: date | None = Field(default=None)
 
 
 class Postmortem(SQLModel, table=True):
@@ -238,8 +257,8 @@ class WebSession(SQLModel, table=True):
     revoked_at: datetime | None = _ts()
 
 
-# Tables in modules of their own, imported here so that alembic (and create_all) see them.
-from store.integration_models import IntegrationLink  # noqa: E402
-from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402
-
-__all__ = ["IntegrationLink", "WorkspaceSlackTeam"]
+# Tables owned by other modules, imported here so that alembic and create_all see them.
+from store import insight_models  # noqa: E402, F401  (storms, runbooks, snoozes)
+from store.integration_models import IntegrationLink  # noqa: E402,F401  (integration state)
+from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401
+from store.workspace_teams import WorkspaceSlackTeam  # noqa: E402,F401  (alembic sees it)

@@ -45,9 +45,10 @@ def test_the_manifest_asks_only_for_scopes_the_code_uses() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     used_by_methods = set(SCOPES.values())
     # commands: /vigilo; channels:history: message.channels events; users:read(.email):
-    # naming members on first contact (users.info, with the profile's e-mail).
+    # naming members on first contact (users.info, with the profile's e-mail);
+    # reactions:read: reaction_added events (a 📌 puts a message on the timeline).
     assert scopes == used_by_methods | {"commands", "channels:history", "users:read",
-                                        "users:read.email"}
+                                        "users:read.email", "reactions:read"}
     assert "channels:read" not in scopes
     source = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     assert "chat_postMessage(channel=user_id" in source or "channel=self.user_id" in source
@@ -55,7 +56,9 @@ def test_the_manifest_asks_only_for_scopes_the_code_uses() -> None:
     # The bot sends direct messages, so people must be able to read them (not write).
     assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"]
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_home_opened", "message.channels"}
+    assert events == {"app_home_opened", "message.channels", "reaction_added"}
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", "add_to_timeline")
 
 
 def test_the_dockerfile_installs_and_serves_as_the_readme_says() -> None:

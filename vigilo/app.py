@@ -18,8 +18,9 @@ from integrations.outbox import OutboxWorker
 from integrations.registry import Registry
 from store.db import Database
 from vigilo import integrations, slack_wiring
+from vigilo.scheduler import Scheduler
 from vigilo.settings import Settings
-from webhooks import health, site
+from webhooks import health, metrics, site
 from webhooks.request_id import RequestId
 from webhooks.security import SecurityHeaders
 
@@ -32,6 +33,7 @@ class Vigilo:
     db: Database
     registry: Registry
     worker: OutboxWorker
+    scheduler: Scheduler | None = None
     asgi: Starlette | None = None
     slack: slack_wiring.SlackWiring | None = None
     # What must start with the server and stop before it, beside the integrations.
@@ -48,13 +50,18 @@ class Vigilo:
         self.registry.stop()
 
 
-def build(settings: Settings, *, db: Database | None = None, run_worker: bool = True) -> Vigilo:
+def build(settings: Settings, *, db: Database | None = None, run_worker: bool = True,
+          run_scheduler: bool | None = None) -> Vigilo:
+    """`run_scheduler` defaults to `run_worker`: the replica that delivers also schedules."""
     database = db or Database.from_url(settings.database_url)
     registry = integrations.registry(settings, database)
     worker = OutboxWorker(database, registry.handlers, off=registry.off,
                           threads=settings.outbox_threads)
-    vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker)
+    vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker,
+                    scheduler=Scheduler(database, notify=worker.notify))
+    scheduled = run_worker if run_scheduler is None else run_scheduler
     routes: list[BaseRoute] = [
+        *metrics.routes(database),
         *health.routes(database, waiting=lambda: registry.waiting),
         *slack_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
@@ -64,6 +71,8 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if run_worker:
             worker.start()
+        if scheduled and vigilo.scheduler is not None:
+            vigilo.scheduler.start()
         registry.start_in_background()
         for hook in vigilo.on_startup:
             hook()
@@ -71,6 +80,8 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
             yield
         finally:
             vigilo.stop()
+            if vigilo.scheduler is not None:
+                vigilo.scheduler.stop()
             worker.stop()
 
     # Security headers on every answer, health and Slack included, not only the pages.

@@ -23,6 +23,7 @@ from vigilo.settings import Settings
 MODULES = (
     "vigilo.cli_admin",      # serve, demo, db, workspace, member, token
     "vigilo.cli_incidents",  # incident, outbox log
+    "vigilo.cli_insight",    # change, runbook
 )
 
 

@@ -6,7 +6,7 @@ start-up.
 """
 
 from core import effects as fx
-from integrations import slack
+from integrations import ai, slack
 from integrations.registry import Disabled, Integration, Registry
 from store.db import Database
 from vigilo.settings import Settings
@@ -20,9 +20,23 @@ def slack_settings(settings: Settings) -> slack.SlackSettings:
                                workspace=settings.workspace)
 
 
+def ai_settings(settings: Settings) -> ai.AiSettings:
+    env = settings.ai
+    timeout = env.get("VIGILO_AI_TIMEOUT", "")
+    try:
+        seconds = float(timeout) if timeout else ai.settings.DEFAULT_TIMEOUT
+    except ValueError:
+        raise ValueError(f"VIGILO_AI_TIMEOUT must be a number of seconds, not '{timeout}'"
+                         ) from None
+    return ai.AiSettings(base_url=env.get("VIGILO_AI_BASE_URL"),
+                         api_key=env.get("VIGILO_AI_API_KEY"),
+                         model=env.get("VIGILO_AI_MODEL"), timeout=seconds)
+
+
 def integrations(settings: Settings, db: Database) -> list[Integration]:
     return [
         slack.build(slack_settings(settings), db),
+        ai.build(ai_settings(settings), db),
         Disabled("pagerduty", {fx.PAGERDUTY_TRIGGER, fx.PAGERDUTY_RESOLVE},
                  _unbuilt(settings.pagerduty, "PAGERDUTY_API_KEY", "PagerDuty")),
         Disabled("twilio", {fx.TWILIO_PAGE},

@@ -22,6 +22,7 @@ class Settings:
     outbox_threads: int = 16  # delivery threads per integration; 1 = one thread, oldest first
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
+    ai: dict[str, str] = field(default_factory=dict)  # VIGILO_AI_BASE_URL, _API_KEY, _MODEL
     log_level: str | None = None  # unset: INFO for `vigilo serve`, WARNING for other commands
     log_format: str = "text"
 
@@ -42,10 +43,6 @@ class Settings:
         port_text = get("PORT") or "8000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
-        threads_text = get("VIGILO_OUTBOX_THREADS") or "16"
-        if not threads_text.isdigit() or not 0 < int(threads_text) <= 256:
-            raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
-                             f"not '{threads_text}'")
         log_level = (get("LOG_LEVEL") or "").upper() or None
         if log_level is not None and log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
@@ -53,6 +50,10 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in LOG_FORMATS:
             raise ValueError(f"LOG_FORMAT must be text or json, not '{log_format}'")
+        threads_text = get("VIGILO_OUTBOX_THREADS") or "16"
+        if not threads_text.isdigit() or not 0 < int(threads_text) <= 256:
+            raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
+                             f"not '{threads_text}'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -70,6 +71,8 @@ class Settings:
             twilio={k: v for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                                    "TWILIO_FROM_NUMBER", "TWILIO_API_URL")
                     if (v := get(k) or "")},
+            ai={k: v for k in ("VIGILO_AI_BASE_URL", "VIGILO_AI_API_KEY", "VIGILO_AI_MODEL",
+                               "VIGILO_AI_TIMEOUT") if (v := get(k) or "")},
             log_level=log_level,
             log_format=log_format,
         )

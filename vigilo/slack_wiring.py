@@ -47,6 +47,8 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         return []
     settings = slack.settings
     bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify)
+    ai = vigilo.registry.get("ai")
+    bot.ai_off = ai.settings.why_off if ai is not None else "no AI integration"
     slack.on_start(bot.remember)
     people = People(vigilo.db, slack.bot_client)
     capture = CaptureQueue(bot, people)

@@ -15,7 +15,7 @@ from core.errors import DomainError, NotFound
 from core.fsm import ACTIVE_STATUSES, STATUS_ORDER, Status
 from core.severity import Severity
 from services import queries
-from webhooks import auth
+from webhooks import auth, insight_pages, postmortem_tab
 from webhooks.render import (
     Site,
     bad_request,
@@ -97,6 +97,7 @@ def _list(site: Site, request: Request) -> Response:
     workspace_id = access.workspace.id or 0
     base = f"{site.base_url}/ws/{access.workspace.slug}/incidents"
     counts = queries.count_by_status(site.db, workspace_id, severities=severities)
+    figures = insight_pages.list_stats(site, workspace_id)
     if as_json:
         rows, total = queries.incident_page(site.db, workspace_id, statuses=statuses,
                                             severities=severities, offset=offset, limit=limit)
@@ -104,7 +105,7 @@ def _list(site: Site, request: Request) -> Response:
         return json_response({
             "workspace": {"slug": access.workspace.slug, "name": access.workspace.name},
             "counts": {s.value: counts.get(s.value, 0) for s in STATUS_ORDER},
-            "total": total, "offset": offset, "limit": limit,
+            "total": total, "offset": offset, "limit": limit, "stats": figures.to_json(),
             "incidents": [queries.summary_json(r, f"{base}/{r.key}") for r in rows],
             "next": base + query(status=[s.value for s in statuses], severity=severities,
                                  offset=offset + limit, limit=limit) if more else None,
@@ -119,7 +120,7 @@ def _list(site: Site, request: Request) -> Response:
         counts={s.value: counts.get(s.value, 0) for s in STATUS_ORDER},
         statuses=[s.value for s in statuses], severities=severities,
         all_statuses=list(STATUS_ORDER), all_severities=list(Severity),
-        storms=site.storms(workspace_id), page=page, pages=pages, paged=paged,
+        storms=site.storms(workspace_id), stats=figures, page=page, pages=pages, paged=paged,
         page_url=lambda n: query(status=[s.value for s in statuses], severity=severities,
                                  page=n if n > 1 else None))
 
@@ -208,12 +209,16 @@ def _detail(site: Site, request: Request) -> Response:
     start = (page - 1) * TIMELINE_PAGE
     snapshot = (queries.postmortem_events(site.db, incident.id or 0, start, TIMELINE_PAGE)
                 if tab == "postmortem" and detail.postmortem else [])
+    pm = (postmortem_tab.view(site.db, workspace_id, detail.key, snapshot, total)
+          if snapshot or (tab == "postmortem" and detail.postmortem) else None)
     return site.page(
         "detail.html", workspace=access.workspace, access=access, d=detail, i=incident,
         tab=tab, tabs=[t for t in TABS if t != "postmortem" or has_postmortem],
         recent=(queries.recent_events(site.db, incident.id or 0) if tab == "overview"
                 else []),
-        snapshot=snapshot,
+        snapshot=snapshot, pm=pm,
+        insight=(insight_pages.incident_panels(site, workspace_id, incident.number)
+                 if tab == "overview" and not access.shared else None),
         page=page, pages=pages, total=total, first=start + 1,
         tab_url=lambda t: query(share=share, tab=t if t != "overview" else None),
         pager_url=lambda n: query(share=share, tab=tab, page=n if n > 1 else None),

@@ -12,7 +12,17 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import render
-from bot.commands import access, lifecycle, notes, reading, responders
+from bot.commands import (
+    access,
+    action_items,
+    insight,
+    lifecycle,
+    notes,
+    postmortem,
+    reading,
+    responders,
+    timeline,
+)
 from bot.commands.base import Call, Sub, listing, table
 from bot.commands.parse import UsageError, parse
 from bot.people import People
@@ -29,9 +39,12 @@ def _help() -> render.Reply:
 
 
 SUBS: list[Sub] = [
-    *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *responders.SUBS, *notes.SUBS,
-    *access.SUBS, Sub("help", "help", "this list", lambda call: _help()),
+    *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *postmortem.SUBS,
+    *responders.SUBS, *notes.SUBS, *timeline.SUBS, *action_items.SUBS,
+    *access.SUBS,
+    Sub("help", "help", "this list", lambda call: _help()),
 ]
+SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`
 TABLE = table(SUBS)
 NAMES = set(TABLE)
 

@@ -116,8 +116,6 @@ SUBS = [
     Sub("resolve", RESOLVE, "resolve, optionally with the root cause", resolve),
     Sub("reopen", "reopen [KEY]", "reopen a resolved incident", _move(Move.REOPEN,
                                                                        "reopen [KEY]")),
-    Sub("postmortem", "postmortem [KEY]", "open the postmortem of a resolved incident",
-        _move(Move.OPEN_POST_MORTEM, "postmortem [KEY]"), ("post-mortem",)),
     Sub("force", FORCE, "admins: force a status, with a reason", force),
     Sub("severity", SEVERITY, "change the severity", severity, ("sev",)),
     Sub("cause", CAUSE, "record the root cause", cause, ("rootcause", "root-cause")),

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.modals import postmortem, timeline
 from bot.modals.add_responders import AddForm, AddResponders
 from bot.modals.base import Meta
 from bot.modals.edit_incident import EditForm, EditIncident
@@ -29,7 +30,8 @@ NEW = NewIncident()
 ADD = AddResponders()
 RESOLVE = Resolve()
 EDIT = EditIncident()
-KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT)
+KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT, *postmortem.KINDS.values(),
+                                     *timeline.KINDS)
 
 
 def register(app: App, bot: Bot, people: People) -> None:

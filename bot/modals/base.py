@@ -28,6 +28,7 @@ class Meta:
     key: str | None = None
     response_url: str | None = None  # where the outcome is reported; else a DM
     channel: str | None = None
+    item: str | None = None  # what in the incident the modal is about (an entry, a page)
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v})
@@ -41,7 +42,7 @@ class Meta:
         if not isinstance(data, dict):
             return cls()
         return cls(**{k: str(v) for k, v in data.items()
-                      if k in ("key", "response_url", "channel") and v})
+                      if k in ("key", "response_url", "channel", "item") and v})
 
 
 def plain(text: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bot.modals.base import (
 )
 from bot.modals.flow import Finish, Submission
 from bot.runtime import Bot
+from bot.suggestions import runbook_blocks
 from core.keys import format_key
 from core.severity import DEFAULT_SEVERITY, Severity
 from core.validation import MAX_TITLE, clean_services, clean_title
@@ -97,7 +98,8 @@ def declared_reply(bot: Bot, workspace: WorkspaceRef, incident: Incident) -> ren
     already, else in a follow-up that replaces this reply when it has (bounded wait)."""
     key = format_key(incident.number)
     url = bot.incident_url(workspace, key)
-    buttons = next_move_blocks(incident.status, key)
+    buttons = [*next_move_blocks(incident.status, key),
+               *runbook_blocks(bot, workspace, incident)]
     channel, expected = bot.channel(workspace, incident.number)
     reply = render.declared(incident, key, url, channel, expected, buttons)
     if channel is None and expected:

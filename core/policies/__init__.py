@@ -8,7 +8,7 @@ where people act, and what they do there still needs its channel, posts and invi
 from collections.abc import Callable
 
 from core.events import DomainEvent
-from core.policies import pagerduty, slack, statuspage, twilio
+from core.policies import ai, pagerduty, slack, statuspage, twilio
 from core.policies.spec import EffectSpec
 from core.validation import WorkspaceSettings
 
@@ -19,6 +19,7 @@ POLICIES: dict[str, Policy] = {
     "pagerduty": pagerduty.policy,
     "twilio": twilio.policy,
     "statuspage": statuspage.policy,
+    "ai": ai.policy,
 }
 
 

@@ -5,11 +5,13 @@ from core.events import (
     CommanderChanged,
     Declared,
     DomainEvent,
+    PostmortemStatusChanged,
     ResponderAdded,
     SeverityChanged,
     StatusChanged,
 )
 from core.fsm import Status
+from core.policies import slack_insight
 from core.policies.spec import EffectSpec, event_key
 from core.validation import WorkspaceSettings
 
@@ -44,7 +46,9 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         return specs
     if isinstance(event, ResponderAdded):
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
-    return []
+    if isinstance(event, PostmortemStatusChanged) and event.new == "published":
+        return [announce(event, key, postmortem_status=event.new)]
+    return slack_insight.policy(event, settings)
 
 
 def announce(event: DomainEvent, key: str, **facts: object) -> EffectSpec:

@@ -17,7 +17,7 @@ from slack_sdk.web import SlackResponse
 from core import effects as fx
 from core.channels import channel_name
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
-from integrations.slack import store
+from integrations.slack import insight_blocks, store
 from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
 from integrations.slack.errors import error_code, translate
 from integrations.slack.wording import announcement_text
@@ -36,7 +36,8 @@ def handlers(db: Database, client: WebClient, base_url: str) -> dict[str, Handle
     """The outbox handlers for every Slack effect kind in core.effects."""
     slack = SlackEffects(db, client, base_url)
     return {fx.SLACK_CREATE_CHANNEL: slack.create_channel, fx.SLACK_ANNOUNCE: slack.announce,
-            fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive}
+            fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive,
+            fx.SLACK_NUDGE: slack.nudge}
 
 
 class SlackEffects:
@@ -82,6 +83,17 @@ class SlackEffects:
         self._set_topic(snap, memo)
         self._refresh_sitrep(snap, memo)
         return f"announced in {snap.where}"
+
+    def nudge(self, effect: Effect) -> str:
+        """A reminder in the incident channel; none once the incident is resolved."""
+        snap = self._snapshot(effect)
+        if snap.status in ("resolved", "post_mortem"):
+            raise NotConfigured(f"the incident is {snap.status}: reminders stop")
+        channel = self._channel_or_wait(effect, snap)
+        if "ts" not in store.progress(self.db, effect.id):
+            text, blocks = insight_blocks.nudge(snap.card, effect.payload)
+            store.mark(self.db, effect.id, ts=self._post(channel, snap.where, text, blocks))
+        return f"reminder ({effect.payload.get('reminder')}) posted in {snap.where}"
 
     def invite(self, effect: Effect) -> str:
         snap = self._snapshot(effect)

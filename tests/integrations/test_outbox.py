@@ -256,8 +256,9 @@ def test_lanes_are_delivered_at_the_same_time_each_in_order(world: World) -> Non
         assert wait_for(lambda: done(world) == len(lanes), 10)
     finally:
         worker.stop()
-    # One thread would take 11 x 0.2 s = 2.2 s; lane A alone needs 3 x 0.2 s.
-    assert time.monotonic() - started < 1.6
+    # Six or more deliveries at once, never two of one lane: the property itself, not a wall
+    # time, which a loaded CI machine would make flaky (one thread would take 11 x 0.2 s).
+    assert time.monotonic() - started < 5
     assert handler.most >= 6 and handler.most_in_lane == 1
     assert [n for lane, n in handler.order if lane == "slack:A"] == [8, 9, 10]
 

@@ -35,7 +35,8 @@ class Pager:
 
 def others() -> list[Disabled]:
     return [Disabled("twilio", {fx.TWILIO_PAGE}, "not configured (TWILIO_ACCOUNT_SID unset)"),
-            Disabled("statuspage", {fx.STATUSPAGE_PUBLISH, fx.STATUSPAGE_RESOLVE}, "off")]
+            Disabled("statuspage", {fx.STATUSPAGE_PUBLISH, fx.STATUSPAGE_RESOLVE}, "off"),
+            Disabled("ai", {fx.AI_DRAFT_POSTMORTEM}, "off")]
 
 
 def slack(db: Database, **settings: str) -> Slack:

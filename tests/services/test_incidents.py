@@ -93,7 +93,7 @@ def test_full_lifecycle_stamps_and_effects(world: World) -> None:
     with world.db.read() as s:
         actions = [a.action for a in s.exec(select(AuditLog).order_by(col(AuditLog.id)))]
     assert actions == ["incident.declared", "incident.investigate", "incident.mitigate",
-                       "incident.resolve", "incident.open_post_mortem"]
+                       "incident.resolve", "incident.open_post_mortem", "postmortem.opened"]
 
 
 def test_illegal_transition_names_status_and_allowed_moves(world: World) -> None:

@@ -150,6 +150,10 @@ class FakeSlack:
         return self.state.add_channel(name, is_private=is_private, members=members,
                                       bot_member=bot_member)
 
+    def add_message(self, channel: str, user: str, text: str) -> str:
+        """A person's message in a channel, for conversations.history; returns its ts."""
+        return self.state.add_message(channel, user, text)
+
     def fail_next(self, method: str, error: str = "ratelimited", *, status: int = 429,
                   retry_after: int | None = 1, times: int = 1) -> None:
         """The next `times` calls of `method` answer `error`; 429s carry `Retry-After`."""

@@ -178,8 +178,10 @@ class Message:
         return "\n".join([self.text, *collect_text(self.blocks), *collect_text(self.attachments)])
 
     def to_api(self) -> Params:
-        out: Params = {"type": "message", "user": self.user, "bot_id": BOT_ID, "ts": self.ts,
+        out: Params = {"type": "message", "user": self.user, "ts": self.ts,
                        "text": self.text, "blocks": self.blocks, "team": TEAM_ID}
+        if self.user == BOT_USER_ID:  # a person's message (add_message) carries no bot_id
+            out["bot_id"] = BOT_ID
         if self.attachments:
             out["attachments"] = self.attachments
         if self.thread_ts:

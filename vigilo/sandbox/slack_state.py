@@ -59,6 +59,7 @@ class SlackState:
             "chat.getPermalink": self._permalink, "pins.add": self._pin,
             "views.open": self._view_open, "views.push": self._view_open,
             "views.update": self._view_update, "views.publish": self._view_publish,
+            "conversations.history": self._history,
         }
 
     # --- set-up and inspection, used by tests and the demo -------------------------------
@@ -78,6 +79,13 @@ class SlackState:
             if bot_member and BOT_USER_ID not in channel.members:
                 channel.members.insert(0, BOT_USER_ID)
             return channel.id
+
+    def add_message(self, channel_id: str, user: str, text: str) -> str:
+        """A person's message in a channel (what the Events API would report); its ts."""
+        with self.lock:
+            message = Message(channel_id, self._next_ts(), text, user=user)
+            self.messages.setdefault(channel_id, []).append(message)
+            return message.ts
 
     def channel_by_name(self, name: str) -> Channel | None:
         with self.lock:
@@ -266,6 +274,18 @@ class SlackState:
                           ephemeral_to=user)
         self.ephemerals[channel.id].append(message)
         return {"message_ts": message.ts}
+
+    def _history(self, params: Params) -> Params:
+        """Newest first; `latest` + `inclusive` + `limit=1` fetches one message by its ts."""
+        channel = self._channel(params)
+        latest = params.get("latest")
+        inclusive = str(params.get("inclusive") or "").lower() in ("1", "true")
+        limit = int(params.get("limit") or 100)
+        found = [m for m in reversed(self.messages[channel.id]) if m.thread_ts in (None, m.ts)
+                 and (latest is None or float(m.ts) < float(str(latest))
+                      or (inclusive and m.ts == str(latest)))]
+        return {"messages": [m.to_api() for m in found[:limit]], "has_more": len(found) > limit,
+                "response_metadata": {"next_cursor": ""}}
 
     def _permalink(self, params: Params) -> Params:
         channel = self._channel(params)
