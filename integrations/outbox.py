@@ -95,7 +95,6 @@ class OutboxWorker:
         self.poll = poll
         self.threads = max(1, threads)
         self.breaker = Breaker(db, clock, probe=probe)
-        self._breaker_loaded = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -242,7 +241,6 @@ class OutboxWorker:
         while not self._stop.is_set():
             wait = self.poll
             try:
-                self._load_breaker()
                 busy = self.run_once()
                 failures.succeeded()
             except Exception as error:  # the database may be briefly away: keep going
@@ -251,19 +249,12 @@ class OutboxWorker:
                 self._wake.wait(wait)
                 self._wake.clear()
 
-    def _load_breaker(self) -> None:
-        # In the loop, not in start(): the database may be away when the server starts.
-        if not self._breaker_loaded:
-            self.breaker.load()
-            self._breaker_loaded = True
-
     def _parallel_loop(self) -> None:
         failures = Repeated(log, "outbox worker round", base=self.poll)
         while not self._stop.is_set():
             self._wake.clear()
             claimed, wait = 0, self.poll
             try:
-                self._load_breaker()
                 self.breaker.probe_due()
                 # Enough rows for every free thread; rows over an integration's room stay.
                 for effect in self.claim(self.threads * 2, self.pools.room, self.pools.full()):

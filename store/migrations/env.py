@@ -50,10 +50,26 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a SQLite table by copy, drop and rename: with foreign keys
+        # enforced, dropping `workspace` fails as soon as any row refers to it. SQLite only
+        # honours this pragma outside a transaction, hence on the driver's connection.
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    raw = connection.connection.dbapi_connection
+    if raw is not None:
+        raw.execute(statement)
 
 
 if context.is_offline_mode():
