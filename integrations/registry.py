@@ -107,8 +107,14 @@ class Registry:
         for integration in self.integrations:
             if not integration.settings.enabled:
                 why = integration.settings.why_off or "disabled"
+                # An integration that is off may still say so where people look (Twilio
+                # tells the commander that no SMS page went out) through `handlers_when_off`.
+                when_off: dict[str, Handler] = getattr(integration, "handlers_when_off", dict)()
                 for kind in integration.kinds:
-                    self.off[kind] = f"{integration.name} is off: {why}"
+                    if kind in when_off:
+                        self.handlers[kind] = when_off[kind]
+                    else:
+                        self.off[kind] = f"{integration.name} is off: {why}"
                 continue
             for kind, handler in integration.handlers().items():
                 if kind in owner:

@@ -10,7 +10,7 @@ commander, with the reason.
 from datetime import timedelta
 
 from core import effects as fx
-from integrations.outbox import Effect, Handler, PermanentFailure
+from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure
 from integrations.twilio.client import Twilio
 from integrations.twilio.errors import NumberRefused
 from integrations.twilio.render import page_text
@@ -25,6 +25,16 @@ LOOKBACK = timedelta(days=2)  # how far back a lost answer's SMS is looked for
 
 def handlers(db: Database, twilio: Twilio) -> dict[str, Handler]:
     return {fx.TWILIO_PAGE: TwilioEffects(db, twilio).page}
+
+
+def unconfigured_handlers(db: Database, why_off: str) -> dict[str, Handler]:
+    def page(effect: Effect) -> str:
+        facts = paging.page_facts(db, effect.incident_id or 0)
+        if facts is None:
+            raise PermanentFailure(f"incident {effect.incident_id} no longer exists")
+        paging.problem(db, facts, f"Twilio is {why_off}")
+        raise NotConfigured(f"twilio is off: {why_off}; the commander was told")
+    return {fx.TWILIO_PAGE: page}
 
 
 class TwilioEffects:

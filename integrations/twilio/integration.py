@@ -25,6 +25,10 @@ class Twilio:
             return {}
         return effects.handlers(self.db, self.client)
 
+    def handlers_when_off(self) -> dict[str, Handler]:
+        """Off, a page still tells the commander that no SMS went out, and why."""
+        return effects.unconfigured_handlers(self.db, self.settings.why_off or "off")
+
     def start(self) -> None:
         return None
 

@@ -171,3 +171,18 @@ def test_a_number_twilio_refuses_is_told_not_retried(sms: Rig) -> None:
     assert notices(sms.world) == ["SMS page to Eng 0 did not go out: Twilio refused the "
                                   "number: The 'To' number +1500 is not a valid phone number. "
                                   "(error 21211)"]
+
+
+def test_unconfigured_twilio_tells_the_commander(world: World) -> None:
+    vigilo = build(Settings(workspace="acme"), db=world.db, run_worker=False)
+    assert "twilio.page_oncall" not in vigilo.registry.off  # its off-handler speaks up
+    schedule(world)
+    declare(world)
+    OutboxWorker(world.db, vigilo.registry.handlers, off=vigilo.registry.off).drain()
+    assert notices(world) == ["SMS page did not go out: Twilio is not configured "
+                              "(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER "
+                              "unset)"]
+    with world.db.read() as session:
+        [row] = session.exec(select(Outbox).where(Outbox.kind == "twilio.page_oncall")).all()
+    assert row.status == "skipped" and "the commander was told" in (row.last_error or "")
+    assert any(f.get("event") == "page_problem" for f in slack_facts(world))
