@@ -179,15 +179,18 @@ def report_burst(label: str, result: Outcome, seconds: float, goals: bool) -> No
 
 
 def alone(db: Database, fake: FakeSlackProcess, port: int, users: list[str], tag: str,
-          times: int = 10) -> list[float]:
-    taken = []
+          times: int = 10) -> tuple[list[float], list[float]]:
+    """(to the channel, to the database) for one declaration at a time."""
+    taken, recorded = [], []
     for n in range(times):
         requests, titles = declarations(fake, users[:1], 1, f"{tag}{n}")
         load = generate(port, requests)
         sent = {titles[key]: at for key, at in load.sent.items()}
         wait_settled(db, list(sent), 30)
-        taken += outcome(db, fake, sent).to_channel
-    return taken
+        result = outcome(db, fake, sent)
+        taken += result.to_channel
+        recorded += result.to_record
+    return taken, recorded
 
 
 def outage(db: Database, fake: FakeSlackProcess, port: int, users: list[str], total: int,
@@ -211,47 +214,52 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--outage", type=float, default=20.0)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--threads", type=int, default=16, help="the parallel outbox's")
+    parser.add_argument("--parts", default="burst,alone,outage")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     users = [f"U{n:04d}" for n in range(args.users)]
-    runs = [("parallel (16 threads)", 16)] + ([] if args.skip_baseline
-                                             else [("old single thread", 1)])
+    parts = set(args.parts.split(","))
+    runs = [(f"parallel ({args.threads} threads)", args.threads)] + (
+        [] if args.skip_baseline else [("old single thread", 1)])
     with fresh_database(args.db, pool_size=30) as db, fake_slack_process(users) as fake:
         print(machine_line(db) + f", uvicorn/{http_flavour()}")
         seed(db, users)
-        print(f"\nburst: {args.burst} declarations from {args.users} users at once, "
-              f"Slack {LATENCY * 1000:.0f}-{(LATENCY + JITTER) * 1000:.0f} ms per call")
         fake.set(latency=LATENCY, jitter=JITTER)
-        for label, threads in runs:
-            with app(db, fake, threads) as port:
-                result, seconds = burst(db, fake, port, users, args.burst, f"burst{threads}")
-            report_burst(label, result, seconds, goals=threads > 1)
-
-        print("\nalone: one declaration at a time (10 each), to the channel")
-        for label, threads in runs[:1]:
+        if "burst" in parts:
+            print(f"\nburst: {args.burst} declarations from {args.users} users at once, "
+                  f"Slack {LATENCY * 1000:.0f}-{(LATENCY + JITTER) * 1000:.0f} ms per call")
+            for label, threads in runs:
+                with app(db, fake, threads) as port:
+                    result, seconds = burst(db, fake, port, users, args.burst,
+                                            f"burst{threads}")
+                report_burst(label, result, seconds, goals=threads > 1)
+        if "alone" in parts:
+            print("\nalone: one declaration at a time (10 each), to the channel")
+            label, threads = runs[0]
             with app(db, fake, threads) as port:
                 fake.set(latency=0.0, jitter=0.0)
-                quick = alone(db, fake, port, users, "alone-quick")
+                quick, quick_db = alone(db, fake, port, users, "alone-quick")
                 fake.set(latency=LATENCY, jitter=JITTER)
-                slow = alone(db, fake, port, users, "alone-slow")
+                slow, slow_db = alone(db, fake, port, users, "alone-slow")
             print(f"  {label:<22} Slack at once: {line(quick)}   Slack 30-50 ms: {line(slow)}")
+            print(f"  {'':<22} (recorded in the database: {line(quick_db)} / {line(slow_db)})")
             print(f"  {'':<22} goal <= {GOAL_ALONE:.0f} ms (Slack at once): "
                   f"{'met' if pct(quick, 50) <= GOAL_ALONE else 'NOT met'} at p50")
-
-        print(f"\noutage: half the calls fail (429 Retry-After 1 / 500) for {args.outage:.0f} s "
-              f"while {args.burst} are declared; then Slack answers again")
-        for label, threads in runs:
-            with app(db, fake, threads) as port:
-                drain, result = outage(db, fake, port, users, args.burst, args.outage,
-                                       f"outage{threads}")
-            once = result.creates == result.incidents and result.repeats == 0
-            print(f"  {label:<22} every effect delivered {drain:5.1f} s after Slack came "
-                  f"back; {result.creates} channels for {result.incidents} incidents, "
-                  f"{result.repeats} effects delivered twice"
-                  + (f"   goal <= {GOAL_DRAIN:.0f} s, none twice: "
-                     f"{'met' if drain <= GOAL_DRAIN and once else 'NOT met'}"
-                     if threads > 1 else ""))
-
+        if "outage" in parts:
+            print(f"\noutage: half the calls fail (429 Retry-After 1 / 500) for "
+                  f"{args.outage:.0f} s while {args.burst} are declared; then Slack answers")
+            for label, threads in runs:
+                with app(db, fake, threads) as port:
+                    drain, result = outage(db, fake, port, users, args.burst, args.outage,
+                                           f"outage{threads}")
+                once = result.creates == result.incidents and result.repeats == 0
+                print(f"  {label:<22} every effect delivered {drain:5.1f} s after Slack came "
+                      f"back; {result.creates} channels for {result.incidents} incidents, "
+                      f"{result.repeats} effects delivered twice"
+                      + (f"   goal <= {GOAL_DRAIN:.0f} s, none twice: "
+                         f"{'met' if drain <= GOAL_DRAIN and once else 'NOT met'}"
+                         if threads > 1 else ""))
 
 if __name__ == "__main__":
     main()

@@ -178,6 +178,11 @@ def main() -> None:
                 pd_ids = [i for i in session.exec(select(Incident.pagerduty_incident_id)) if i]
         print(f"inbound ({len(pd_ids)} mirrored incidents):")
         inbound(port, pd_ids, args.users, args.deliveries)
+        started = time.monotonic()
+        assert vigilo.pagerduty_inbox is not None
+        vigilo.pagerduty_inbox.wait_idle(120)
+        print(f"  the inbox worked them all {time.monotonic() - started:.1f} s after the "
+              "last 2xx")
         print("outbound:")
         outbound(db, vigilo, pd, sms, actor, args.burst)
 

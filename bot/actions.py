@@ -20,6 +20,7 @@ from core.errors import DomainError, NotFound
 from integrations.slack.blocks import (
     ACTION_ADD_RESPONDERS,
     ACTION_MOVES,
+    ACTION_POSTMORTEM,
     ACTION_RESOLVE,
 )
 from services import incidents
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 HOME_DECLARE = "home_declare"
 LINK = re.compile(r"^link_")  # URL buttons: Slack still reports the click, we only ack
 # Resolve asks for the root cause first, in its modal.
-_MOVES = {action: move for action, move in ACTION_MOVES.items() if action != ACTION_RESOLVE}
+# Open postmortem answers with the postmortem itself (bot/postmortem_actions.py).
+_MOVES = {action: move for action, move in ACTION_MOVES.items()
+          if action not in (ACTION_RESOLVE, ACTION_POSTMORTEM)}
 
 
 class Click:

@@ -5,17 +5,21 @@ millisecond or two. That is why `process_before_response` is on: Bolt then runs 
 listener in the dispatching thread and answers when it returns, instead of running it on a
 second thread that the dispatcher polls every 10 ms for the ack. Measured with 50 concurrent
 users (bench/bench_slack_ack.py), that halves the median ack and cuts its p99 several-fold.
-A listener must therefore never do slow work before returning; the one that must work before
-ack (a modal's submission, for field errors) does one database transaction.
+A listener must therefore never do slow work before returning (a modal's submission checks
+only what the form can, bot/modals/flow.py).
 
-The ASGI endpoint runs Bolt's (blocking) dispatch on worker threads, never on the event loop.
+The ASGI endpoint stores each delivery in the inbox before answering (bot/inbox.py) and runs
+Bolt's (blocking) dispatch on worker threads, never on the event loop.
 """
 
+import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_bolt.middleware.authorization.single_team_authorization import (
     SingleTeamAuthorization,
@@ -33,17 +37,23 @@ from bot import (
     insight_actions,
     modals,
     postmortem_actions,
+    slack_request,
     timeline_actions,
     timeline_capture,
 )
-from bot.capture import CaptureQueue
+from bot.inbox import InboxWriter, Ticket, incoming
 from bot.people import People
-from bot.runtime import Bot
+from bot.runtime import Bot, TrackedExecutor
+from bot.slack_request import BadRequest, SlackRequest
+from services.inbox import Delivery
+from store.inbox_models import MESSAGE
+
+log = logging.getLogger(__name__)
 
 DISPATCH_THREADS = 32  # concurrent Bolt dispatches; each returns as soon as ack() is called
 
 
-def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
+def build_app(bot: Bot, people: People, writer: InboxWriter, *,
               signing_secret: str | None) -> App:
     """`signing_secret=None` is Socket Mode, where requests arrive over the websocket."""
     app = App(client=bot.client, signing_secret=signing_secret or "",
@@ -53,7 +63,7 @@ def build_app(bot: Bot, people: People, capture: CaptureQueue, *,
               process_before_response=True)
     # Bolt tries listeners in order, each matcher costing a little: channel messages, by
     # far the most frequent request, come first.
-    events.register(app, bot, capture)
+    events.register(app, bot, writer)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
     insight_actions.register(app, bot, people)
@@ -78,30 +88,103 @@ def prime_authorization(app: App, identity: SlackResponse) -> None:
             middleware.auth_test_result = identity
 
 
-def events_endpoint(app: App, signing_secret: str) -> Callable[[Request],
-                                                                  Awaitable[Response]]:
-    """POST /slack/events: signature checks (401), commands, interactivity, Events API."""
+def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
+                    ) -> Callable[[Request], Awaitable[Response]]:
+    """POST /slack/events: signature checks (401), commands, interactivity, Events API.
+
+    Every signed request gets a 2xx or a 4xx that says why; never a 5xx for its shape. A 2xx
+    means the delivery is in the inbox: channel messages are then acked without Bolt (the
+    inbox worker captures them); the rest run through Bolt, and their row is settled when
+    the work they caused ends."""
     limiter: list[anyio.CapacityLimiter] = []
     verifier = SignatureVerifier(signing_secret)
+    dispatcher = TrackedExecutor(DISPATCH_THREADS, "vigilo-dispatch")
+    bot.on_idle_check(dispatcher.wait_idle)
 
     async def slack_events(request: Request) -> Response:
         if not limiter:  # made on the event loop, at the first request
             limiter.append(anyio.CapacityLimiter(DISPATCH_THREADS))
+        try:
+            raw = await _read(request)
+        except BadRequest as error:
+            return _refuse(error)
         # Bolt checks the signature too, but only after parsing the body: a forged body
         # that is not even JSON (or UTF-8) must be a 401, not a parser's 500.
-        try:
-            body = (await request.body()).decode("utf-8")
-        except UnicodeDecodeError:
-            return JSONResponse({"error": "invalid request"}, status_code=401)
-        if not verifier.is_valid_request(body, dict(request.headers)):
+        headers = dict(request.headers)
+        if raw is None or not verifier.is_valid_request(raw, headers):
             return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
-            bolt_request = BoltRequest(body=body, query=str(request.query_params),
-                                       headers=dict(request.headers))
-        except ValueError:  # signed by Slack, yet not what Slack sends
-            return JSONResponse({"error": "malformed request"}, status_code=400)
-        response = await anyio.to_thread.run_sync(app.dispatch, bolt_request,
+            body = slack_request.parse(raw, headers.get("content-type"))
+        except BadRequest as error:
+            return _refuse(error)
+        row = incoming(raw, body, headers.get("content-type", ""))
+        bolt_request: SlackRequest | None = None
+        if row is None or row.kind != MESSAGE:  # channel messages never need Bolt
+            try:
+                bolt_request = SlackRequest(raw, body, headers, query=str(request.query_params))
+            except Exception:  # Bolt's context builders on a shape check_shape let through
+                log.warning("a signed Slack request Bolt cannot read", exc_info=True)
+                return JSONResponse({"error": "malformed request"}, status_code=400)
+        if row is None and bolt_request is not None:  # Slack's handshakes: nothing to keep
+            return to_starlette_response(await anyio.to_thread.run_sync(
+                app.dispatch, bolt_request, limiter=limiter[0]))
+        assert row is not None
+        try:
+            inbox_id = await asyncio.wrap_future(writer.submit(row))
+        except Exception:  # not stored, so not acked: Slack retries events, people retry
+            return JSONResponse({"error": "Vigilo's database is unavailable; nothing was "
+                                          "stored, try again"}, status_code=503)
+        if bolt_request is None or inbox_id is None:  # the worker's, or stored already
+            return Response(status_code=200)
+        ticket = Ticket(lambda: writer.settle(inbox_id))
+        if acked_empty(body):
+            # Our listeners answer these with an empty ack, always: stored is enough to
+            # answer, and Bolt runs after the answer, off the request's path.
+            dispatcher.submit(ticket.run, app.dispatch, bolt_request)
+            return Response(status_code=200)
+        response = await anyio.to_thread.run_sync(ticket.run, app.dispatch, bolt_request,
                                                   limiter=limiter[0])
         return to_starlette_response(response)
 
     return slack_events
+
+
+def acked_empty(body: dict[str, Any]) -> bool:
+    """Slash commands and button clicks: every listener of ours acks them with nothing."""
+    return (body.get("type") == "block_actions"
+            or ("command" in body and "type" not in body))
+
+
+def replayer(app: App, writer: InboxWriter) -> Callable[[Delivery], None]:
+    """Runs a stored delivery through Bolt again, as if it had just arrived (its ack goes
+    nowhere; replies go to its response_url), and settles it when its work ends."""
+
+    def replay(delivery: Delivery) -> None:
+        body = slack_request.parse(delivery.body, delivery.content_type)
+        request = SlackRequest(delivery.body, body, {"content-type": delivery.content_type},
+                               replay=True)
+        Ticket(lambda: writer.settle(delivery.id)).run(app.dispatch, request)
+
+    return replay
+
+
+async def _read(request: Request) -> str | None:
+    """The body as text (None: not UTF-8); 413 past MAX_BODY, before reading it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > slack_request.MAX_BODY:
+        raise BadRequest(413, f"the body is over {slack_request.MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > slack_request.MAX_BODY:
+            raise BadRequest(413, f"the body is over {slack_request.MAX_BODY} bytes")
+        chunks.append(chunk)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _refuse(error: BadRequest) -> Response:
+    return JSONResponse({"error": error.reason}, status_code=error.status)

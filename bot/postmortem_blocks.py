@@ -5,16 +5,16 @@ the next status move. Long sections are shortened here with a pointer to the who
 from typing import Any
 
 from core.postmortem import PmMove, PmStatus, Section, impact_lines
-from integrations.slack.blocks import button, escape
+from integrations.slack.blocks import ACTION_ITEM_DONE, button, escape
 from services.postmortem_view import PostmortemView
 
 ACTION_PM_EDIT = "pm_edit"  # value: "INC-0042 summary"
 ACTION_PM_MOVE = "pm_move"  # value: "INC-0042 review"
 ACTION_PM_DRAFT_AI = "pm_ai_draft"  # value: "INC-0042"
 EXCERPT = 600
-ITEMS_SHOWN = 10  # the message stays under Slack's 50 blocks
-ACTION_ITEM_DONE = "item_done"  # value: the action item's number
+ITEMS_SHOWN = 10  # two blocks each: the message stays under Slack's 50
 ACTION_ITEM_REOPEN = "item_reopen"
+ACTION_ITEM_ASSIGN = "item_assign"  # opens the Assign modal
 Block = dict[str, Any]
 
 _NEXT = {PmStatus.DRAFT: [(PmMove.REVIEW, "Send for review")],
@@ -27,7 +27,17 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     if len(text) <= limit:
         return escape(text)
     cut = text[:limit].rsplit(" ", 1)[0]
-    return f"{escape(cut)} … _({len(text) - len(cut):,} more characters: Edit shows it all)_"
+    return (f"{escape(cut)} … _({len(text) - len(cut):,} more characters: the Postmortem tab "
+            "and the Markdown show it all)_")
+
+
+def item_blocks(text: str, item_id: int, done: bool) -> list[Block]:
+    """One action item: its line, then Mark done (or Reopen) and Assign."""
+    toggle = (button(ACTION_ITEM_REOPEN, "Reopen", str(item_id)) if done
+              else button(ACTION_ITEM_DONE, "Mark done", str(item_id)))
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "actions", "elements": [toggle, button(ACTION_ITEM_ASSIGN, "Assign…",
+                                                            str(item_id))]}]
 
 
 def postmortem_message(view: PostmortemView, url: str, *, ai: bool = False
@@ -61,10 +71,8 @@ def postmortem_message(view: PostmortemView, url: str, *, ai: bool = False
         owner = f"<@{item.owner_slack_id}>" if item.owner_slack_id else "no owner"
         due = f" · due {item.due_on.isoformat()}" if item.due_on else ""
         state = "✅" if item.done else "☐"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
-            f"{state} #{item.id} {excerpt(item.text, 300)} · {owner}{due}")},
-            "accessory": (button(ACTION_ITEM_REOPEN, "Reopen", str(item.id)) if item.done
-                          else button(ACTION_ITEM_DONE, "Mark done", str(item.id)))})
+        blocks += item_blocks(f"{state} #{item.id} {excerpt(item.text, 300)} · {owner}{due}",
+                              item.id, item.done)
     elements = [button(ACTION_PM_MOVE, label, f"{view.key} {move.value}",
                        style="primary" if move == PmMove.PUBLISH else None)
                 for move, label in _NEXT[view.status]]

@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.inbox import CURRENT
 from bot.render import Reply
 from core.keys import format_key
 from services import slack_team
@@ -91,7 +92,11 @@ class Bot:
     _idle_hooks: list[Callable[[float], bool]] = field(default_factory=list)
 
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.jobs.submit(fn, *args)
+        self.jobs.submit(*_as_part_of_delivery(fn, args))
+
+    def reply_later(self, fn: Callable[..., Any], *args: Any) -> None:
+        """On the reply threads; the delivery stays open until the reply is sent."""
+        self.replies.submit(*_as_part_of_delivery(fn, args))
 
     def workspace(self, team_id: str | None) -> WorkspaceRef | None:
         """The workspace of a Slack team; cached, since a team never changes workspace."""
@@ -139,7 +144,7 @@ class Bot:
             if later is not None:
                 send(later)
 
-        self.waits.submit(run)
+        self.waits.submit(*_as_part_of_delivery(run, ()))
 
     def on_idle_check(self, hook: Callable[[float], bool]) -> None:
         self._idle_hooks.append(hook)
@@ -167,3 +172,13 @@ class Bot:
         self.wait_idle(5.0)
         for pool in (self.jobs, self.replies, self.waits):
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _as_part_of_delivery(fn: Callable[..., Any], args: tuple[Any, ...]
+                         ) -> tuple[Callable[..., Any], ...]:
+    """Work caused by an inbox delivery keeps it open until the work ends (bot.inbox)."""
+    ticket = CURRENT.get()
+    if ticket is None:
+        return (fn, *args)
+    ticket.hold()
+    return (ticket.run, fn, *args)

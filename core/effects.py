@@ -5,6 +5,7 @@ SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incide
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
 SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
+SLACK_REMIND_OWNER = "slack.remind_owner"  # a direct message about an overdue action item
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_ACKNOWLEDGE = "pagerduty.acknowledge"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
@@ -18,8 +19,8 @@ AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a fi
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
-                   SLACK_NUDGE, PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
-                   PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
+                   SLACK_NUDGE, SLACK_REMIND_OWNER, PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE,
+                   PAGERDUTY_RESOLVE, PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
                    AI_DRAFT_POSTMORTEM})
 

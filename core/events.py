@@ -265,3 +265,16 @@ class PostmortemDraftRequested(DomainEvent):
 
     label = Label.POSTMORTEM_DRAFT
     audit = "postmortem.draft_requested"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionItemOverdue(DomainEvent):
+    """An open action item is past its due date: its owner gets a reminder. An effect only,
+    like every reminder: nothing changed on the incident."""
+
+    audit = "action_item.overdue"
+
+    item_id: int
+    owner_id: int
+    due_on: str  # YYYY-MM-DD
+    days: int

@@ -10,7 +10,7 @@ incident took.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from core.severity import Severity
 
@@ -75,27 +75,56 @@ class Stats:
             for days, by_sev in self.figures.items()}}
 
 
+@dataclass(frozen=True)
+class Durations:
+    """One incident in seconds: its age (now − detected) and each stage it reached."""
+
+    severity: str
+    age: float
+    acknowledge: float | None = None
+    mitigate: float | None = None
+    resolve: float | None = None
+
+
 def compute(timings: Iterable[Timing], now: datetime,
             periods: Sequence[int] = PERIODS) -> Stats:
+    return compute_durations(
+        (Durations(t.severity, (now - t.detected_at).total_seconds(), t.seconds("acknowledge"),
+                   t.seconds("mitigate"), t.seconds("resolve")) for t in timings),
+        now, periods)
+
+
+def compute_durations(rows: Iterable[Durations], now: datetime,
+                      periods: Sequence[int] = PERIODS) -> Stats:
+    """`compute` from durations already in seconds (a database can subtract for us)."""
     keys = [*(s.value for s in Severity), "all"]
-    values: dict[int, dict[str, dict[str, list[float]]]] = {
-        d: {k: {m: [] for m in MEASURES} for k in keys} for d in periods}
-    counts = dict.fromkeys(periods, 0)
-    starts = {d: now - timedelta(days=d) for d in periods}
-    for timing in timings:
-        if timing.detected_at > now:
+    spans = sorted(periods)
+    limits = [d * 86400.0 for d in spans]
+    # Periods nest (7 ⊂ 30 ⊂ 90 days): each value goes to the shortest period holding it,
+    # and a period's figures are its own values plus every shorter period's.
+    own: list[dict[str, dict[str, list[float]]]] = [
+        {k: {m: [] for m in MEASURES} for k in keys} for _ in spans]
+    own_counts = [0] * len(spans)
+    for row in rows:
+        age = row.age
+        if age < 0 or age > limits[-1]:
             continue
-        inside = [d for d in periods if timing.detected_at >= starts[d]]
-        if not inside:
-            continue
-        measured = [(m, timing.seconds(m)) for m in MEASURES]
-        for days in inside:
-            counts[days] += 1
-            for measure, seconds in measured:
-                if seconds is None:
-                    continue
-                values[days]["all"][measure].append(seconds)
-                if timing.severity in values[days]:
-                    values[days][timing.severity][measure].append(seconds)
-    return Stats(now, {d: {k: {m: figure(v) for m, v in by_m.items()}
-                           for k, by_m in by_k.items()} for d, by_k in values.items()}, counts)
+        slot = next(i for i, limit in enumerate(limits) if age <= limit)
+        own_counts[slot] += 1
+        bucket = own[slot]
+        by_all, by_sev = bucket["all"], bucket.get(row.severity)
+        for measure, seconds in (("acknowledge", row.acknowledge),
+                                 ("mitigate", row.mitigate), ("resolve", row.resolve)):
+            if seconds is None:
+                continue
+            value = seconds if seconds > 0 else 0.0
+            by_all[measure].append(value)
+            if by_sev is not None:
+                by_sev[measure].append(value)
+    figures: dict[int, dict[str, dict[str, Figure]]] = {}
+    counts: dict[int, int] = {}
+    for n, days in enumerate(spans):
+        counts[days] = sum(own_counts[: n + 1])
+        figures[days] = {k: {m: figure([v for part in own[: n + 1] for v in part[k][m]])
+                             for m in MEASURES} for k in keys}
+    return Stats(now, {d: figures[d] for d in periods}, {d: counts[d] for d in periods})

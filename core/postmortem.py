@@ -36,7 +36,10 @@ AI_SECTIONS = (Section.SUMMARY, Section.ROOT_CAUSE, Section.CONTRIBUTING)
 
 MAX_SECTION = 12_000
 SLACK_INPUT = 3_000  # Slack caps a plain_text_input at 3,000 characters
-INPUTS = MAX_SECTION // SLACK_INPUT  # so a whole section always fits in one modal
+SLACK_CUT = 300  # a piece ends at whitespace found within its last 300 characters
+# Every piece but the last holds at least SLACK_INPUT - SLACK_CUT characters, so a whole
+# section always fits in this many inputs of one modal.
+INPUTS = -(-MAX_SECTION // (SLACK_INPUT - SLACK_CUT))
 
 
 def parse_section(text: str | None) -> Section:
@@ -167,18 +170,20 @@ def impact_lines(stones: list[Milestone]) -> list[str]:
 def split_for_inputs(text: str, size: int = SLACK_INPUT) -> list[str]:
     """Pieces of at most `size` characters that `join_inputs` puts back together.
 
-    A piece ends at a line break where there is one (the break is dropped and restored by
-    the join), else at a space (which the join turns into a line break); only a run of
-    `size` characters with no whitespace is cut mid-word. Nothing is ever dropped.
+    A piece ends at a line break near its end where there is one (dropped here, restored by
+    the join), else at a space (which the join turns into a line break). Only a run of
+    `SLACK_CUT` characters without whitespace is cut mid-word, and the join then puts a
+    line break there. No character other than that whitespace is ever dropped or moved.
     """
     pieces: list[str] = []
     rest = text
     while len(rest) > size:
         window = rest[: size + 1]
+        floor = size - SLACK_CUT
         cut = window.rfind("\n")
-        if cut <= 0:
+        if cut < floor:
             cut = window.rfind(" ")
-        if cut <= 0:
+        if cut < floor:
             pieces.append(rest[:size])
             rest = rest[size:]
             continue

@@ -7,6 +7,7 @@ storms to create and which incidents join which open storm. Running it again on 
 result asks for nothing more, which is what makes the scheduler job idempotent.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -81,15 +82,21 @@ def plan(candidates: Sequence[Candidate], open_storms: Sequence[OpenStorm], *,
     by_reason: dict[str, OpenStorm] = {}
     for open_storm in sorted(open_storms, key=lambda s: (s.started_at, s.id)):
         by_reason.setdefault(open_storm.reason, open_storm)
+    # Timestamps as floats: comparing datetimes costs several times more at this size.
+    # Ids are unique, so tuple order never falls through to comparing candidates.
+    timed = sorted((c.detected_at.timestamp(), c.id, c) for c in candidates)
     joins: dict[int, list[int]] = defaultdict(list)
-    loose: list[Candidate] = []
-    for incident in sorted(candidates, key=lambda c: (c.detected_at, c.id)):
-        storm = _storm_for(incident, by_reason, window)
-        if storm is None:
-            loose.append(incident)
-        else:
-            joins[storm.id].append(incident.id)
-    return Plan(new=tuple(_new_storms(loose, set(by_reason), window, minimum)),
+    loose = timed
+    if by_reason:
+        loose = []
+        for row in timed:
+            storm = _storm_for(row[2], by_reason, window)
+            if storm is None:
+                loose.append(row)
+            else:
+                joins[storm.id].append(row[1])
+    return Plan(new=tuple(_new_storms(loose, set(by_reason), window.total_seconds(),
+                                      minimum)),
                 joins={sid: tuple(ids) for sid, ids in joins.items()})
 
 
@@ -105,40 +112,43 @@ def _storm_for(incident: Candidate, by_reason: dict[str, OpenStorm],
     return best
 
 
-def _new_storms(loose: list[Candidate], taken_reasons: set[str], window: timedelta,
+Timed = tuple[float, int, Candidate]
+
+
+def _new_storms(loose: list[Timed], taken_reasons: set[str], window: float,
                 minimum: int) -> list[NewStorm]:
-    by_key: dict[str, list[Candidate]] = defaultdict(list)
-    for incident in loose:  # already in detection order
-        for key in incident.keys:
-            if key not in taken_reasons:
-                by_key[key].append(incident)
-    groups: list[tuple[str, list[Candidate]]] = []
+    by_key: dict[str, list[Timed]] = defaultdict(list)
+    for row in loose:  # already in detection order
+        for key in row[2].keys:
+            by_key[key].append(row)
+    groups: list[tuple[str, list[Timed]]] = []
     for key, members in by_key.items():
-        if len(members) >= minimum:
+        if len(members) >= minimum and key not in taken_reasons:
             best = _densest(members, window)
             if len(best) >= minimum:
                 groups.append((key, best))
-    groups.sort(key=lambda g: (-len(g[1]), g[1][0].detected_at, g[0]))
+    groups.sort(key=lambda g: (-len(g[1]), g[1][0][0], g[0]))
     used: set[int] = set()
     out: list[NewStorm] = []
     for key, members in groups:
-        free = [m for m in members if m.id not in used]
+        free = [m for m in members if m[1] not in used]
         if len(free) < minimum:
             continue
-        used.update(m.id for m in free)
-        out.append(NewStorm(reason=key, member_ids=tuple(m.id for m in free),
-                            started_at=free[0].detected_at, last_member_at=free[-1].detected_at))
+        used.update(m[1] for m in free)
+        out.append(NewStorm(reason=key, member_ids=tuple(m[1] for m in free),
+                            started_at=free[0][2].detected_at,
+                            last_member_at=free[-1][2].detected_at))
     return out
 
 
-def _densest(members: list[Candidate], window: timedelta) -> list[Candidate]:
+def _densest(members: list[Timed], window: float) -> list[Timed]:
     """The largest run of members (sorted by time) that fits in one window; earliest wins."""
-    best_start, best_len, start = 0, 0, 0
-    for end, member in enumerate(members):
-        while member.detected_at - members[start].detected_at > window:
-            start += 1
-        if end - start + 1 > best_len:
-            best_start, best_len = start, end - start + 1
+    times = [m[0] for m in members]
+    best_start, best_len = 0, 0
+    for start, at in enumerate(times):
+        length = bisect_right(times, at + window, start) - start
+        if length > best_len:
+            best_start, best_len = start, length
     return members[best_start:best_start + best_len]
 
 

@@ -1,6 +1,7 @@
 """Limits on what people type. Errors name the field so modals can show them in place."""
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -19,8 +20,36 @@ MAX_SERVICE_NAME = 100
 MAX_REASON = 2_000
 
 
+def storable(text: str) -> str:
+    """`text` without what PostgreSQL cannot store or people cannot see: NUL and the other
+    control characters (tabs and line breaks stay), and lone surrogates (as U+FFFD)."""
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        category = unicodedata.category(c)
+        if category == "Cs":
+            out.append("\ufffd")
+        elif category != "Cc" or c in "\t\n\r":
+            out.append(c)
+    return "".join(out)
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (or lone surrogate) in `text`, as U+XXXX, if any."""
+    for c in text:
+        if unicodedata.category(c) in ("Cc", "Cs") and not c.isspace():
+            return f"U+{ord(c):04X}"
+    return None
+
+
 def clean_title(title: str | None) -> str:
     value = " ".join((title or "").split())
+    bad = control_character(value)
+    if bad:
+        raise InvalidInput(f"The title holds an invisible control character ({bad}), often "
+                           "pasted from a terminal. Type the title again without it.",
+                           field="title")
     if not value:
         raise InvalidInput("The title is empty. Say in a few words what is broken.", field="title")
     if len(value) > MAX_TITLE:
@@ -32,7 +61,7 @@ def clean_title(title: str | None) -> str:
 
 def clean_text(text: str | None, *, what: str = "text", limit: int = MAX_TEXT,
                required: bool = True, field_name: str | None = None) -> str:
-    value = (text or "").strip()
+    value = storable(text or "").strip()
     if required and not value:
         raise InvalidInput(f"The {what} is empty.", field=field_name or what)
     if len(value) > limit:

@@ -28,12 +28,14 @@ class Breaker:
         self.probe = probe
         self._lock = threading.Lock()
         self._failing: dict[str, datetime] = {}  # integration -> when it last failed or probed
+        self._loaded = False
 
     def load(self) -> None:
         """After a restart: integrations with effects backing off count as failing."""
         with self.db.read() as session:
             kinds = session.exec(select(Outbox.kind).where(
                 Outbox.status == "pending", col(Outbox.backing_off)).distinct()).all()
+        self._loaded = True
         now = self.clock()
         with self._lock:
             for kind in kinds:
@@ -64,6 +66,8 @@ class Breaker:
 
     def probe_due(self) -> list[str]:
         """For each failing integration not tried for `probe` s, make its oldest effect due."""
+        if not self._loaded:  # first round of this worker: what did the last one leave?
+            self.load()
         now = self.clock()
         with self._lock:
             stale = [name for name, at in self._failing.items()

@@ -11,12 +11,11 @@ integration on a small pool of threads of its own: a hung PagerDuty occupies onl
 threads, never Slack's. `threads=1` is the old single-threaded worker.
 """
 
+import functools
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from sqlmodel import col, select
 from core.effects import integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
+from integrations.lanes import Pools
 from integrations.log_context import Repeated, bound
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
@@ -94,15 +94,12 @@ class OutboxWorker:
         self.clock = clock
         self.poll = poll
         self.threads = max(1, threads)
-        self.limits = dict(limits or {})  # integration -> threads, instead of `threads`
         self.breaker = Breaker(db, clock, probe=probe)
         self._breaker_loaded = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._busy: dict[str, int] = {}  # integration -> effects being delivered
-        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self.pools = Pools(self.threads, limits, on_done=self._wake.set)
 
     # -- claiming ---------------------------------------------------------------------------
     def claim(self, limit: int = 20, room: Callable[[str], int] | None = None,
@@ -238,18 +235,7 @@ class OutboxWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        with self._lock:
-            pools, self._pools = self._pools, {}
-        for pool in pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
-        # Let deliveries under way settle (a hung one is left to its lease); cancelled ones
-        # were leased but never started: their leases bring them back after a restart.
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if not any(self._busy.values()):
-                    break
-            time.sleep(0.01)
+        self.pools.shutdown(timeout)
 
     def _loop(self) -> None:
         failures = Repeated(log, "outbox worker round", base=self.poll)
@@ -271,13 +257,6 @@ class OutboxWorker:
             self.breaker.load()
             self._breaker_loaded = True
 
-    def _limit(self, name: str) -> int:
-        return self.limits.get(name, self.threads)
-
-    def _room(self, name: str) -> int:
-        with self._lock:
-            return self._limit(name) - self._busy.get(name, 0)
-
     def _parallel_loop(self) -> None:
         failures = Repeated(log, "outbox worker round", base=self.poll)
         while not self._stop.is_set():
@@ -286,11 +265,10 @@ class OutboxWorker:
             try:
                 self._load_breaker()
                 self.breaker.probe_due()
-                with self._lock:
-                    full = [name for name, n in self._busy.items() if n >= self._limit(name)]
                 # Enough rows for every free thread; rows over an integration's room stay.
-                for effect in self.claim(self.threads * 2, self._room, full):
-                    self._submit(effect)
+                for effect in self.claim(self.threads * 2, self.pools.room, self.pools.full()):
+                    self.pools.submit(integration_of(effect.kind),
+                                      functools.partial(self._deliver_one, effect))
                     claimed += 1
                 failures.succeeded()
             except Exception as error:  # the database may be briefly away: keep going
@@ -298,31 +276,8 @@ class OutboxWorker:
             if not claimed:
                 self._wake.wait(wait)
 
-    def _submit(self, effect: Effect) -> None:
-        name = integration_of(effect.kind)
-        with self._lock:
-            pool = self._pools.get(name)
-            if pool is None:
-                pool = self._pools[name] = ThreadPoolExecutor(
-                    self._limit(name), thread_name_prefix=f"vigilo-outbox-{name}")
-            self._busy[name] = self._busy.get(name, 0) + 1
-        try:
-            future = pool.submit(self._deliver_quietly, effect)
-        except RuntimeError:  # stopping: the pool is shut; the lease brings the effect back
-            self._done(name)
-            return
-        future.add_done_callback(lambda _: self._done(name))  # also when cancelled
-
-    def _deliver_quietly(self, effect: Effect) -> None:
-        try:
-            self.deliver(effect)
-        except Exception:  # settling failed (database away): the lease brings it back
-            log.exception("outbox: delivering effect %s failed", effect.id)
-
-    def _done(self, name: str) -> None:
-        with self._lock:
-            self._busy[name] -= 1
-        self._wake.set()  # the lane's next effect, or a free thread: claim again
+    def _deliver_one(self, effect: Effect) -> None:
+        self.deliver(effect)
 
 
 def _log_dead(db: Database, effect: Effect, detail: str) -> None:

@@ -115,6 +115,22 @@ def assign(db: Database, actor: Actor, item_id: int, owner_id: int | None) -> Ac
         return item
 
 
+def item_view(db: Database, actor: Actor, item_id: int) -> "OpenItem":
+    """One item of the actor's workspace, for a form about it (read only)."""
+    with db.read() as session:
+        row = session.exec(select(ActionItem, Incident.number, Incident.title, Member)
+                           .join(Incident, col(Incident.id) == ActionItem.incident_id)
+                           .outerjoin(Member, col(Member.id) == ActionItem.owner_id)
+                           .where(ActionItem.id == item_id,
+                                  Incident.workspace_id == actor.workspace_id)).first()
+    if row is None:
+        raise NotFound(f"No action item #{item_id} in this workspace.", field="item")
+    item, number, title, owner = row
+    return OpenItem(pk(item), format_key(number), title, item.text,
+                    owner.display_name if owner else None,
+                    owner.slack_user_id if owner else None, item.due_on)
+
+
 @dataclass(frozen=True)
 class OpenItem:
     id: int

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as core_select
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core import cause as rules
 from core.change_keys import format_change_key
@@ -12,7 +14,9 @@ from core.keys import format_key
 from services.changes import settings_of
 from services.records import load_incident
 from store.db import Database
+from store.insight_models import ChangeAsset
 from store.models import ChangeRequest
+from store.types import pk
 
 
 @dataclass(frozen=True)
@@ -29,22 +33,34 @@ class CauseView:
 
 def suggest(db: Database, workspace_id: int, key: str | int,
             limit: int = rules.DEFAULT_LIMIT) -> CauseView:
+    """The index preselects the changes touching most services, latest first (the order
+    core.cause ranks by); core.cause then ranks them and says why."""
     with db.read() as session:
         incident = load_incident(session, workspace_id, key)
         lookback = timedelta(hours=settings_of(session, workspace_id).cause_lookback_hours)
-        rows = session.connection().execute(
-            core_select(col(ChangeRequest.id), col(ChangeRequest.number), col(ChangeRequest.title),
-                   col(ChangeRequest.affected_assets), col(ChangeRequest.started_at))
-            .where(col(ChangeRequest.workspace_id) == workspace_id,
-                   col(ChangeRequest.started_at) >= incident.detected_at - lookback,
-                   col(ChangeRequest.started_at) <= incident.detected_at)).all()
+        wanted = sorted({rules.norm(s)[:100] for s in incident.services or [] if rules.norm(s)})
+        rows: list[Any] = []
+        if wanted:
+            hits = func.count().label("hits")
+            latest = func.max(col(ChangeAsset.started_at)).label("latest")
+            top = session.connection().execute(
+                core_select(col(ChangeAsset.change_id), hits, latest)
+                .where(col(ChangeAsset.workspace_id) == workspace_id,
+                       col(ChangeAsset.asset).in_(wanted),
+                       col(ChangeAsset.started_at) >= incident.detected_at - lookback,
+                       col(ChangeAsset.started_at) <= incident.detected_at)
+                .group_by(col(ChangeAsset.change_id))
+                .order_by(hits.desc(), latest.desc(), col(ChangeAsset.change_id).desc())
+                .limit(limit)).all()
+            ids = [int(r[0]) for r in top]
+            rows = list(session.exec(select(ChangeRequest).where(
+                col(ChangeRequest.id).in_(ids)))) if ids else []
         linked = (session.get(ChangeRequest, incident.caused_by_change_id)
                   if incident.caused_by_change_id else None)
-    facts = [rules.ChangeFacts(int(r[0] or 0), int(r[1]), r[2], tuple(r[3] or ()),
-                               r[4]) for r in rows]
+    facts = [rules.ChangeFacts(pk(r), r.number, r.title, tuple(r.affected_assets or ()),
+                               r.started_at) for r in rows]
     found = rules.suggest(incident.services or [], incident.detected_at, facts,
                           lookback=lookback, limit=limit)
     return CauseView(format_key(incident.number),
                      format_change_key(linked.number) if linked else None,
                      linked.title if linked else None, tuple(found))
-

@@ -7,6 +7,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.cause import norm
 from core.change_keys import format_change_key, parse_change_key
 from core.errors import InvalidInput, NotFound
 from core.insight_events import CauseLinked, CauseUnlinked, ChangeRecorded
@@ -17,6 +18,7 @@ from services import changes
 from services.actor import Actor
 from services.records import authorize, is_unique_violation, load_incident, touch
 from store.db import Database
+from store.insight_models import ChangeAsset
 from store.models import ChangeRequest, Incident, Workspace
 from store.types import pk, utcnow
 
@@ -94,6 +96,9 @@ def create(db: Database, actor: Actor, change: NewChange, *,
                 finished_at=change.finished_at, created_at=now, create_key=idempotency_key)
             session.add(row)
             session.flush()
+            for asset in dict.fromkeys(norm(a)[:100] for a in change.assets):
+                session.add(ChangeAsset(change_id=pk(row), workspace_id=actor.workspace_id,
+                                        asset=asset, started_at=row.started_at))
             changes.record(session, actor, changes.event(
                 ChangeRecorded, actor, change_id=pk(row), number=row.number,
                 assets=change.assets), "", detail={"change": format_change_key(row.number),

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from core import metrics
 from core.effects import integration_of
+from services.stats import compute
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
 
@@ -27,17 +28,12 @@ class OpsSnapshot:
 
 
 def snapshot(db: Database, now: datetime) -> OpsSnapshot:
-    since = now - timedelta(days=max(metrics.PERIODS))
     with db.read() as session:
         conn = session.connection()
         counts = {(s, v): int(n) for s, v, n in conn.execute(
             core_select(col(Incident.status), col(Incident.severity), func.count())
             .group_by(col(Incident.status), col(Incident.severity))).all()}
-        timings = conn.execute(
-            core_select(col(Incident.severity), col(Incident.detected_at),
-                        col(Incident.investigating_at), col(Incident.mitigated_at),
-                        col(Incident.resolved_at))
-            .where(col(Incident.detected_at) >= since)).all()
+        stats = compute(conn, now)
         outbox: dict[tuple[str, str], int] = {}
         oldest: dict[str, float] = {}
         for kind, status, n, first in conn.execute(
@@ -63,7 +59,6 @@ def snapshot(db: Database, now: datetime) -> OpsSnapshot:
             .where(col(IntegrationLog.at) >= now - RECENT, col(IntegrationLog.ok).is_(False),
                    col(IntegrationLog.detail).like("%rate-limited%"))
             .group_by(col(IntegrationLog.integration))).all()}
-    stats = metrics.compute((metrics.Timing(*row) for row in timings), now)
     return OpsSnapshot(counts, stats, outbox, oldest, latencies, limited)
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, func
+from sqlalchemy import Text, cast, func
 from sqlmodel import col, select
 
 from core.keys import format_key
@@ -122,7 +122,7 @@ def _timeline(session: Any, postmortem: Postmortem) -> list[dict[str, Any]]:
     # The raw JSON text parsed once beats the ORM's JSON type on a long copy.
     table = Postmortem.__table__  # type: ignore[attr-defined]
     raw = session.connection().execute(
-        select(func.cast(table.c.timeline, Text())).where(
+        select(cast(table.c.timeline, Text())).where(
             table.c.id == postmortem.id)).scalar()
     value = json.loads(raw) if isinstance(raw, str | bytes) else raw
     return list(value or [])

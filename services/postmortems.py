@@ -1,7 +1,9 @@
 """Postmortems: open one from the incident's record, write its sections, review, publish."""
 
-from sqlalchemy import func, update
-from sqlalchemy import select as core_select
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
@@ -11,6 +13,7 @@ from core.events import (
     PostmortemStatusChanged,
     PostmortemUnlinked,
 )
+from core.fsm import Status
 from core.keys import format_key
 from core.permissions import Action
 from core.postmortem import (
@@ -27,6 +30,7 @@ from core.postmortem_draft import DraftFacts, KeyEvent, deterministic_draft
 from core.severity import Severity
 from services import changes
 from services.actor import Actor
+from services.postmortem_copy import write_copy
 from services.records import audit, authorize, load_incident, member_names, touch
 from store.db import Database
 from store.models import ChangeRequest, Incident, Postmortem, TimelineEvent
@@ -37,7 +41,6 @@ NOTE_LABELS = ("note", "message")
 NOTES_SENT = 100
 LIFECYCLE = ("created", "status_changed", "status_forced", "severity_changed",
              "commander_changed", "root_cause_set")
-_COPIED = ("id", "at", "source", "label", "actor", "text", "payload")
 
 
 def open_for(session: Session, incident: Incident, actor: Actor) -> Postmortem | None:
@@ -47,10 +50,10 @@ def open_for(session: Session, incident: Incident, actor: Actor) -> Postmortem |
             Postmortem.incident_id == incident.id)).first() is not None:
         return None
     session.flush()
-    snapshot = _copy(session, incident)
-    postmortem = Postmortem(incident_id=pk(incident), timeline=snapshot)
+    postmortem = Postmortem(incident_id=pk(incident), timeline=[])
     session.add(postmortem)
     session.flush()
+    copied = write_copy(session, pk(postmortem), pk(incident))
     draft = deterministic_draft(draft_facts(session, incident))
     for section in Section:
         session.add(PostmortemSection(postmortem_id=pk(postmortem), name=section.value,
@@ -59,24 +62,10 @@ def open_for(session: Session, incident: Incident, actor: Actor) -> Postmortem |
     _history(session, postmortem, actor, PmStatus.DRAFT)
     changes.record(session, actor,
                    changes.event(PostmortemOpened, actor, incident,
-                                 timeline_events=len(snapshot)),
-                   f"{actor.name} opened the postmortem ({len(snapshot)} timeline events "
+                                 timeline_events=copied),
+                   f"{actor.name} opened the postmortem ({copied} timeline events "
                    "copied)", incident=incident)
     return postmortem
-
-
-def _copy(session: Session, incident: Incident) -> list[dict[str, object]]:
-    """The incident's timeline as the postmortem keeps it: not deleted, not hidden."""
-    # Plain rows, not ORM objects: a 10,000-event copy is built in tens of milliseconds.
-    table = TimelineEvent.__table__  # type: ignore[attr-defined]
-    rows = session.connection().execute(
-        core_select(*(table.c[name] for name in _COPIED))
-        .where(table.c.incident_id == incident.id, table.c.deleted_at.is_(None),
-               table.c.hidden_from_postmortem.is_(False))
-        .order_by(table.c.at, table.c.id)).all()
-    return [{"id": r[0], "at": r[1].isoformat() if hasattr(r[1], "isoformat") else r[1],
-             "source": r[2], "label": r[3], "actor": r[4], "text": r[5], "payload": r[6]}
-            for r in rows]
 
 
 def refresh_copy(session: Session, incident: Incident) -> None:
@@ -86,9 +75,7 @@ def refresh_copy(session: Session, incident: Incident) -> None:
         Postmortem.incident_id == incident.id)).first()
     if row is None or row[1] == PmStatus.PUBLISHED:
         return
-    session.flush()
-    session.execute(update(Postmortem).where(col(Postmortem.id) == row[0])
-                    .values(timeline=_copy(session, incident)))
+    write_copy(session, int(row[0] or 0), pk(incident))
 
 
 def draft_facts(session: Session, incident: Incident) -> DraftFacts:
@@ -133,8 +120,15 @@ def _history(session: Session, postmortem: Postmortem, actor: Actor,
                                        actor_id=actor.member_id, actor=actor.name))
 
 
+def _without_copy(incident_id: int) -> Any:
+    """The postmortem row, its timeline copy left unloaded (parsing it costs more than the
+    rest of a request; `.timeline` still loads on first use)."""
+    return (select(Postmortem).where(Postmortem.incident_id == incident_id)
+            .options(defer(Postmortem.timeline)))  # type: ignore[arg-type]
+
+
 def load_for(session: Session, incident: Incident, *, for_update: bool = False) -> Postmortem:
-    query = select(Postmortem).where(Postmortem.incident_id == incident.id)
+    query = _without_copy(incident.id or 0)
     if for_update:
         query = query.with_for_update()
     found = session.exec(query).first()
@@ -215,12 +209,24 @@ def _missing(session: Session, postmortem: Postmortem) -> list[Section]:
     return [s for s in REQUIRED if s.value not in written]
 
 
+def open_again(db: Database, actor: Actor, key: str | int) -> Postmortem:
+    """A post_mortem incident whose postmortem an admin unlinked gets a fresh one."""
+    with db.transaction() as session:
+        incident = changes.open_incident(session, actor, key, Action.TRANSITION)
+        if incident.status != Status.POST_MORTEM.value:
+            raise InvalidInput(f"{format_key(incident.number)} is {incident.status}: resolve "
+                               "it first, then open its postmortem.")
+        postmortem = open_for(session, incident, actor)
+        if postmortem is None:
+            raise InvalidInput(f"{format_key(incident.number)} has a postmortem already.")
+        return postmortem
+
+
 def unlink(db: Database, actor: Actor, key: str | int) -> Incident:
     """Admins remove the postmortem (its sections and history go with it). Audited."""
     with db.transaction() as session:
         incident = changes.open_incident(session, actor, key, Action.UNLINK_POSTMORTEM)
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident.id)).first()
+        postmortem = session.exec(_without_copy(incident.id or 0)).first()
         if postmortem is None:
             raise InvalidInput("This incident has no postmortem to unlink.")
         for model in (PostmortemSection, PostmortemStatusChange):
@@ -239,8 +245,7 @@ def store_ai_draft(db: Database, incident_id: int, drafts: dict[Section, str],
                    source: str) -> int:
     """Replace the suggestion of sections nobody has written yet; how many changed."""
     with db.transaction() as session:
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident_id)).first()
+        postmortem = session.exec(_without_copy(incident_id)).first()
         if postmortem is None or postmortem.status == PmStatus.PUBLISHED:
             return 0
         changed = 0
@@ -259,8 +264,7 @@ def facts_for(db: Database, incident_id: int) -> DraftFacts | None:
     """What an AI draft may be told: this incident's record, while its postmortem is open."""
     with db.read() as session:
         incident = session.get(Incident, incident_id)
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident_id)).first()
+        postmortem = session.exec(_without_copy(incident_id)).first()
         if incident is None or postmortem is None or postmortem.status == PmStatus.PUBLISHED:
             return None
         return draft_facts(session, incident)
@@ -269,8 +273,7 @@ def facts_for(db: Database, incident_id: int) -> DraftFacts | None:
 def note_ai(db: Database, incident_id: int, note: str) -> None:
     """Say on the AI's sections what became of the draft (until someone writes them)."""
     with db.transaction() as session:
-        postmortem = session.exec(select(Postmortem).where(
-            Postmortem.incident_id == incident_id)).first()
+        postmortem = session.exec(_without_copy(incident_id)).first()
         if postmortem is None:
             return
         for section in AI_SECTIONS:
@@ -305,3 +308,9 @@ def history_rows(session: Session, postmortem_id: int) -> list[PostmortemStatusC
     return list(session.exec(select(PostmortemStatusChange).where(
         PostmortemStatusChange.postmortem_id == postmortem_id)
         .order_by(col(PostmortemStatusChange.id))))
+
+
+def exists(db: Database, incident_id: int) -> bool:
+    with db.read() as session:
+        return session.exec(select(Postmortem.id).where(
+            Postmortem.incident_id == incident_id)).first() is not None

@@ -185,7 +185,9 @@ def detail_json(detail: IncidentDetail, url: str | None = None) -> dict[str, Any
         "action_items": [{"id": a.id, "text": a.text,
                           "owner": detail.owners.get(a.owner_id or 0),
                           "done": a.done_at is not None, "created_at": a.created_at.isoformat(),
-                          "done_at": _iso(a.done_at)} for a in detail.action_items],
+                          "done_at": _iso(a.done_at),
+                          "due_on": a.due_on.isoformat() if a.due_on else None}
+                         for a in detail.action_items],
         "caused_by_change": ({"id": detail.caused_by_change.id,
                               "title": detail.caused_by_change.title}
                              if detail.caused_by_change else None),

@@ -1,5 +1,9 @@
 """Runbooks for KB suggestions (WA.7): add, list, remove, and the ones an incident matches."""
 
+from collections.abc import Iterable
+from dataclasses import replace
+
+from sqlalchemy import case, delete, func
 from sqlmodel import col, select
 
 from core import runbooks as rules
@@ -9,13 +13,14 @@ from core.validation import clean_text
 from services.actor import Actor
 from services.records import audit, authorize, load_incident
 from store.db import Database
-from store.insight_models import Runbook
+from store.insight_models import Runbook, RunbookTerm
 from store.types import pk
 
 MAX_TITLE = 300
 MAX_EXCERPT = 2000
 MAX_TAGS = 30
 MAX_LINK = 2000
+MAX_TERM = 100  # longer words match through no index (nobody types them)
 
 
 def add(db: Database, actor: Actor, *, title: str, tags: list[str] | str | None = None,
@@ -38,10 +43,16 @@ def add(db: Database, actor: Actor, *, title: str, tags: list[str] | str | None 
     body = clean_text(excerpt, what="excerpt", limit=MAX_EXCERPT, required=False)
     with db.transaction() as session:
         authorize(actor, Action.POST_UPDATE)
+        terms = rules.terms_of(name, tag_list)
         row = Runbook(workspace_id=actor.workspace_id, title=name, tags=tag_list, link=url,
-                      excerpt=body, terms=rules.terms_of(name, tag_list).to_json())
+                      excerpt=body, terms=terms.to_json())
         session.add(row)
         session.flush()
+        for term, tag in [*((t, True) for t in terms.tags),
+                          *((t, False) for t in terms.title - terms.tags)]:
+            if len(term) <= MAX_TERM:
+                session.add(RunbookTerm(runbook_id=pk(row), workspace_id=actor.workspace_id,
+                                        term=term, tag=tag))
         audit(session, actor, "runbook.added", runbook_id=row.id, title=name)
         return row
 
@@ -58,30 +69,52 @@ def remove(db: Database, actor: Actor, runbook_id: int) -> Runbook:
         row = session.get(Runbook, runbook_id)
         if row is None or row.workspace_id != actor.workspace_id:
             raise NotFound(f"No runbook #{runbook_id} in this workspace.", field="runbook")
+        session.execute(delete(RunbookTerm).where(col(RunbookTerm.runbook_id) == runbook_id))
         session.delete(row)
         audit(session, actor, "runbook.removed", runbook_id=runbook_id, title=row.title)
         return row
 
 
-def candidates(db: Database, workspace_id: int) -> list[rules.Candidate]:
+def candidates(db: Database, workspace_id: int, wanted: Iterable[str],
+               limit: int = rules.DEFAULT_LIMIT) -> list[rules.Candidate]:
+    """The best `limit` runbooks for `wanted`, each with the terms it shares (all that
+    matching needs), found through the term index."""
+    terms = sorted(t for t in wanted if len(t) <= MAX_TERM)
+    if not terms or limit <= 0:
+        return []
     with db.read() as session:
-        rows = session.connection().execute(
-            select(col(Runbook.id), col(Runbook.title), col(Runbook.terms))
-            .where(col(Runbook.workspace_id) == workspace_id)).all()
-    return [rules.Candidate(int(r[0]), r[1], rules.RunbookTerms.from_json(r[2])) for r in rows]
+        conn = session.connection()
+        # The database scores as core.runbooks does (tag terms weigh TAG_WEIGHT, title terms
+        # 1), so only the best `limit` runbooks come back; core then ranks and explains them.
+        score = func.sum(case((col(RunbookTerm.tag), rules.TAG_WEIGHT), else_=1)).label("score")
+        found = (col(RunbookTerm.workspace_id) == workspace_id,
+                 col(RunbookTerm.term).in_(terms))
+        top = [int(r[0]) for r in conn.execute(
+            select(col(RunbookTerm.runbook_id), score).where(*found)
+            .group_by(col(RunbookTerm.runbook_id))
+            .order_by(score.desc(), col(RunbookTerm.runbook_id).desc()).limit(limit))]
+        rows = conn.execute(
+            select(col(RunbookTerm.runbook_id), col(RunbookTerm.term), col(RunbookTerm.tag))
+            .where(*found, col(RunbookTerm.runbook_id).in_(top))).all() if top else []
+    shared: dict[int, tuple[set[str], set[str]]] = {}
+    for runbook_id, term, tag in rows:
+        title, tags = shared.setdefault(int(runbook_id or 0), (set(), set()))
+        (tags if tag else title).add(term)
+    return [rules.Candidate(i, "", rules.RunbookTerms(frozenset(t), frozenset(g)))
+            for i, (t, g) in shared.items()]
 
 
 def for_text(db: Database, workspace_id: int, title: str, services: list[str],
              description: str = "", limit: int = rules.DEFAULT_LIMIT
              ) -> list[tuple[rules.Match, Runbook]]:
     wanted = rules.incident_terms(title, services, description)
-    found = rules.match(wanted, candidates(db, workspace_id), limit=limit)
+    found = rules.match(wanted, candidates(db, workspace_id, wanted, limit), limit=limit)
     if not found:
         return []
     with db.read() as session:
         rows = {pk(r): r for r in session.exec(select(Runbook).where(
             col(Runbook.id).in_([m.id for m in found])))}
-    return [(m, rows[m.id]) for m in found if m.id in rows]
+    return [(replace(m, title=rows[m.id].title), rows[m.id]) for m in found if m.id in rows]
 
 
 def for_incident(db: Database, workspace_id: int, key: str | int,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.effects import Label
+from core.validation import storable
 from services.changes import settings_of
 from services.records import is_unique_violation
 from store.db import Database
@@ -103,14 +104,19 @@ class CaptureResult:
     # Messages whose author (or a mentioned person) is unknown: the caller looks them up in
     # Slack (first contact) and captures them again.
     unresolved: list[SlackMessage] = field(default_factory=list)
+    # Authors recorded under their Slack user id (capture with strangers): name them later.
+    strangers: set[str] = field(default_factory=set)
 
 
-def capture(db: Database, workspace_id: int, messages: list[SlackMessage]) -> CaptureResult:
-    """Record a batch of channel messages in one transaction, in the order given."""
+def capture(db: Database, workspace_id: int, messages: list[SlackMessage], *,
+            strangers: bool = False) -> CaptureResult:
+    """Record a batch of channel messages in one transaction, in the order given. With
+    `strangers`, a message whose author (or a mentioned person) is still unknown is recorded
+    anyway, under the Slack user id, to be named later (`name_author`)."""
     for attempt in range(3):
         try:
             with db.transaction() as session:
-                return _capture(session, workspace_id, messages)
+                return _capture(session, workspace_id, messages, strangers)
         except IntegrityError as error:
             # Another process captured one of these keys meanwhile: run again, it is seen now.
             if not is_unique_violation(error) or attempt == 2:
@@ -118,8 +124,14 @@ def capture(db: Database, workspace_id: int, messages: list[SlackMessage]) -> Ca
     raise AssertionError("unreachable")
 
 
-def _capture(session: Session, workspace_id: int,
-             messages: list[SlackMessage]) -> CaptureResult:
+def capture_in(session: Session, workspace_id: int, messages: list[SlackMessage], *,
+               strangers: bool = False) -> CaptureResult:
+    """`capture` inside the caller's transaction (the inbox's, which settles the rows)."""
+    return _capture(session, workspace_id, messages, strangers)
+
+
+def _capture(session: Session, workspace_id: int, messages: list[SlackMessage],
+             strangers: bool) -> CaptureResult:
     result = CaptureResult()
     if settings_of(session, workspace_id).timeline_capture != "all":
         result.ignored = len(messages)
@@ -156,11 +168,13 @@ def _capture(session: Session, workspace_id: int,
         if message.kind == POST and entry is not None:
             result.duplicates += 1
             continue
-        text = _text(message, members)
-        if text is None or (entry is None and message.user not in members):
+        text = _text(message, members, strangers)
+        if text is None or (entry is None and message.user not in members and not strangers):
             result.unresolved.append(message)
         elif entry is None:
-            member_id, name = members[message.user or ""]
+            member_id, name = members.get(message.user or "") or (None, message.user or "?")
+            if member_id is None:
+                result.strangers.add(message.user or "")
             payload = message.payload() | ({"edited": True} if message.kind == EDIT else {})
             pending[key] = {
                 "incident_id": incidents[message.channel].id, "at": message.at(),
@@ -194,16 +208,34 @@ def _set(entry: TimelineEvent | dict[str, Any], **values: Any) -> None:
             setattr(entry, name, value)
 
 
-def _text(message: SlackMessage, members: Mapping[str, tuple[int | None, str]]) -> str | None:
+def _text(message: SlackMessage, members: Mapping[str, tuple[int | None, str]],
+          strangers: bool = False) -> str | None:
     """The readable text, or None while a mentioned person has no name yet."""
     names = dict(message.names)
     for user in mentioned_users(message.text):
         if user in members:
             names[user] = members[user][1]
-        elif user not in names and not re.search(rf"<@{user}\|[^<>]+>", message.text):
+        elif (user not in names and not strangers
+              and not re.search(rf"<@{user}\|[^<>]+>", message.text)):
             return None
-    text = readable(message.text, names).strip()
+    text = readable(storable(message.text), names).strip()
     if not text and message.files:
         text = "shared " + ", ".join(str(f.get("name") or f.get("title") or "a file")
                                      for f in message.files)
     return text
+
+
+def name_author(db: Database, workspace_id: int, user_id: str) -> int:
+    """Put the member's name on the messages recorded under their Slack user id."""
+    with db.transaction() as session:
+        member = session.exec(select(Member).where(Member.workspace_id == workspace_id,
+                                                   Member.slack_user_id == user_id)).first()
+        if member is None:
+            return 0
+        found = session.exec(select(TimelineEvent).join(
+            Incident, col(Incident.id) == col(TimelineEvent.incident_id)).where(
+            Incident.workspace_id == workspace_id, TimelineEvent.source == "slack",
+            col(TimelineEvent.actor_id).is_(None), TimelineEvent.actor == user_id)).all()
+        for entry in found:
+            entry.actor, entry.actor_id = member.display_name, member.id
+        return len(found)

@@ -56,3 +56,26 @@ class ReminderSnooze(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", unique=True)
     until: datetime = Field(sa_type=UTCDateTime, nullable=False)
     by: str | None = Field(default=None, max_length=200)
+
+
+class ChangeAsset(SQLModel, table=True):
+    """One affected asset of a change, normalized (core.cause.norm): Suggest cause finds the
+    changes touching an incident's services through this index, not by reading every change."""
+
+    __table_args__ = (Index("ix_changeasset_lookup", "workspace_id", "asset", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    change_id: int = Field(foreign_key="changerequest.id", index=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    asset: str = Field(max_length=100)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class RunbookTerm(SQLModel, table=True):
+    """One term of a runbook's title or tags (core.runbooks.terms_of), for matching by index."""
+
+    __table_args__ = (Index("ix_runbookterm_lookup", "workspace_id", "term"),)
+    id: int | None = Field(default=None, primary_key=True)
+    runbook_id: int = Field(foreign_key="runbook.id", index=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    term: str = Field(max_length=100)
+    tag: bool = Field(default=False)  # from a tag (weighs more) rather than the title

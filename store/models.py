@@ -73,6 +73,7 @@ class Incident(SQLModel, table=True):
         Index("ix_incident_workspace_status", "workspace_id", "status"),
         # Storm detection, Suggest cause and metrics read incidents by detection time.
         Index("ix_incident_workspace_detected", "workspace_id", "detected_at"),
+        Index("ix_incident_status_severity", "status", "severity"),  # /metrics counts
     )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
@@ -261,6 +262,8 @@ class WebSession(SQLModel, table=True):
 # Tables owned by other modules, imported here so that alembic and create_all see them.
 from store import insight_models  # noqa: E402, F401  (storms, runbooks, snoozes)
 from store.inbound_models import InboundWebhook  # noqa: E402,F401
+from store.inbox_models import SlackInbox  # noqa: E402,F401  (alembic sees it)
+from store.integration_models import IntegrationLink  # noqa: E402,F401
 from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
 from store.paging_models import SmsPage  # noqa: E402,F401
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401

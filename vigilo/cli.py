@@ -26,6 +26,7 @@ MODULES = (
     "vigilo.cli_insight",    # change, runbook
     "vigilo.cli_oncall",     # oncall
     "vigilo.cli_outbox",     # outbox log, pending, retry
+    "vigilo.cli_inbox",      # inbox list, retry
 )
 
 

@@ -27,6 +27,8 @@ class Settings:
     ai: dict[str, str] = field(default_factory=dict)  # VIGILO_AI_BASE_URL, _API_KEY, _MODEL
     log_level: str | None = None  # unset: INFO for `vigilo serve`, WARNING for other commands
     log_format: str = "text"
+    # Seconds a replica holds a Slack delivery it is working on; after, another takes it.
+    inbox_lease: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -67,6 +69,7 @@ class Settings:
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
             outbox_threads=int(threads_text),
+            inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
                                       "PAGERDUTY_API_URL") if (v := get(k) or "")},
@@ -78,3 +81,13 @@ class Settings:
             log_level=log_level,
             log_format=log_format,
         )
+
+
+def _seconds(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 1 to 3600, not '{text}'")
+    return value

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute, Route
 
-from bot.app import build_app, events_endpoint, prime_authorization
-from bot.capture import CaptureQueue
+from bot.app import build_app, events_endpoint, prime_authorization, replayer
+from bot.inbox import InboxWriter
+from bot.inbox_worker import InboxWorker
 from bot.people import People
 from bot.runtime import Bot
 from integrations.slack import Slack
@@ -33,7 +34,8 @@ class SlackWiring:
     integration: Slack
     bot: Bot
     bolt: Any  # slack_bolt.App
-    capture: CaptureQueue
+    inbox_writer: InboxWriter
+    inbox: InboxWorker
     socket_mode: Any | None = None  # SocketModeHandler when SLACK_APP_TOKEN is set
 
 
@@ -53,10 +55,14 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     bot.ai_off = ai.settings.why_off if ai is not None else "no AI integration"
     slack.on_start(bot.remember)
     people = People(vigilo.db, slack.bot_client)
-    capture = CaptureQueue(bot, people)
-    app = build_app(bot, people, capture,
+    writer = InboxWriter(vigilo.db, lease=vigilo.settings.inbox_lease)
+    app = build_app(bot, people, writer,
                     signing_secret=None if settings.socket_mode else settings.signing_secret)
-    wiring = SlackWiring(slack, bot, app, capture)
+    inbox = InboxWorker(bot, people, replayer(app, writer), lease=vigilo.settings.inbox_lease)
+    writer.on_written(inbox.notify)
+    bot.on_idle_check(writer.wait_idle)
+    bot.on_idle_check(inbox.wait_idle)
+    wiring = SlackWiring(slack, bot, app, writer, inbox)
 
     def prime(_team: str, _workspace: object) -> None:
         if slack.identity is not None:
@@ -64,8 +70,10 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
 
     slack.on_start(prime)
     vigilo.slack = wiring
-    # Finish what was acked already: queued messages, replies, modal outcomes.
-    vigilo.on_shutdown += [capture.stop, bot.shutdown]
+    # A restart first finishes what the inbox holds: deliveries acked before a crash.
+    slack.on_start(lambda _team, _workspace: inbox.start())
+    # Finish what was acked already (replies, modal outcomes), then settle their rows.
+    vigilo.on_shutdown += [bot.shutdown, writer.stop, inbox.stop]
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -74,6 +82,6 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         slack.on_start(lambda _team, _workspace: handler.connect())
         slack.on_stop(handler.close)
         return []
-    return [Route("/slack/events", events_endpoint(app, settings.signing_secret or ""),
-                  methods=["POST"])]
+    return [Route("/slack/events", events_endpoint(app, bot, settings.signing_secret or "",
+                                                   writer), methods=["POST"])]
 

@@ -7,7 +7,6 @@ cannot restyle the document; the written sections are the authors' own Markdown.
 Same access as the detail page: a session or API token of the workspace, or the share link.
 """
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
@@ -23,7 +22,9 @@ from services.postmortem_view import PostmortemView, get_postmortem
 from webhooks import auth
 from webhooks.render import PRIVATE, Site, not_found, unauthorized
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~])")
+# Markdown's inline specials, backslash-escaped; a translate table is several times faster
+# than a regex over 10,000 lines.
+_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>#|!~"})
 _SOURCES = {"record": "drafted from the incident's record"}
 
 
@@ -50,7 +51,7 @@ def _markdown(site: Site, request: Request) -> Response:
 def inline(text: str | None) -> str:
     """One line of plain text, safe inside Markdown."""
     flat = " ".join((text or "").split())
-    return _SPECIAL.sub(r"\\\1", flat)
+    return flat.translate(_ESCAPES)
 
 
 def render(view: PostmortemView, url: str) -> str:
@@ -97,14 +98,23 @@ def _section(view: PostmortemView, section: Section) -> Iterator[str]:
 
 def _timeline(view: PostmortemView) -> Iterator[str]:
     yield f"## Timeline\n\n{view.timeline_total} entries, oldest first. Times in UTC.\n\n"
-    day = None
+    day = ""
+    names: dict[str, str] = {}  # few people write many entries: escape each name once
     for entry in view.timeline:
-        at = _at(entry.get("at"))
-        if at is not None and at.date() != day:
-            day = at.date()
-            yield f"\n**{day:%A %d %B %Y}**\n\n"
-        clock = f"{at:%H:%M:%S}" if at is not None else "—"
-        actor = f" · {inline(entry.get('actor'))}" if entry.get("actor") else ""
+        at = str(entry.get("at") or "")
+        # The copy's times are UTC ISO strings: the day and the clock are slices of them.
+        if at[:10] != day:
+            day = at[:10]
+            parsed = _at(at)
+            yield f"\n**{parsed:%A %d %B %Y}**\n\n" if parsed else "\n"
+        clock = at[11:19] or "—"
+        who = entry.get("actor")
+        if who:
+            actor = names.get(who)
+            if actor is None:
+                actor = names[who] = f" · {inline(who)}"
+        else:
+            actor = ""
         label = str(entry.get("label") or "").replace("_", " ")
         yield f"- **{clock}**{actor} · {inline(label)}: {inline(entry.get('text'))}\n"
     yield "\n"

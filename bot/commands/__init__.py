@@ -73,7 +73,7 @@ def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> 
 
     reply = answer(bot, people, payload)
     if reply is not None:
-        bot.replies.submit(deliver, reply)
+        bot.reply_later(deliver, reply)
 
 
 def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:

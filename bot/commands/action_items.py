@@ -6,14 +6,14 @@ from typing import Any
 from bot import render
 from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError, mention
-from bot.postmortem_blocks import ACTION_ITEM_DONE
+from bot.postmortem_blocks import item_blocks
 from core.numbers import is_digits
-from integrations.slack.blocks import button, clip, escape
+from integrations.slack.blocks import clip, escape
 from services import action_items
 from services.action_items import OpenItem
 
 USAGE = "actions [mine] | actions done|reopen <n> | actions assign <n> @owner"
-SHOWN = 20  # one section per item, well under a message's 50 blocks
+SHOWN = 20  # two blocks per item, under a message's 50
 
 
 def actions(call: Call) -> render.Reply:
@@ -58,7 +58,8 @@ def listing(call: Call, *, mine: bool) -> render.Reply:
         return render.Reply(f"{label}: none. 🎉")
     head = f"*{label}* ({total})"
     blocks: list[dict[str, Any]] = [render.section(head)]
-    blocks += [item_block(call, item) for item in items]
+    for item in items:
+        blocks += item_blocks(clip(line(call, item), 3000), item.id, False)
     if total > len(items):
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"…and {total - len(items)} more, due later.")}]})
@@ -70,11 +71,6 @@ def line(call: Call, item: OpenItem) -> str:
     due = f"due {item.due_on.isoformat()}" if item.due_on else "no due date"
     return (f"#{item.id} {escape(item.text)} · {owner} · {due} · "
             f"<{call.url(item.key)}|{item.key}>")
-
-
-def item_block(call: Call, item: OpenItem) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(
-        line(call, item), 3000)}, "accessory": button(ACTION_ITEM_DONE, "Mark done", str(item.id))}
 
 
 SUBS = [Sub("actions", USAGE, "open action items across incidents (mine: yours); mark them "

@@ -9,13 +9,16 @@ from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError
 from bot.modals import postmortem as pm_modals
 from bot.postmortem_blocks import postmortem_message
+from bot.runtime import Bot
 from core.errors import InvalidInput
 from core.fsm import Move, Status
 from core.postmortem import PmMove, parse_section
 from services import incidents, postmortems, slack_team
+from services.actor import Actor
 from services.postmortem_view import get_postmortem
+from services.slack_team import WorkspaceRef
 
-USAGE = "postmortem [KEY] [edit <section>|review|publish|draft|ai]"
+USAGE = "postmortem [KEY] [edit <section>|review|publish|draft|ai|unlink]"
 _MOVES = {"review": PmMove.REVIEW, "publish": PmMove.PUBLISH, "draft": PmMove.BACK_TO_DRAFT}
 
 
@@ -31,6 +34,12 @@ def postmortem(call: Call) -> render.Reply | None:
         pm_modals.open_section(call.bot, call.workspace, call.actor, call.trigger_id, key,
                                section, call.meta)
         return None
+    if word == "unlink":
+        if call.rest.after_first():
+            raise UsageError("`postmortem unlink` takes nothing after it.", USAGE)
+        postmortems.unlink(call.bot.db, call.actor, key)
+        return render.done(f"Unlinked the postmortem of {key} (audited). `/vigilo postmortem "
+                           f"{key}` starts a new one from the timeline.")
     if word == "ai":
         if call.rest.after_first():
             raise UsageError("`postmortem ai` takes nothing after it.", USAGE)
@@ -42,12 +51,24 @@ def postmortem(call: Call) -> render.Reply | None:
         return show(call, key, f"The postmortem of {key} is now *{done.status.replace('_', ' ')}*.")
     if word:
         raise UsageError(f"I don't know `postmortem {render.echo(word)}`.", USAGE)
-    incident = slack_team.find_incident(call.bot.db, call.workspace.id, key)
+    return open_or_show(call.bot, call.workspace, call.actor, key, call.url(key))
+
+
+def open_or_show(bot: Bot, workspace: WorkspaceRef, actor: Actor, key: str,
+                 url: str) -> render.Reply:
+    """Open the postmortem of a resolved incident, or show the one it has (the command and
+    the Open postmortem button)."""
+    incident = slack_team.find_incident(bot.db, workspace.id, key)
     if incident.status != Status.POST_MORTEM.value:
-        incidents.transition(call.bot.db, call.actor, key, Move.OPEN_POST_MORTEM)
-        return show(call, key, f"{key} is now *Post-mortem*: here is its postmortem, drafted "
-                    "from the incident's record.")
-    return show(call, key, None)
+        incidents.transition(bot.db, actor, key, Move.OPEN_POST_MORTEM)
+        note = (f"{key} is now *Post-mortem*: here is its postmortem, drafted from the "
+                "incident's record.")
+    elif not postmortems.exists(bot.db, incident.id or 0):
+        postmortems.open_again(bot.db, actor, key)
+        note = f"A new postmortem of {key}, drafted from the incident's record."
+    else:
+        note = None
+    return message(bot, workspace, key, url, note)
 
 
 def ask_ai(call: Call, key: str) -> render.Reply:
@@ -59,8 +80,13 @@ def ask_ai(call: Call, key: str) -> render.Reply:
 
 
 def show(call: Call, key: str, note: str | None) -> render.Reply:
-    view = get_postmortem(call.bot.db, call.workspace.id, key)
-    text, blocks = postmortem_message(view, call.url(key), ai=call.bot.ai_off is None)
+    return message(call.bot, call.workspace, key, call.url(key), note)
+
+
+def message(bot: Bot, workspace: WorkspaceRef, key: str, url: str,
+            note: str | None) -> render.Reply:
+    view = get_postmortem(bot.db, workspace.id, key)
+    text, blocks = postmortem_message(view, url, ai=bot.ai_off is None)
     if note:
         blocks = [render.section(f"✅ {note}"), *blocks]
         text = f"✅ {note}"

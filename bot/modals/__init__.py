@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.modals import postmortem, timeline
+from bot.modals import assign_item, postmortem, timeline
 from bot.modals.add_responders import AddForm, AddResponders
 from bot.modals.base import Meta
 from bot.modals.edit_incident import EditForm, EditIncident
@@ -31,7 +31,7 @@ ADD = AddResponders()
 RESOLVE = Resolve()
 EDIT = EditIncident()
 KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT, *postmortem.KINDS.values(),
-                                     *timeline.KINDS)
+                                     *timeline.KINDS, assign_item.ASSIGN)
 
 
 def register(app: App, bot: Bot, people: People) -> None:

@@ -1,10 +1,13 @@
 """Opening modals and handling their submission.
 
-A submission is answered in Slack's 3 seconds with field errors inside the modal
-(`response_action: errors`), so its service call (one database transaction) runs before
-ack(). The one thing that cannot run before ack() is asking Slack about people nobody has
-seen yet: then the modal shows "one moment", the work runs after ack(), and the modal is
-updated with the outcome, or redrawn with what was typed and the error.
+A submission is answered from what the form itself can check, without the database: field
+errors come back inside the modal (`response_action: errors`) at once. Everything else —
+who the people are (the database, Slack for newcomers), permissions, the service call —
+runs after ack(): the modal shows "one moment", then is updated with the outcome, or redrawn
+with what was typed and the reason. A database transaction before the ack made acks miss
+Slack's 3 seconds under load (bench/bench_slack_forms.py). The submission is in the inbox
+before the ack, so a crash after it still carries the work out (declaring is idempotent by
+the submission's trigger id).
 """
 
 import logging
@@ -23,7 +26,7 @@ from bot.render import error as render_error
 from bot.runtime import Bot
 from core.errors import DomainError
 from services.actor import Actor
-from services.slack_team import WorkspaceRef, members_by_slack_id
+from services.slack_team import WorkspaceRef
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class Submission:
     actor: Actor
     meta: Meta
     members: dict[str, int]  # Slack user id → member id, for every user picked in the form
+    key: str = ""  # idempotency key of this submission (a rerun from the inbox repeats it)
 
 
 class ModalKind(Protocol, Generic[Form]):
@@ -113,42 +117,30 @@ def submit(kind: ModalKind[Any], bot: Bot, people: People, ack: Ack,
             ack(response_action="errors", errors={block_for(kind, error.field): error.message})
             return
         wanted = list(dict.fromkeys([user_id, *kind.users(form)]))
-        known = members_by_slack_id(bot.db, workspace.id, wanted)
-        if len(known) < len(wanted):
-            ack(response_action="update",
-                view=notice(kind.title, "One moment: looking up people in Slack…"))
-            bot.later(_first_contact, kind, bot, people, workspace, meta, form, user_id,
-                      wanted, str(view.get("id") or ""))
-            return
-        sub = Submission(bot, workspace, actor_of(known[user_id]), meta,
-                         {u: m.id or 0 for u, m in known.items()})
-        try:
-            finish = kind.apply(sub, form)
-        except DomainError as error:
-            ack(response_action="errors", errors={block_for(kind, error.field): error.message})
-            return
     except Exception:
         log.exception("modal %s failed", kind.callback_id)
         ack(response_action="errors", errors={first: failure().text})
         return
-    ack()
-    bot.notify()
-    bot.later(lambda: deliver(bot, meta, user_id, finish()))
+    ack(response_action="update", view=notice(kind.title, "One moment…"))
+    trigger = str(body.get("trigger_id") or view.get("id") or "")
+    bot.later(_after_ack, kind, bot, people, workspace, meta, form, user_id, wanted,
+              str(view.get("id") or ""), f"slack:{trigger}" if trigger else "")
 
 
-def _first_contact(kind: ModalKind[Any], bot: Bot, people: People, workspace: WorkspaceRef,
-                   meta: Meta, form: Any, user_id: str, wanted: list[str], view_id: str) -> None:
-    """After ack: ask Slack who the new people are, then do what the form asked."""
+def _after_ack(kind: ModalKind[Any], bot: Bot, people: People, workspace: WorkspaceRef,
+               meta: Meta, form: Any, user_id: str, wanted: list[str], view_id: str,
+               key: str) -> None:
+    """After ack: who the people are (Slack for newcomers), then what the form asked."""
     try:
         members = people.members(workspace, wanted)
         sub = Submission(bot, workspace, actor_of(members[0]), meta,
-                         {m.slack_user_id: m.id or 0 for m in members})
+                         {m.slack_user_id: m.id or 0 for m in members}, key)
         finish = kind.apply(sub, form)
     except Exception as error:
         if isinstance(error, DomainError):
             refusal, why = render_error(error), error.message
         else:
-            log.exception("modal %s failed after first contact", kind.callback_id)
+            log.exception("modal %s failed after ack", kind.callback_id)
             refusal = failure()
             why = refusal.text
         # The form again, as typed, with the reason on top: nothing typed is lost.

@@ -22,6 +22,7 @@ from bot.modals.base import (
 from bot.modals.flow import Finish, Submission
 from bot.runtime import Bot
 from bot.suggestions import runbook_blocks
+from core.errors import InvalidInput
 from core.keys import format_key
 from core.severity import DEFAULT_SEVERITY, Severity
 from core.validation import MAX_TITLE, clean_services, clean_title
@@ -72,10 +73,13 @@ class NewIncident:
         submitted by someone Vigilo has not met yet."""
         clean_title(text_value(values, "title"))
         clean_services(text_value(values, "services"))
+        detected = datetime_value(values, "detected_at") or utcnow()
+        if detected > utcnow() + CLOCK_SKEW:
+            raise InvalidInput("Detected at is in the future.", field="detected_at")
         return NewForm(title=text_value(values, "title"),
                        description=text_value(values, "description"),
                        severity=select_value(values, "severity") or DEFAULT_SEVERITY.value,
-                       detected_at=datetime_value(values, "detected_at") or utcnow(),
+                       detected_at=detected,
                        services=text_value(values, "services"),
                        commander=user_value(values, "commander"))
 
@@ -89,7 +93,8 @@ class NewIncident:
         incident = incidents.declare(
             sub.bot.db, sub.actor, title=form.title, description=form.description,
             severity=form.severity, detected_at=detected, services=form.services,
-            commander_id=sub.members.get(form.commander or ""))
+            commander_id=sub.members.get(form.commander or ""),
+            idempotency_key=sub.key or None)
         return lambda: declared_reply(sub.bot, sub.workspace, incident)
 
 

@@ -7,7 +7,7 @@ errors in place, the outcome reported to the person).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import render
 from bot.modals.base import (
@@ -26,6 +26,7 @@ from bot.modals.base import (
     text_value,
 )
 from bot.modals.flow import Finish, Submission
+from core.errors import InvalidInput
 from core.validation import MAX_TEXT
 from integrations.slack.blocks import button, clip, escape
 from services import timeline_editor
@@ -136,7 +137,10 @@ class AddEntry:
         return modal(self.callback_id, self.title, blocks, meta, submit="Add")
 
     def parse(self, values: Values) -> AddForm:
-        return AddForm(text_value(values, "text")[:MAX_TEXT], datetime_value(values, "at"))
+        at = datetime_value(values, "at")
+        if at is not None and at > utcnow() + timedelta(minutes=1):  # as the service checks it
+            raise InvalidInput("That time is in the future.", field="at")
+        return AddForm(text_value(values, "text")[:MAX_TEXT], at)
 
     def users(self, form: AddForm) -> list[str]:
         return []

@@ -2,6 +2,7 @@
 
 from core import effects as fx
 from core.events import (
+    ActionItemOverdue,
     CommanderChanged,
     Declared,
     DomainEvent,
@@ -49,6 +50,11 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
         return [announce(event, key, reason=event.reason, member=event.member)]
     if isinstance(event, ResponderAdded):
         return [EffectSpec(fx.SLACK_INVITE, key, {"member_ids": [event.member_id]})]
+    if isinstance(event, ActionItemOverdue):
+        # One reminder per item per overdue day: the job asking again records nothing.
+        return [EffectSpec(fx.SLACK_REMIND_OWNER, f"item-{event.item_id}-day-{event.days}",
+                           {"item_id": event.item_id, "owner_id": event.owner_id,
+                            "due_on": event.due_on, "days": event.days})]
     if isinstance(event, PostmortemStatusChanged) and event.new == "published":
         return [announce(event, key, postmortem_status=event.new)]
     return slack_insight.policy(event, settings)

@@ -18,6 +18,7 @@ ACTION_RESOLVE = "inc_resolve"
 ACTION_ADD_RESPONDERS = "inc_add_responders"
 ACTION_POSTMORTEM = "inc_postmortem"
 ACTION_REOPEN = "inc_reopen"
+ACTION_ITEM_DONE = "item_done"  # value: an action item's number
 
 NEXT_MOVES_BLOCK_ID = "inc_next_moves"
 

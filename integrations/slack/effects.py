@@ -7,6 +7,7 @@ A failure never touches the incident itself; it is retried or shown to the opera
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
@@ -16,7 +17,7 @@ from slack_sdk.web import SlackResponse
 from core import effects as fx
 from core.channels import channel_name
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
-from integrations.slack import insight_blocks, store
+from integrations.slack import insight_blocks, owner_reminders, store
 from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
 from integrations.slack.errors import error_code, translate
 from integrations.slack.wording import announcement_text
@@ -36,7 +37,8 @@ def handlers(db: Database, client: WebClient, base_url: str) -> dict[str, Handle
     slack = SlackEffects(db, client, base_url)
     return {fx.SLACK_CREATE_CHANNEL: slack.create_channel, fx.SLACK_ANNOUNCE: slack.announce,
             fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive,
-            fx.SLACK_NUDGE: slack.nudge}
+            fx.SLACK_NUDGE: slack.nudge,
+            fx.SLACK_REMIND_OWNER: owner_reminders.handler(db, client, base_url)}
 
 
 class SlackEffects:
@@ -49,7 +51,8 @@ class SlackEffects:
     def create_channel(self, effect: Effect) -> str:
         snap = self._snapshot(effect)
         detail = f"#{snap.channel_name} ({snap.channel_id}) already existed"
-        if snap.channel_id is None:
+        fresh = snap.channel_id is None  # then nothing about it is remembered yet
+        if fresh:
             created_id, created_name = self._create(snap.number, snap.title)
             stored_id, stored_name, won = store.store_channel(
                 self.db, snap.incident_id, created_id, created_name)
@@ -62,10 +65,11 @@ class SlackEffects:
                 raise RetryAfter(LOST_RACE_RECHECK, f"#{stored_name} was created by a "
                                  f"parallel delivery; archived the duplicate #{created_name}")
             detail = f"created #{stored_name} ({stored_id})"
-            snap = self._snapshot(effect)
+            snap = replace(snap, channel_id=stored_id, channel_name=stored_name)
         invited = self._invite(snap, list(snap.slack_user_ids))
-        self._set_topic(snap)
-        self._post_sitrep(snap)
+        memo = {} if fresh else store.channel_memo(self.db, snap.incident_id)
+        self._set_topic(snap, memo)
+        self._post_sitrep(snap, memo)
         return f"{detail}; invited {len(invited)}; topic set; situation report pinned"
 
     def announce(self, effect: Effect) -> str:
@@ -76,8 +80,9 @@ class SlackEffects:
             text, blocks = announcement(snap.card, announcement_text(effect.payload))
             posted = self._post(channel, snap.where, text, blocks)
             store.mark(self.db, effect.id, ts=posted)
-        self._set_topic(snap)
-        self._refresh_sitrep(snap)
+        memo = store.channel_memo(self.db, snap.incident_id)
+        self._set_topic(snap, memo)
+        self._refresh_sitrep(snap, memo)
         return f"announced in {snap.where}"
 
     def nudge(self, effect: Effect) -> str:
@@ -176,29 +181,29 @@ class SlackEffects:
                 invited.append(user)
         return invited
 
-    def _set_topic(self, snap: store.Snapshot) -> None:
+    def _set_topic(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
         # Slack tells the channel about every topic change, so an unchanged one is not re-set.
         wanted = topic(snap.card)
-        if store.channel_memo(self.db, snap.incident_id).get("topic") == wanted:
+        if memo.get("topic") == wanted:
             return
         self._call(self.client.conversations_setTopic, "conversations.setTopic", snap.where,
                    channel=snap.channel_id or "", topic=wanted)
-        store.remember(self.db, snap.incident_id, topic=wanted)
+        store.remember(self.db, snap.channel_id or "", topic=wanted)
 
-    def _post_sitrep(self, snap: store.Snapshot) -> None:
+    def _post_sitrep(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
         channel = snap.channel_id or ""
-        ts = store.channel_memo(self.db, snap.incident_id).get("sitrep_ts")
+        ts = memo.get("sitrep_ts")
         if not ts:
             text, blocks = situation_report(snap.card)
             ts = self._post(channel, snap.where, text, blocks)
-            store.remember(self.db, snap.incident_id, sitrep_ts=ts)
+            store.remember(self.db, channel, sitrep_ts=ts)
         self._call(self.client.pins_add, "pins.add", snap.where,
                    tolerate=("already_pinned", "message_not_found"), channel=channel,
                    timestamp=ts)
 
-    def _refresh_sitrep(self, snap: store.Snapshot) -> None:
+    def _refresh_sitrep(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
         """Keep the pinned report current; someone deleting it is no reason to fail."""
-        ts = store.channel_memo(self.db, snap.incident_id).get("sitrep_ts")
+        ts = memo.get("sitrep_ts")
         if not ts or snap.channel_id is None:
             return
         text, blocks = situation_report(snap.card)

@@ -16,6 +16,7 @@ from core.effects import SLACK_CREATE_CHANNEL, Label
 from core.keys import format_key
 from core.validation import WorkspaceSettings
 from integrations.slack.blocks import ClosingFacts, IncidentCard
+from services import integration_state
 from store.db import Database
 from store.models import (
     ActionItem,
@@ -31,6 +32,7 @@ from store.types import utcnow
 CHANNEL_CREATED = Label.CHANNEL_CREATED
 CHANNEL_ARCHIVED = Label.CHANNEL_ARCHIVED
 CREATED_DEDUPE = "slack:channel_created"
+SLACK, CHANNEL = "slack", "channel"  # integration_link's integration and kind
 
 
 class IncidentGone(LookupError):
@@ -112,6 +114,13 @@ def store_channel(db: Database, incident_id: int, channel_id: str,
             if incident is None or incident.slack_channel_id is None:
                 raise IncidentGone(f"incident {incident_id} no longer exists")
             return incident.slack_channel_id, incident.slack_channel_name or "", False
+        workspace_id = session.exec(select(Incident.workspace_id).where(
+            Incident.id == incident_id)).one()
+        # The channel's own record, where its memo lives (not in the timeline, which the
+        # JSON API serves); Incident.slack_channel_id/name stay as the pages' copy.
+        integration_state.link_in(session, SLACK, channel_id, kind=CHANNEL,
+                                  workspace_id=workspace_id, incident_id=incident_id,
+                                  state={"name": name})
         _add_event(session, incident_id, CHANNEL_CREATED, f"Slack channel #{name} created",
                    CREATED_DEDUPE, {"channel_id": channel_id, "channel_name": name})
         return channel_id, name, True
@@ -119,17 +128,12 @@ def store_channel(db: Database, incident_id: int, channel_id: str,
 
 def channel_memo(db: Database, incident_id: int) -> dict[str, Any]:
     """What is known about the channel's state: the pinned report's ts, the topic last set."""
-    with db.read() as session:
-        event = _created_event(session, incident_id)
-        return dict(event.payload) if event else {}
+    found = integration_state.first_for_incident(db, SLACK, incident_id, CHANNEL)
+    return found.state if found else {}
 
 
-def remember(db: Database, incident_id: int, **facts: Any) -> None:
-    with db.transaction() as session:
-        event = _created_event(session, incident_id)
-        if event is not None:
-            event.payload = {**event.payload, **facts}
-            session.add(event)
+def remember(db: Database, channel_id: str, **facts: Any) -> None:
+    integration_state.update(db, SLACK, channel_id, **facts)
 
 
 def progress(db: Database, outbox_id: int) -> dict[str, Any]:
@@ -197,9 +201,3 @@ def _add_event(session: Session, incident_id: int, label: str, text: str, dedupe
         session.add(TimelineEvent(incident_id=incident_id, at=utcnow(), source="vigilo",
                                   label=label, text=text, payload=payload,
                                   dedupe_key=dedupe_key))
-
-
-def _created_event(session: Session, incident_id: int) -> TimelineEvent | None:
-    return session.exec(select(TimelineEvent).where(
-        TimelineEvent.incident_id == incident_id,
-        TimelineEvent.dedupe_key == CREATED_DEDUPE)).first()

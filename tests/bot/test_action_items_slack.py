@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from core.permissions import Role
 from services import action_items, incidents
-from tests.bot_harness import Slack, mention, slack_fixture  # noqa: F401
+from tests.bot_harness import Slack, mention, slack_fixture, user  # noqa: F401
 
 
 def test_add_with_owner_and_due_then_list_done_reopen(slack: Slack) -> None:
@@ -41,3 +41,19 @@ def test_bad_action_input_is_explained(slack: Slack) -> None:
     assert "No action item #99" in slack.reply("actions done 99")
     slack.reply("action INC-1 fix it")
     assert slack.reply("actions done 1", role=Role.VIEWER).startswith("🔒")
+
+
+def test_assign_button_opens_a_form_that_sets_the_owner(slack: Slack) -> None:
+    incidents.declare(slack.db, slack.world.actor(), title="x")
+    slack.reply("action INC-1 fix the alert")
+    [listing] = slack.command("actions")
+    assert "item_assign" in str(listing["blocks"])
+    assert slack.click("item_assign", "1", role=Role.VIEWER)[0]["text"].startswith("🔒")
+    assert slack.click("item_assign", "1") == []
+    view = slack.last_view()
+    assert view["callback_id"] == "assign_action_item" and "fix the alert" in str(view)
+    assert "Choose who owns it" in slack.submit(view, {}).json()["errors"]["owner"]
+    slack.submit(view, {"owner": user("UENG2")})
+    items, _ = action_items.open_items(slack.db, slack.world.ws_id,
+                                       owner_id=slack.world.members_extra[2].id)
+    assert [i.id for i in items] == [1]

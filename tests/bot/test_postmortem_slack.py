@@ -113,3 +113,23 @@ def test_ai_draft_is_refused_with_the_reason_when_no_model_is_configured(slack: 
     refused = slack.reply("postmortem INC-0001 ai")
     assert "AI drafts are off: not configured (VIGILO_AI_BASE_URL unset)" in refused
     assert "AI drafts are off" in slack.click("pm_ai_draft", "INC-0001")[0]["text"]
+
+
+def test_open_postmortem_button_answers_with_the_postmortem(slack: Slack) -> None:
+    resolved(slack)
+    [reply] = slack.click("inc_postmortem", "INC-0001")
+    assert "now *Post-mortem*" in reply["text"]
+    assert ("pm_edit", "INC-0001 summary") in buttons(reply)
+
+
+def test_admins_unlink_and_a_new_postmortem_starts_from_the_timeline(slack: Slack) -> None:
+    resolved(slack)
+    slack.command("postmortem INC-0001")
+    slack.click("pm_edit", "INC-0001 summary")
+    slack.submit(slack.last_view(), {"part_1": value("first try")})
+    assert slack.reply("postmortem INC-0001 unlink").startswith("🔒")
+    assert "Unlinked the postmortem" in slack.reply("postmortem INC-0001 unlink",
+                                                    role=Role.ADMIN)
+    [again] = slack.command("postmortem INC-0001")
+    assert "A new postmortem of INC-0001" in again["text"]
+    assert get_postmortem(slack.db, slack.world.ws_id, 1).section(Section.SUMMARY).text == ""

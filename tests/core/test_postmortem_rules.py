@@ -13,6 +13,7 @@ from core.fsm import Status
 from core.policies import slack
 from core.postmortem import (
     INPUTS,
+    MAX_SECTION,
     SLACK_INPUT,
     PmMove,
     PmStatus,
@@ -27,12 +28,19 @@ from core.severity import Severity
 from core.validation import WorkspaceSettings
 
 
-@given(st.text(alphabet=st.sampled_from("ab \n"), max_size=INPUTS * SLACK_INPUT))
-def test_split_keeps_every_character_but_whitespace_at_cuts(text: str) -> None:
+@given(st.text(alphabet=st.sampled_from("ab \n"), max_size=MAX_SECTION))
+def test_split_fits_one_modal_and_keeps_every_character(text: str) -> None:
     pieces = split_for_inputs(text)
-    assert all(len(p) <= SLACK_INPUT for p in pieces)
+    assert all(len(p) <= SLACK_INPUT for p in pieces) and len(pieces) <= INPUTS
     joined = join_inputs(pieces)
-    assert joined.split() == text.split()  # no word lost, none cut
+    assert "".join(joined.split()) == "".join(text.split())  # nothing lost or reordered
+
+
+def test_even_the_worst_section_fits_the_modal() -> None:
+    worst = ("x" * 2699 + " ") * 5  # whitespace just before each piece's floor
+    assert len(split_for_inputs(worst[:MAX_SECTION])) <= INPUTS
+    unbroken = "y" * MAX_SECTION
+    assert join_inputs(split_for_inputs(unbroken)).replace("\n", "") == unbroken
 
 
 def test_text_with_line_breaks_round_trips_exactly() -> None:

@@ -129,7 +129,7 @@ def set_setting(world: World, key: str, value: str) -> None:
 def test_handlers_cover_every_slack_effect(rig: Rig) -> None:
     assert set(handlers(rig.db, rig.client, BASE)) == {
         fx.SLACK_CREATE_CHANNEL, fx.SLACK_ANNOUNCE, fx.SLACK_INVITE, fx.SLACK_ARCHIVE,
-        fx.SLACK_NUDGE}
+        fx.SLACK_NUDGE, fx.SLACK_REMIND_OWNER}
 
 
 def test_declare_creates_channel_invites_sets_topic_and_pins_the_sitrep(rig: Rig) -> None:
@@ -482,3 +482,20 @@ def test_channel_archived_by_hand_settles_the_archive_effect(rig: Rig) -> None:
     [announce, _] = rig.rows(fx.SLACK_ANNOUNCE)
     assert announce.status == "dead" and "archived" in (announce.last_error or "")
     assert rig.incident().status == "resolved"
+
+
+def test_the_channel_memo_lives_in_integration_state_not_the_timeline(rig: Rig) -> None:
+    from services import integration_state
+
+    rig.declare()
+    rig.worker.drain()
+    incident = rig.incident()
+    link = integration_state.find(rig.db, "slack", incident.slack_channel_id or "")
+    assert link is not None and (link.kind, link.incident_id) == ("channel", incident.id)
+    pinned = rig.fake.pins(incident.slack_channel_id or "")
+    assert link.state["name"] == incident.slack_channel_name
+    assert link.state["sitrep_ts"] in pinned and link.state["topic"]
+    # The JSON API serves the timeline: it names the channel, and carries no memo.
+    created = rig.events("channel_created")
+    assert [e.payload for e in created] == [{"channel_id": incident.slack_channel_id,
+                                            "channel_name": incident.slack_channel_name}]

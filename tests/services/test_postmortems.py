@@ -1,5 +1,7 @@
 """Postmortems from the incident's record: sections, drafts, review, publish, unlink."""
 
+from datetime import datetime
+
 import pytest
 from sqlmodel import col, select
 
@@ -7,7 +9,7 @@ from core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDen
 from core.fsm import Move, Status
 from core.permissions import Role
 from core.postmortem import PmMove, PmStatus, Section
-from services import incidents, postmortems, timeline
+from services import incidents, postmortems, queries, timeline
 from services.postmortem_view import get_postmortem
 from store.models import AuditLog, Outbox, Postmortem
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange
@@ -131,3 +133,15 @@ def test_ai_draft_never_replaces_written_text(world: World) -> None:
     assert changed == 1 and view.section(Section.SUMMARY).text == "ours"
     assert view.section(Section.ROOT_CAUSE).draft == "ai cause"
     assert view.section(Section.ROOT_CAUSE).draft_source == "ai:m"
+
+
+def test_the_copy_built_by_the_database_matches_the_timeline(world: World) -> None:
+    key = opened(world)
+    detail = queries.get_detail(world.db, world.ws_id, key)
+    copy = get_postmortem(world.db, world.ws_id, key, whole_timeline=True).timeline
+    events = [e for e in detail.timeline if e.label != "postmortem_opened"]
+    assert [e["id"] for e in copy] == [e.id for e in events]
+    for entry, event in zip(copy, events, strict=True):
+        assert datetime.fromisoformat(entry["at"]) == event.at
+        assert (entry["text"], entry["actor"], entry["payload"]) == (
+            event.text, event.actor, event.payload)

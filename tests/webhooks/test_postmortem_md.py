@@ -1,10 +1,14 @@
 """The Postmortem tab and the Markdown export: readable, complete, same access as the page."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from core.fsm import Move
 from core.permissions import Role
 from core.postmortem import PmMove, Section
 from services import action_items, incidents, postmortems, timeline
 from tests.web_support import Page, Web, web_fixture  # noqa: F401
+from webhooks.postmortem_md import inline
 
 URL = "/ws/acme/incidents/INC-0001"
 
@@ -77,3 +81,13 @@ def test_no_postmortem_is_404(web: Web) -> None:
     assert web.get(f"{URL}/postmortem.md", via="session").status_code == 404
     viewer = Role.VIEWER  # reading needs no write role: a viewer's session reads it too
     assert viewer.value == "viewer"
+
+
+@given(st.text(max_size=300))
+def test_any_typed_text_is_one_inert_markdown_line(text: str) -> None:
+    line = inline(text)
+    assert "\n" not in line and "\r" not in line
+    unescaped = line.replace("\\\\", "")
+    for special in "`*_[]<>#|":
+        assert all(unescaped[i - 1] == "\\" for i, c in enumerate(unescaped)
+                   if c == special and i > 0) and not unescaped.startswith(special)

@@ -94,8 +94,37 @@ def upgrade() -> None:
         batch_op.create_unique_constraint('uq_changerequest_workspace_key', ['workspace_id', 'create_key'])
         batch_op.create_unique_constraint('uq_changerequest_workspace_number', ['workspace_id', 'number'])
 
+    op.create_table('changeasset',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('change_id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('asset', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('started_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['change_id'], ['changerequest.id'], ),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('changeasset', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_changeasset_change_id'), ['change_id'], unique=False)
+        batch_op.create_index('ix_changeasset_lookup', ['workspace_id', 'asset', 'started_at'], unique=False)
+
+    op.create_table('runbookterm',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('runbook_id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('term', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('tag', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['runbook_id'], ['runbook.id'], ),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('runbookterm', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_runbookterm_runbook_id'), ['runbook_id'], unique=False)
+        batch_op.create_index('ix_runbookterm_lookup', ['workspace_id', 'term'], unique=False)
+
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index('ix_incident_workspace_detected', ['workspace_id', 'detected_at'], unique=False)
+        batch_op.create_index('ix_incident_status_severity', ['status', 'severity'], unique=False)
 
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_change_number', sa.Integer(), nullable=False, server_default='0'))
@@ -107,8 +136,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('runbookterm')
+    op.drop_table('changeasset')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_workspace_detected')
+        batch_op.drop_index('ix_incident_status_severity')
 
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.drop_column('last_change_number')

@@ -1,0 +1,76 @@
+"""A small thread pool per integration, and how many of its threads are in use.
+
+The outbox claims at most `room(name)` effects of an integration, so none waits in a pool's
+queue while its lease runs out; an integration whose threads are all busy (a hung remote) is
+left out of the claim altogether, and never holds up another integration's deliveries.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class Pools:
+    def __init__(self, threads: int, limits: Mapping[str, int] | None = None,
+                 on_done: Callable[[], None] = lambda: None) -> None:
+        self.threads = max(1, threads)
+        self.limits = dict(limits or {})  # integration -> threads, instead of `threads`
+        self.on_done = on_done
+        self._lock = threading.Lock()
+        self._busy: dict[str, int] = {}
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+
+    def limit(self, name: str) -> int:
+        return self.limits.get(name, self.threads)
+
+    def room(self, name: str) -> int:
+        with self._lock:
+            return self.limit(name) - self._busy.get(name, 0)
+
+    def full(self) -> list[str]:
+        with self._lock:
+            return [name for name, n in self._busy.items() if n >= self.limit(name)]
+
+    def submit(self, name: str, work: Callable[[], None]) -> None:
+        with self._lock:
+            pool = self._pools.get(name)
+            if pool is None:
+                pool = self._pools[name] = ThreadPoolExecutor(
+                    self.limit(name), thread_name_prefix=f"vigilo-outbox-{name}")
+            self._busy[name] = self._busy.get(name, 0) + 1
+        try:
+            future = pool.submit(self._quietly, work)
+        except RuntimeError:  # stopping: the pool is shut; the lease brings the effect back
+            self._done(name)
+            return
+        future.add_done_callback(lambda _: self._done(name))  # also when cancelled
+
+    def shutdown(self, timeout: float) -> None:
+        """Cancel what has not started; let what runs finish for up to `timeout` seconds
+        (a hung one is left to its lease: a restart picks its effect up again)."""
+        with self._lock:
+            pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not any(self._busy.values()):
+                    return
+            time.sleep(0.01)
+
+    @staticmethod
+    def _quietly(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:  # settling failed (database away): the lease brings it back
+            log.exception("outbox: a delivery failed")
+
+    def _done(self, name: str) -> None:
+        with self._lock:
+            self._busy[name] -= 1
+        self.on_done()  # the lane's next effect, or a free thread: claim again
