@@ -7,7 +7,6 @@ printed as it happens. Afterwards the server keeps running so the pages can be l
 """
 
 import json
-import os
 import socket
 import sys
 import tempfile
@@ -24,18 +23,18 @@ import uvicorn
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from core.keys import format_key
-from core.permissions import Role
-from services import access, queries, workspaces
-from services.actor import Actor
+from services import queries, workspaces
 from store.migrate import upgrade
 from store.models import Incident, Outbox, TimelineEvent
 from store.types import use_clock, utcnow
+from vigilo import demo_result
 from vigilo.app import Vigilo, build
 from vigilo.demo_cast import (
+    BOT_TOKEN,
     DANA,
     PRIYA,
     SAM,
+    SIGNING_SECRET,
     STORY,
     STORY_MINUTES,
     Person,
@@ -49,8 +48,6 @@ from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import TEAM_ID
 from vigilo.settings import Settings
 
-BOT_TOKEN = "xoxb-demo-sandbox-not-a-real-token"
-SIGNING_SECRET = "demo-signing-secret-not-a-real-one"
 SLUG = "sandbox"
 WAIT = 15.0
 
@@ -287,57 +284,10 @@ class Demo:
 
     # --- the result ----------------------------------------------------------------------
     def _report(self, channel: str) -> int:
-        assert self.vigilo is not None
-        db, say = self.vigilo.db, self.narrator.say
-        incident = self._incident()
-        key = format_key(1)
-        messages = [e for e in self._timeline() if e.label == "message"]
-        slack_channel = self.fake.channels.get(channel)
-        checks = [
-            ("the incident is resolved", bool(incident and incident.status == "resolved")),
-            ("the root cause is recorded", bool(incident and incident.root_cause)),
-            ("the channel is archived", bool(slack_channel and slack_channel.archived)),
-            ("the three messages are on the timeline", len(messages) >= 3),
-            ("the situation report is pinned", bool(self.fake.pins(channel))),
-            ("Sam and Priya were invited to the channel", {SAM.user_id, PRIYA.user_id}
-             <= set(slack_channel.members if slack_channel else [])),
-            *self.paging.checks(self),
-        ]
-        say("\nResult:")
-        for label, ok in checks:
-            say(f"    {'✓' if ok else '✗'} {label}")
-        self.problems += [label for label, ok in checks if not ok]
-        if incident is None:
-            return 1
-        self.narrator.show(queries.get_detail(db, self.workspace_id, key))
-        return 0 if not self.problems else 1
+        return demo_result.report(self, channel)
 
     def links(self) -> dict[str, str]:
-        """Where to look while the demo keeps serving: sign-in, share link, API, and the
-        environment for a `vigilo serve` of your own against the sandbox Slack."""
-        assert self.vigilo is not None
-        db, key = self.vigilo.db, format_key(1)
-        dana = workspaces.require_member(db, self.workspace_id, DANA.user_id)
-        login = access.create_login_link(
-            db, Actor(self.workspace_id, dana.id, dana.display_name, Role(dana.role), "cli"))
-        owner = Actor.operator(self.workspace_id, "cli")
-        _, share = access.create_share_link(db, owner, key)
-        _, token = workspaces.create_token(db, self.workspace_id, f"demo-{share[:6]}")
-        page = f"{self.base_url}/ws/{self.slug}/incidents/{key}"
-        return {
-            "sign_in": f"{self.base_url}/auth/login?token={login}",
-            "list": f"{self.base_url}/ws/{self.slug}/incidents",
-            "share": f"{page}?share={share}",
-            "api": f"curl -H 'Authorization: Bearer {token}' -H 'Accept: application/json' "
-                   f"{page}",
-            "serve": " ".join([
-                f"DATABASE_URL={self.db_url}", f"SLACK_API_URL={self.fake.base_url}",
-                f"SLACK_BOT_TOKEN={BOT_TOKEN}", f"SLACK_SIGNING_SECRET={SIGNING_SECRET}",
-                *(f"{k}={v}" for k, v in {**self.paging.pagerduty_env(),
-                                          **self.paging.twilio_env()}.items()),
-                f"SSL_CERT_FILE={os.environ.get('SSL_CERT_FILE', '')}",
-                "VIGILO_BASE_URL=http://127.0.0.1:8001", "vigilo serve --port 8001"]),
-        }
+        return demo_result.links(self)
 
     def serve_until_interrupted(self) -> None:
         self.narrator.say(f"\nVigilo keeps serving on {self.base_url} (sandbox Slack: "

@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from core.permissions import Role
 
+# The sandbox Slack's credentials: not secrets, printed for a `vigilo serve` of one's own.
+BOT_TOKEN = "xoxb-demo-sandbox-not-a-real-token"
+SIGNING_SECRET = "demo-signing-secret-not-a-real-one"
 TITLE = "Checkout is down for EU customers"
 ROOT_CAUSE = "Bad deploy of cart-svc rolled back"
 
