@@ -20,6 +20,7 @@ from dataclasses import replace
 from bot.people import People
 from bot.runtime import Bot
 from core.errors import DomainError
+from integrations.log_context import Repeated
 from services import inbox, inbox_capture, slack_capture
 from services.inbox import Delivery
 from services.inbox_capture import to_message
@@ -71,17 +72,20 @@ class InboxWorker:
         return self._thread is None or self._idle.wait(timeout)
 
     def _loop(self) -> None:
+        # A database outage is one line with a count and a backoff, not a traceback a poll.
+        failures = Repeated(log, "taking work from the Slack inbox", base=self.poll)
         while not self._stop.is_set():
             self._wake.clear()
+            wait = self.poll
             try:
                 busy = self.step()
-            except Exception:  # the database is away: try again at the next poll
-                log.exception("taking work from the Slack inbox failed")
-                busy = False
+                failures.succeeded()
+            except Exception as error:  # the database is away: try again after the backoff
+                busy, wait = False, max(self.poll, failures.failed(error))
             if not busy:
                 if not self._wake.is_set():
                     self._idle.set()
-                self._wake.wait(self.poll)
+                self._wake.wait(wait)
 
     def step(self) -> int:
         """One pass over what is due; returns how many rows it took."""

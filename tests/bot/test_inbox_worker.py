@@ -2,9 +2,13 @@
 crash, unknown authors kept and named later, poison quarantined without blocking the rest."""
 
 import json
+import logging
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -178,3 +182,25 @@ def test_a_form_submission_taken_again_declares_once(slack: Slack) -> None:
     with slack.db.read() as session:
         assert [i.title for i in session.exec(select(Incident))] == ["Card payments fail"]
     assert rows(slack, DISPATCH)[-1].status == DONE
+
+
+def test_the_inbox_worker_with_its_database_away_writes_one_line(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from slack_sdk import WebClient
+
+    from bot.people import People
+    from bot.runtime import Bot
+    from store.db import Database
+
+    caplog.set_level(logging.INFO, logger="bot.inbox_worker")
+    away = Database.from_url(f"sqlite:///{tmp_path}/missing-dir/vigilo.db")
+    client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/")
+    bot = Bot(away, client, "http://vigilo.example")
+    worker = InboxWorker(bot, People(away, client), lambda delivery: None, poll=0.01)
+    worker.start()
+    time.sleep(0.6)
+    worker.stop()
+    away.dispose()
+    records = [r for r in caplog.records if r.name == "bot.inbox_worker"]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert records[0].exc_info is None and "OperationalError" in records[0].getMessage()
