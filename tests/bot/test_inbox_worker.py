@@ -74,7 +74,9 @@ def test_a_command_acked_before_a_crash_is_answered_after_the_restart(slack: Sla
     inbox.record(slack.db, [{"delivery_key": "request:lost", "team_id": "T0SANDBOX",
                              "kind": DISPATCH, "body": body.decode(), "content_type": ctype,
                              "locked_until": utcnow() - timedelta(seconds=1)}])
-    assert worker(slack).step() == 1
+    # This worker or the app's own (it polls too, and wins on a loaded machine) takes it:
+    # either way it is carried out once.
+    worker(slack).step()
     assert slack.bot.wait_idle(10)
     replies = slack.fake.responses("lost")
     assert len(replies) == 1 and "Declared" in replies[0]["text"]
