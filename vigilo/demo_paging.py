@@ -34,7 +34,10 @@ class PagingSandbox:
         self.pagerduty = FakePagerDuty().start()
         self.twilio = FakeTwilio().start()
         # The real PagerDuty client refuses http and checks certificates: trust the sandbox
-        # CA for this process (the demo is a process of its own).
+        # CA while the demo runs, and give the process its own setting back afterwards (the
+        # demo also runs inside other processes: its tests, whose later clients would look
+        # for a CA file that is gone).
+        self._cert_file = os.environ.get("SSL_CERT_FILE")
         os.environ["SSL_CERT_FILE"] = self.pagerduty.ca_file(folder)
 
     def pagerduty_env(self) -> dict[str, str]:
@@ -57,6 +60,10 @@ class PagingSandbox:
     def stop(self) -> None:
         self.pagerduty.stop()
         self.twilio.stop()
+        if self._cert_file is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = self._cert_file
 
     # --- the story -------------------------------------------------------------------------
     def paged(self, demo: "Demo") -> bool:
