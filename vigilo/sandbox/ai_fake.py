@@ -13,8 +13,9 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from vigilo.sandbox.loopback import LoopbackServer
 
 _KEY = re.compile(r"INC-\d{4,}")
 
@@ -48,8 +49,10 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
 
-class FakeChatModel:
+class FakeChatModel(LoopbackServer):
     """Use as a context manager; `base_url` is what VIGILO_AI_BASE_URL points at."""
+
+    name = "fake-ai"
 
     def __init__(self, api_key: str | None = "sk-test") -> None:
         self.api_key = api_key
@@ -63,25 +66,10 @@ class FakeChatModel:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() it first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return self.origin() + "/v1"
 
-    def start(self) -> FakeChatModel:
-        self._server = _Server(self)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeChatModel:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.stop()
+    def _make_server(self) -> ThreadingHTTPServer:
+        return _Server(self)
 
     def prompts(self) -> list[str]:
         """Every message text of every request, joined per request."""

@@ -21,9 +21,10 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from vigilo.sandbox.loopback import LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ API_KEY = "pd-sandbox-key"
 FROM_EMAIL = "vigilo@example.com"
 SERVICE_ID = "PSANDBOX"
 Params = dict[str, Any]
+
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,10 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("fake pagerduty: " + format, *args)
 
 
-class FakePagerDuty:
+class FakePagerDuty(LoopbackServer):
     """PagerDuty on 127.0.0.1 over TLS; use as a context manager or start()/stop()."""
+
+    name = "fake-pagerduty"
 
     def __init__(self, api_key: str = API_KEY, *, service_id: str = SERVICE_ID,
                  host: str = "127.0.0.1", port: int = 0) -> None:
@@ -125,41 +129,17 @@ class FakePagerDuty:
         self._ca_file: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
-    def start(self) -> FakePagerDuty:
-        if self._server is None:
-            server = _Server(self, self._address)
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            self._cert.configure_cert(context)
-            server.socket = context.wrap_socket(server.socket, server_side=True)
-            self._server = server
-            self._thread = threading.Thread(target=server.serve_forever,
-                                            kwargs={"poll_interval": 0.05},
-                                            name="fake-pagerduty", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakePagerDuty:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
+    def _make_server(self) -> ThreadingHTTPServer:
+        server = _Server(self, self._address)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._cert.configure_cert(context)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        return server
 
     @property
     def base_url(self) -> str:
         """What to pass as the client's `base_url` (PAGERDUTY_API_URL)."""
-        if self._server is None:
-            raise RuntimeError("FakePagerDuty is not started")
-        host, port = self._server.server_address[:2]
-        return f"https://{host!s}:{port}/"
+        return self.origin("https") + "/"
 
     def ca_file(self, directory: str) -> str:
         """Write the CA's PEM into `directory`, for SSL_CERT_FILE; returns its path."""

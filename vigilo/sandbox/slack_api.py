@@ -18,10 +18,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from vigilo.sandbox.loopback import LoopbackServer
 from vigilo.sandbox.slack_model import (
     Call,
     Channel,
@@ -72,8 +72,10 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("fake slack: " + format, *args)
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """A Slack workspace on 127.0.0.1; use as a context manager or call start()/stop()."""
+
+    name = "fake-slack"
 
     def __init__(self, bot_token: str = DEFAULT_BOT_TOKEN, *, host: str = "127.0.0.1",
                  port: int = 0) -> None:
@@ -97,36 +99,12 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
-    def start(self) -> FakeSlack:
-        if self._server is None:
-            self._server = _Server(self, self._address)
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            kwargs={"poll_interval": 0.05},
-                                            name="fake-slack", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
+    def _make_server(self) -> ThreadingHTTPServer:
+        return _Server(self, self._address)
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeSlack is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        return self.origin() + "/"
 
     @property
     def base_url(self) -> str:

@@ -21,11 +21,11 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from core.sms import segments
+from vigilo.sandbox.loopback import LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ AUTH_TOKEN = "twilio-sandbox-token"
 FROM_NUMBER = "+15005550006"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
+
 
 
 @dataclass
@@ -85,7 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("fake twilio: " + format, *args)
 
 
-class FakeTwilio:
+class FakeTwilio(LoopbackServer):
+
+    name = "fake-twilio"
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN, *,
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.account_sid = account_sid
@@ -100,37 +103,13 @@ class FakeTwilio:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeTwilio:
-        if self._server is None:
-            self._server = _Server(self, self._address)
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            kwargs={"poll_interval": 0.05},
-                                            name="fake-twilio", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTwilio:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
+    def _make_server(self) -> ThreadingHTTPServer:
+        return _Server(self, self._address)
 
     @property
     def base_url(self) -> str:
         """What to use as TWILIO_API_URL (replacing https://api.twilio.com)."""
-        if self._server is None:
-            raise RuntimeError("FakeTwilio is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin()
 
     def fail_next(self, status: int = 429, *, retry_after: int | None = 1,
                   times: int = 1) -> None:
