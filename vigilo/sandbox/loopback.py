@@ -1,22 +1,60 @@
-"""What every sandbox fake shares: an HTTP server on loopback, on a thread of its own."""
+"""What every sandbox fake shares: an HTTP server on loopback, on a thread of its own, that
+hands each request to the fake."""
 
+import logging
 import threading
-from abc import ABC, abstractmethod
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
+
+log = logging.getLogger(__name__)
 
 
-class LoopbackServer(ABC):
-    """Start, stop and `with` for a fake; subclasses say how their server is made."""
+class FakeHandler(BaseHTTPRequestHandler):
+    """Every method goes to the fake's `_serve`, which answers like the real service."""
+
+    server: "FakeHTTPServer"
+
+    def _route(self) -> None:
+        self.server.fake._serve(self)
+
+    do_GET = do_POST = do_PUT = _route
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(f"{self.server.fake.name}: " + format, *args)
+
+
+class KeepAliveHandler(FakeHandler):
+    """For clients that keep connections open (requests sessions: PagerDuty, Twilio)."""
+
+    protocol_version = "HTTP/1.1"
+
+
+class FakeHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: "LoopbackServer", address: tuple[str, int],
+                 handler: type[BaseHTTPRequestHandler]) -> None:
+        self.fake = fake
+        super().__init__(address, handler)
+
+
+class LoopbackServer:
+    """Start, stop and `with` for a fake serving `_serve` on `_address`."""
 
     name = "fake"
+    handler: type[BaseHTTPRequestHandler] = FakeHandler
+    _address: tuple[str, int] = ("127.0.0.1", 0)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
-    @abstractmethod
+    def _serve(self, request: Any) -> None:
+        """Answer one request (the fakes built on FakeHandler define it)."""
+        request.send_error(501, f"{self.name} answers no requests")
+
     def _make_server(self) -> ThreadingHTTPServer:
-        """The bound (not yet serving) server: plain HTTP, or wrapped in TLS."""
+        """The bound, not yet serving, server; PagerDuty's wraps it in TLS."""
+        return FakeHTTPServer(self, self._address, self.handler)
 
     def start(self) -> Self:
         if self._server is None:

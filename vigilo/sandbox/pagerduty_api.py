@@ -20,11 +20,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from vigilo.sandbox.loopback import LoopbackServer
+from vigilo.sandbox.loopback import FakeHandler, KeepAliveHandler, LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -78,35 +78,11 @@ class _Fault:
 _ORDER = {"triggered": 0, "acknowledged": 1, "resolved": 2}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakePagerDuty, address: tuple[str, int]) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self.server.fake._serve(self)
-
-    def do_POST(self) -> None:
-        self.server.fake._serve(self)
-
-    def do_PUT(self) -> None:
-        self.server.fake._serve(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("fake pagerduty: " + format, *args)
-
-
 class FakePagerDuty(LoopbackServer):
     """PagerDuty on 127.0.0.1 over TLS; use as a context manager or start()/stop()."""
 
     name = "fake-pagerduty"
+    handler = KeepAliveHandler
 
     def __init__(self, api_key: str = API_KEY, *, service_id: str = SERVICE_ID,
                  host: str = "127.0.0.1", port: int = 0) -> None:
@@ -124,13 +100,11 @@ class FakePagerDuty(LoopbackServer):
         self._faults: dict[str, deque[_Fault]] = {}
         self.incidents: dict[str, PdIncident] = {}
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._ca_file: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
     def _make_server(self) -> ThreadingHTTPServer:
-        server = _Server(self, self._address)
+        server = super()._make_server()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._cert.configure_cert(context)
         server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -206,7 +180,7 @@ class FakePagerDuty(LoopbackServer):
                       "X-Webhook-Id": "PWEBHOOK1"}
 
     # --- HTTP ----------------------------------------------------------------------------
-    def _serve(self, request: _Handler) -> None:
+    def _serve(self, request: FakeHandler) -> None:
         url = urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
@@ -241,7 +215,7 @@ class FakePagerDuty(LoopbackServer):
         except OSError:
             log.debug("fake pagerduty: client went away before the answer to %s", route)
 
-    def _answer(self, request: _Handler, route: str, url: Any, body: Any,
+    def _answer(self, request: FakeHandler, route: str, url: Any, body: Any,
                 fault: _Fault | None) -> tuple[int, Params, dict[str, str]]:
         if request.headers.get("Authorization") != f"Token token={self.api_key}":
             return 401, _error(2006, "Invalid Credentials"), {}
@@ -254,7 +228,7 @@ class FakePagerDuty(LoopbackServer):
         with self._lock:
             return self._route(request, route, url, body)
 
-    def _route(self, request: _Handler, route: str, url: Any,
+    def _route(self, request: FakeHandler, route: str, url: Any,
                body: Params) -> tuple[int, Params, dict[str, str]]:
         parts = url.path.strip("/").split("/")
         if route == "POST /incidents":
@@ -279,7 +253,7 @@ class FakePagerDuty(LoopbackServer):
             return 201, {"note": {"id": f"N{len(incident.notes)}", "content": content}}, {}
         return 404, _error(2100, "Not Found"), {}
 
-    def _post_incident(self, request: _Handler, body: Params) -> tuple[int, Params,
+    def _post_incident(self, request: FakeHandler, body: Params) -> tuple[int, Params,
                                                                        dict[str, str]]:
         data = body.get("incident") or {}
         if not request.headers.get("From"):
@@ -300,7 +274,7 @@ class FakePagerDuty(LoopbackServer):
         incident.priority = (data.get("priority") or {}).get("id")
         return 201, {"incident": incident.to_api(self.base_url)}, {}
 
-    def _put_incident(self, request: _Handler, incident: PdIncident,
+    def _put_incident(self, request: FakeHandler, incident: PdIncident,
                       body: Params) -> tuple[int, Params, dict[str, str]]:
         data = body.get("incident") or {}
         if not request.headers.get("From"):

@@ -17,11 +17,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from vigilo.sandbox.loopback import LoopbackServer
+from vigilo.sandbox.loopback import FakeHandler, LoopbackServer
 from vigilo.sandbox.slack_model import (
     Call,
     Channel,
@@ -51,27 +49,6 @@ class _Fault:
     retry_after: int | None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeSlack, address: tuple[str, int]) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        self.server.fake._serve(self)
-
-    def do_GET(self) -> None:  # async clients send "GET" methods as GET with a query string
-        self.server.fake._serve(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("fake slack: " + format, *args)
-
-
 class FakeSlack(LoopbackServer):
     """A Slack workspace on 127.0.0.1; use as a context manager or call start()/stop()."""
 
@@ -95,13 +72,8 @@ class FakeSlack(LoopbackServer):
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._responses: dict[str, list[Params]] = {}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
-    def _make_server(self) -> ThreadingHTTPServer:
-        return _Server(self, self._address)
-
     @property
     def url(self) -> str:
         return self.origin() + "/"
@@ -201,7 +173,7 @@ class FakeSlack(LoopbackServer):
             return copy.deepcopy(self.state.views.views.get(view_id))
 
     # --- HTTP ----------------------------------------------------------------------------
-    def _serve(self, request: _Handler) -> None:
+    def _serve(self, request: FakeHandler) -> None:
         url = urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""

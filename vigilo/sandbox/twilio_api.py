@@ -20,12 +20,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from core.sms import segments
-from vigilo.sandbox.loopback import LoopbackServer
+from vigilo.sandbox.loopback import FakeHandler, KeepAliveHandler, LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -64,31 +63,12 @@ class _Fault:
     code: int = 20429
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeTwilio, address: tuple[str, int]) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self.server.fake._serve(self)
-
-    def do_POST(self) -> None:
-        self.server.fake._serve(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("fake twilio: " + format, *args)
-
-
 class FakeTwilio(LoopbackServer):
+    """Twilio's Messages API on 127.0.0.1; use as a context manager or start()/stop()."""
 
     name = "fake-twilio"
+    handler = KeepAliveHandler
+
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN, *,
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.account_sid = account_sid
@@ -100,11 +80,6 @@ class FakeTwilio(LoopbackServer):
         self._changed = threading.Condition(self._lock)
         self._faults: deque[_Fault] = deque()
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def _make_server(self) -> ThreadingHTTPServer:
-        return _Server(self, self._address)
 
     @property
     def base_url(self) -> str:
@@ -146,7 +121,7 @@ class FakeTwilio(LoopbackServer):
         return url, form, {"X-Twilio-Signature": signature(self.auth_token, url, form)}
 
     # --- HTTP ----------------------------------------------------------------------------
-    def _serve(self, request: _Handler) -> None:
+    def _serve(self, request: FakeHandler) -> None:
         url = urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length).decode() if length else ""
@@ -172,7 +147,7 @@ class FakeTwilio(LoopbackServer):
         except OSError:
             log.debug("fake twilio: client went away")
 
-    def _answer(self, request: _Handler, url: Any, form: dict[str, str],
+    def _answer(self, request: FakeHandler, url: Any, form: dict[str, str],
                 fault: _Fault | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         match = _MESSAGES.match(url.path)
         if match is None:
