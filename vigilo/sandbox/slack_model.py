@@ -175,6 +175,7 @@ class Message:
     user: str = BOT_USER_ID
     edited: bool = False
     ephemeral_to: str | None = None
+    metadata: Params | None = None  # chat.postMessage's `metadata` (event_type, event_payload)
 
     @property
     def full_text(self) -> str:
@@ -190,6 +191,13 @@ class Message:
             out["attachments"] = self.attachments
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
+        return out
+
+    def to_api_with_metadata(self) -> Params:
+        """As conversations.history answers with include_all_metadata=true."""
+        out = self.to_api()
+        if self.metadata:
+            out["metadata"] = self.metadata
         return out
 
 
