@@ -1,8 +1,12 @@
 """`/vigilo settings` over signed HTTP, and the announcements channel and delayed archive it
 turns on, delivered to the fake Slack."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from core.permissions import Role
 from services import workspace_view
+from tests.bot.test_slack_request import FAST, SQLITE, TEXT
 from tests.bot_harness import Slack, slack_fixture  # noqa: F401
 
 
@@ -44,3 +48,30 @@ def test_a_delayed_archive_warns_the_channel_instead_of_archiving(slack: Slack) 
     slack.drain()
     assert not slack.fake.channels[channel.id].archived
     assert "will be archived in 24 h" in slack.fake.messages(channel.id)[-1].text
+
+
+@SQLITE
+@FAST
+@given(key=st.sampled_from(["announce_channel", "archive_delay", "announce_severity"]),
+       text=TEXT)
+def test_any_value_is_set_or_refused_with_a_reason(slack: Slack, key: str, text: str) -> None:
+    admin = slack.world.actor(Role.ADMIN)
+    before = workspace_view.settings_for(slack.db, admin).to_json()
+    said = slack.reply(f"settings {key} {text}", role=Role.ADMIN)
+    assert "went wrong" not in said
+    after = workspace_view.settings_for(slack.db, admin).to_json()
+    if not said.startswith("✅"):
+        assert after == before
+    else:
+        assert {k for k in after if after[k] != before[k]} <= {key}
+
+
+def test_integrations_shows_the_announcements_channel_and_why_it_failed(slack: Slack) -> None:
+    slack.fake.add_channel("incidents", bot_member=False)
+    slack.reply("settings announce_channel #incidents", role=Role.ADMIN)
+    slack.reply("new p1 Checkout is down")
+    slack.drain()
+    said = slack.reply("integrations", role=Role.ADMIN)
+    assert "*announcements channel* — #incidents (p2 and worse)" in said
+    assert "invite @Vigilo to #incidents" in said
+    assert "incident channels archived at once on resolve" in said
