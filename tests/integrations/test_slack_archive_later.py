@@ -3,7 +3,10 @@ when due, reopening cancels; through the real outbox and slack_sdk to the sandbo
 
 import random
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+
+import pytest
 
 from core import effects as fx
 from core.fsm import Move
@@ -11,8 +14,23 @@ from services import channel_archives
 from store.archive_models import CANCELLED, RECORDED, SCHEDULED
 from store.leader import LeaderLock
 from store.types import use_clock
-from tests.integrations.test_slack_effects import Rig, actions, fake, rig, set_setting  # noqa: F401
+from tests.conftest import World
+from tests.integrations.test_slack_effects import Rig, actions, set_setting
+from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.scheduler import JOBS, Scheduler
+
+
+@pytest.fixture
+def fake(world: World) -> Iterator[FakeSlack]:
+    with FakeSlack() as server:
+        for member in [*world.members.values(), *world.members_extra]:
+            server.add_user(member.slack_user_id, member.display_name.lower())
+        yield server
+
+
+@pytest.fixture
+def rig(world: World, fake: FakeSlack) -> Rig:
+    return Rig(world, fake)
 
 
 def resolved(rig: Rig, delay: str = "24h") -> datetime:

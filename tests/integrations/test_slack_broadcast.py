@@ -1,8 +1,11 @@
 """The announcements channel end to end: services record, the real OutboxWorker delivers
 through the real slack_sdk client to the sandbox Slack, on SQLite and PostgreSQL."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from core import effects as fx
 from core.fsm import Move
@@ -10,8 +13,23 @@ from core.permissions import Role
 from core.postmortem import PmMove, Section
 from services import incidents, integration_log, postmortems, responders, storms
 from store.types import utcnow
-from tests.integrations.test_slack_effects import Rig, fake, rig, set_setting  # noqa: F401
+from tests.conftest import World
+from tests.integrations.test_slack_effects import Rig, set_setting
+from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import BOT_USER_ID
+
+
+@pytest.fixture
+def fake(world: World) -> Iterator[FakeSlack]:
+    with FakeSlack() as server:
+        for member in [*world.members.values(), *world.members_extra]:
+            server.add_user(member.slack_user_id, member.display_name.lower())
+        yield server
+
+
+@pytest.fixture
+def rig(world: World, fake: FakeSlack) -> Rig:
+    return Rig(world, fake)
 
 
 def announced(rig: Rig, name: str = "incidents") -> list[Any]:
