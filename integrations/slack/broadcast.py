@@ -34,8 +34,9 @@ from services.workspace_view import workspace_ref
 from store.db import Database
 
 ANNOUNCEMENT, ANNOUNCE_CHANNEL = "announcement", "announce_channel"  # integration_link kinds
-UPDATE_GONE = ("message_not_found", "cant_update_message", "edit_window_closed",
-               "is_archived", "channel_not_found")
+# Someone deleted the card: nothing to update, and no reason to fail. A channel gone or
+# archived is not tolerated: that error, with its fix, is what troubleshooting must show.
+UPDATE_GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
 HISTORY_PAGE = 200
 
 
@@ -71,7 +72,7 @@ class Broadcasts:
             answer = self._call(self.client.chat_update, "chat.update", snap.workspace_id,
                                 ref, tolerate=UPDATE_GONE, channel=channel, ts=ts,
                                 text=text, blocks=blocks)
-            if isinstance(answer, str):  # someone deleted it, or the channel went away
+            if isinstance(answer, str):
                 return f"{snap.key}'s message in {ref} was not updated ({answer}); left alone"
             return f"{snap.key}'s message in {ref} updated ({snap.card.status_text})"
         threshold = snap.settings.announce_severity
