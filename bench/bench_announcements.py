@@ -117,7 +117,7 @@ def main() -> None:
         off = cards(kind, args.incidents, announce=False)
         print(f"[{kind}] cards: {args.incidents} p1s declared → resolved: drain "
               f"{on['seconds']:.2f} s with announce_channel, {off['seconds']:.2f} s without "
-              f"(+{(on['seconds'] / off['seconds'] - 1) * 100:.0f} %); Slack calls per "
+              f"({(on['seconds'] / off['seconds'] - 1) * 100:+.0f} %); Slack calls per "
               f"incident {on['calls']:.1f} vs {off['calls']:.1f}; one card each, posted once, "
               "all ending Resolved")
         busy, idle = job(kind, args.plans)

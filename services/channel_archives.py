@@ -7,7 +7,7 @@ parameter, so tests and the demo decide what "now" is.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
@@ -21,7 +21,6 @@ from store.models import Incident
 from store.types import utcnow
 
 CLOSED = (Status.RESOLVED.value, Status.POST_MORTEM.value)
-SAME_RESOLVE = timedelta(seconds=1)  # resolved_at read back through any database
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,9 @@ def _settle(db: Database, plan_id: int, now: datetime) -> int:
 
 
 def _same(a: datetime, b: datetime) -> bool:
-    return abs(_aware(a) - _aware(b)) < SAME_RESOLVE
+    """The same resolve: its resolved_at, exact to the microsecond both databases keep (a
+    reopen and a second resolve a moment later is another resolve, planned anew)."""
+    return _aware(a) == _aware(b)
 
 
 def _aware(value: datetime) -> datetime:
