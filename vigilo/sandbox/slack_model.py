@@ -243,3 +243,18 @@ def bearer_token(header: str) -> str:
     """The token of an `Authorization: Bearer ...` header, or "" for anything else."""
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def message_metadata(params: Params) -> Params | None:
+    """`metadata` arrives as an object in a JSON body, as JSON text in a form body."""
+    raw = params.get("metadata")
+    if isinstance(raw, str) and raw:
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise SlackError("invalid_metadata_format") from None
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, dict) or not raw.get("event_type"):
+        raise SlackError("invalid_metadata_schema")
+    return raw

@@ -7,7 +7,6 @@ survives Slack: names, block counts and text sizes are checked the way Slack che
 from __future__ import annotations
 
 import copy
-import json
 import re
 import threading
 import time
@@ -28,6 +27,7 @@ from vigilo.sandbox.slack_model import (
     arg,
     flag,
     message_content,
+    message_metadata,
 )
 from vigilo.sandbox.slack_views import ViewStore
 
@@ -269,7 +269,7 @@ class SlackState:
         text, blocks, attachments = message_content(params, required=True)
         thread_ts = params.get("thread_ts") or None
         message = Message(channel.id, self._next_ts(), text, blocks, attachments,
-                          str(thread_ts) if thread_ts else None, metadata=_metadata(params))
+                          str(thread_ts) if thread_ts else None, metadata=message_metadata(params))
         self.messages[channel.id].append(message)
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
 
@@ -354,18 +354,3 @@ class SlackState:
         if user not in self.users:
             raise SlackError("user_not_found")
         return {"view": self.views.publish(user, params.get("view"), params.get("hash"))}
-
-
-def _metadata(params: Params) -> Params | None:
-    """`metadata` arrives as an object in a JSON body, as JSON text in a form body."""
-    raw = params.get("metadata")
-    if isinstance(raw, str) and raw:
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise SlackError("invalid_metadata_format") from None
-    if raw is None or raw == "":
-        return None
-    if not isinstance(raw, dict) or not raw.get("event_type"):
-        raise SlackError("invalid_metadata_schema")
-    return raw
