@@ -6,6 +6,7 @@ SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
 SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
 SLACK_REMIND_OWNER = "slack.remind_owner"  # a direct message about an overdue action item
+SLACK_REFRESH_REPORT = "slack.refresh_report"  # redraw the pinned situation report
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_ACKNOWLEDGE = "pagerduty.acknowledge"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
@@ -22,7 +23,7 @@ KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARC
                    SLACK_NUDGE, SLACK_REMIND_OWNER, PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE,
                    PAGERDUTY_RESOLVE, PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
-                   AI_DRAFT_POSTMORTEM})
+                   AI_DRAFT_POSTMORTEM, SLACK_REFRESH_REPORT})
 
 
 def integration_of(kind: str) -> str:
