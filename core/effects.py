@@ -50,6 +50,7 @@ class Label:
     POSTMORTEM_STATUS = "postmortem_status_changed"
     POSTMORTEM_DRAFT = "postmortem_draft_requested"
     NOTE = "note"
+    UPDATE = "status_update"  # a status update (the Post update modal, `/vigilo update`)
     MESSAGE = "message"
     # Written by the Slack integration; the pages read them (is the channel archived now?).
     CHANNEL_CREATED = "channel_created"
@@ -58,4 +59,4 @@ class Label:
 
 
 # What people wrote (a channel message, /vigilo log), as opposed to what Vigilo recorded.
-SPOKEN_LABELS = frozenset({Label.NOTE, Label.MESSAGE})
+SPOKEN_LABELS = frozenset({Label.NOTE, Label.MESSAGE, Label.UPDATE})

@@ -1,4 +1,5 @@
-"""Modals: New incident, Add responders, Resolve, Edit incident.
+"""Modals: New incident, Add responders, Resolve, Edit incident, and the others each
+module names (postmortem, timeline, Pick a change, Post update, New change, ...).
 
 Commands and buttons open them (after ack, with the trigger id); what a person may not do,
 or what the FSM does not allow, is refused before the form opens rather than after.
@@ -8,7 +9,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.modals import assign_item, pick_change, postmortem, timeline
+from bot.modals import (
+    assign_item,
+    new_change,
+    pick_change,
+    post_update,
+    postmortem,
+    timeline,
+)
 from bot.modals.add_responders import AddForm, AddResponders
 from bot.modals.base import Meta
 from bot.modals.edit_incident import EditForm, EditIncident
@@ -31,7 +39,8 @@ ADD = AddResponders()
 RESOLVE = Resolve()
 EDIT = EditIncident()
 KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT, *postmortem.KINDS.values(),
-                                     *timeline.KINDS, assign_item.ASSIGN, pick_change.PICK)
+                                     *timeline.KINDS, assign_item.ASSIGN, pick_change.PICK,
+                                     post_update.POST_UPDATE, new_change.NEW_CHANGE)
 
 
 def register(app: App, bot: Bot, people: People) -> None:
