@@ -9,12 +9,13 @@ replicas during a takeover, changes nothing more.
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from services import action_item_reminders, reminders, storms
+from services import action_item_reminders, outbox_sweep, reminders, storms
 from store.db import Database
 from store.leader import LeaderLock
 from store.types import utcnow
@@ -28,7 +29,8 @@ ELECT_EVERY = 15.0  # seconds between attempts to take the lock: a takeover take
 class Job:
     name: str
     every: float  # seconds
-    run: Callable[[Database, datetime], object]
+    run: Callable[..., object]  # (db, now, **the Scheduler options it names)
+    options: tuple[str, ...] = field(default=())
 
 
 def _detect_storms(db: Database, now: datetime) -> object:
@@ -47,11 +49,16 @@ def _remind_owners(db: Database, now: datetime) -> object:
     return action_item_reminders.send_overdue(db, now)
 
 
+def _sweep_outbox(db: Database, now: datetime, *, retention: timedelta) -> object:
+    return outbox_sweep.sweep(db, now, retention=retention)
+
+
 JOBS: tuple[Job, ...] = (
     Job("storm_detection", 60, _detect_storms),
     Job("storm_auto_resolve", 60, _resolve_storms),
     Job("reminders", 60, _remind),
     Job("action_item_reminders", 900, _remind_owners),
+    Job("outbox_sweep", 600, _sweep_outbox, ("retention",)),
 )
 
 
@@ -59,8 +66,11 @@ class Scheduler:
     def __init__(self, db: Database, jobs: Sequence[Job] = JOBS, *,
                  lock: LeaderLock | None = None, elect_every: float = ELECT_EVERY,
                  clock: Callable[[], datetime] = utcnow,
-                 notify: Callable[[], object] | None = None) -> None:
+                 notify: Callable[[], object] | None = None,
+                 retention: timedelta = outbox_sweep.DEFAULT_RETENTION) -> None:
         self.db = db
+        # Settings a job names in Job.options (VIGILO_RETENTION_DAYS for the sweep).
+        self.options: dict[str, Any] = {"retention": retention}
         self.jobs = tuple(jobs)
         self.lock = lock or LeaderLock(db)
         self.elect_every = elect_every
@@ -85,7 +95,8 @@ class Scheduler:
         if not self.leading:
             return False
         try:
-            job.run(self.db, self.clock())
+            options = {name: self.options[name] for name in job.options}
+            job.run(self.db, self.clock(), **options)
         except Exception:  # one failing round must not stop the next
             log.exception("scheduled job %s failed", job.name)
             return False
