@@ -13,6 +13,7 @@ from core.events import (
     StatusChanged,
 )
 from core.fsm import Move, Status
+from core.insight_events import ChangeMatched
 from core.policies import MIRRORS, POLICIES, effects_for
 from core.severity import Severity
 from core.validation import WorkspaceSettings
@@ -122,8 +123,6 @@ def test_an_event_without_an_incident_needs_no_incident_effect() -> None:
 
 
 def test_a_change_matching_an_open_incident_redraws_its_report_once_per_change() -> None:
-    from core.insight_events import ChangeMatched
-
     event = ChangeMatched(workspace_id=1, source="api", incident=incident("p1"), change_id=9,
                           number=12)
     specs = effects_for(event, WorkspaceSettings())
