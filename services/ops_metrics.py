@@ -11,8 +11,7 @@ from sqlmodel import col
 
 from core import metrics
 from core.effects import integration_of
-from services import inbox_lag
-from services.stats import compute
+from services import inbox_lag, stats_snapshot
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
 
@@ -36,7 +35,7 @@ def snapshot(db: Database, now: datetime) -> OpsSnapshot:
         counts = {(s, v): int(n) for s, v, n in conn.execute(
             core_select(col(Incident.status), col(Incident.severity), func.count())
             .group_by(col(Incident.status), col(Incident.severity))).all()}
-        stats = compute(conn, now)
+        stats = stats_snapshot.current(conn, now)
         outbox: dict[tuple[str, str], int] = {}
         oldest: dict[str, float] = {}
         for kind, status, n, first in conn.execute(

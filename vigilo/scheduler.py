@@ -15,7 +15,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from services import action_item_reminders, outbox_sweep, reminders, storms
+from services import action_item_reminders, outbox_sweep, reminders, stats_snapshot, storms
 from store.db import Database
 from store.leader import LeaderLock
 from store.types import utcnow
@@ -49,6 +49,10 @@ def _remind_owners(db: Database, now: datetime) -> object:
     return action_item_reminders.send_overdue(db, now)
 
 
+def _response_stats(db: Database, now: datetime) -> object:
+    return stats_snapshot.refresh(db, now)
+
+
 def _sweep_outbox(db: Database, now: datetime, *, retention: timedelta) -> object:
     return outbox_sweep.sweep(db, now, retention=retention)
 
@@ -59,6 +63,7 @@ JOBS: tuple[Job, ...] = (
     Job("reminders", 60, _remind),
     Job("action_item_reminders", 900, _remind_owners),
     Job("outbox_sweep", 600, _sweep_outbox, ("retention",)),
+    Job("response_stats", 60, _response_stats),  # what GET /metrics reports
 )
 
 
