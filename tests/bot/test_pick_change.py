@@ -7,6 +7,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.modals.pick_change import ACTION_PICK, BLOCK
@@ -85,3 +88,17 @@ def test_link_with_a_key_and_unlink_keep_working(slack: Slack, world: World) -> 
     changes(slack, "Deploy checkout")
     assert "now the probable cause" in slack.reply("link INC-1 CHG-1")
     assert "no longer linked" in slack.reply("unlink INC-1")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(typed=st.text(max_size=300))
+def test_any_typed_text_gets_options_never_an_error(slack: Slack, typed: str) -> None:
+    if not hasattr(slack, "changes_for_test"):
+        changes(slack, "Deploy 100% of checkout_v2", "Flip \\ flag")
+        slack.changes_for_test = True  # type: ignore[attr-defined]
+    found = values(suggest(slack, typed))
+    assert set(found) <= {"CHG-0001", "CHG-0002"}
+    if not typed.strip():
+        assert found == ["CHG-0002", "CHG-0001"]
