@@ -120,3 +120,8 @@ def test_the_order_candidates_come_in_changes_no_storm(rows: list, rng: Any) -> 
     opened = plan(candidates, [])
     storms = [OpenStorm(100 + n, s.reason, s.started_at) for n, s in enumerate(opened.new)]
     assert plan(shuffled, storms) == plan(candidates, storms)
+    # In detection order, equal instants in falling id order: the no-sort path plans the
+    # same, members of equal instants still by id.
+    in_order = sorted(candidates, key=lambda c: (c.detected_at, -c.id))
+    assert plan(in_order, []) == plan(candidates, [])
+    assert plan(in_order, storms) == plan(candidates, storms)
