@@ -125,7 +125,7 @@ def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
             except Exception:  # Bolt's context builders on a shape check_shape let through
                 log.warning("a signed Slack request Bolt cannot read", exc_info=True)
                 return JSONResponse({"error": "malformed request"}, status_code=400)
-        if row is None and bolt_request is not None:  # Slack's handshakes: nothing to keep
+        if row is None and bolt_request is not None:  # handshakes, suggestions: nothing to keep
             return to_starlette_response(await anyio.to_thread.run_sync(
                 app.dispatch, bolt_request, limiter=limiter[0]))
         assert row is not None

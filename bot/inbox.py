@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 WRITERS = 4
 MESSAGE_EVENTS = {"message"}
+READS = frozenset({"url_verification", "block_suggestion"})
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,10 @@ class Incoming:
 
 def incoming(raw: str, body: dict[str, Any], content_type: str) -> Incoming | None:
     """The inbox row for a parsed request; None for Slack's own handshakes (url_verification,
-    ssl_check), which carry nothing a person typed."""
-    if body.get("type") == "url_verification" or body.get("ssl_check"):
+    ssl_check), which carry nothing a person typed, and for reads answered in the response
+    itself (block_suggestion: the options of an external select), which a replay could not
+    deliver to anyone."""
+    if body.get("type") in READS or body.get("ssl_check"):
         return None
     event = body.get("event") if body.get("type") == "event_callback" else None
     team_id = team_of(body)

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import render
 from bot.actions import Click, Work
+from bot.modals.post_update import open_post_update
 from bot.people import People
 from bot.runtime import Bot
 from core.change_keys import format_change_key
@@ -22,7 +23,6 @@ from integrations.slack.insight_blocks import (
 )
 from services import change_requests, reminders, storms
 from services.actor import Actor
-from services.changes import settings_of
 from services.slack_team import WorkspaceRef
 from store.types import utcnow
 
@@ -60,12 +60,8 @@ def snooze(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
     return render.done(f"No update reminders for {click.key} until {until:%H:%M} UTC.")
 
 
-def post_update(click: Click, workspace: WorkspaceRef, actor: Actor) -> render.Reply:
-    with click.bot.db.read() as session:
-        capture = settings_of(session, workspace.id).timeline_capture
-    how = ("Write it in this channel: every message here lands on the timeline."
-           if capture == "all" else "Use `/vigilo log <what you know>` in this channel.")
-    return render.done(f"Post an update on {click.key}. {how}")
+def post_update(click: Click, workspace: WorkspaceRef, actor: Actor) -> None:
+    open_post_update(click.bot, workspace, actor, click.trigger_id, click.key, click.meta)
 
 
 BUTTONS: dict[str, Work] = {

@@ -29,6 +29,8 @@ _TOP: dict[str, tuple[type, ...]] = {
     "container": (dict,), "message": (dict,), "command": (str,), "text": (str,),
     "user_id": (str,), "channel_id": (str,), "trigger_id": (str,), "response_url": (str,),
     "callback_id": (str,), "enterprise_id": (str,), "is_enterprise_install": (bool, str),
+    # block_suggestion: Bolt matches action_id as text, the listener searches `value`.
+    "action_id": (str,), "block_id": (str,), "value": (str,),
 }
 # Slack leaves these out rather than send null (and Bolt reads them as present objects).
 _NEVER_NULL = {"event", "view", "actions", "authorizations", "container", "message"}

@@ -6,6 +6,7 @@ without case or spacing). Candidates rank by how many services they touch, then 
 to the detection they started; each says why it was suggested.
 """
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,18 +47,25 @@ def suggest(services: Iterable[str], detected_at: datetime, changes: Sequence[Ch
     if not wanted or limit <= 0:
         return []
     earliest = detected_at - lookback
+    names: dict[str, str] = {}  # raw asset → norm: the same few names recur in every change
     scored: list[tuple[int, timedelta, int, ChangeFacts, tuple[str, ...]]] = []
     for change in changes:
         if not earliest <= change.started_at <= detected_at:
             continue
-        hits = {norm(a) for a in change.assets} & wanted.keys()
+        hits = set()
+        for asset in change.assets:
+            name = names.get(asset)
+            if name is None:
+                name = names[asset] = norm(asset)
+            if name in wanted:
+                hits.add(name)
         if hits:
             matched = tuple(sorted(wanted[h] for h in hits))
             scored.append((-len(matched), detected_at - change.started_at, -change.number,
                            change, matched))
-    scored.sort(key=lambda row: row[:3])
+    best = heapq.nsmallest(limit, scored, key=lambda row: row[:3])
     return [_suggestion(change, matched, before, len(wanted))
-            for _, before, _, change, matched in scored[:limit]]
+            for _, before, _, change, matched in best]
 
 
 def _suggestion(change: ChangeFacts, matched: tuple[str, ...], before: timedelta,

@@ -11,6 +11,7 @@ SLACK_REMIND_OWNER = "slack.remind_owner"  # a direct message about an overdue a
 SLACK_BROADCAST = "slack.broadcast"
 # Resolved with an archive_delay: a heads-up in the channel, and the archive planned.
 SLACK_ARCHIVE_LATER = "slack.archive_later"
+SLACK_REFRESH_REPORT = "slack.refresh_report"  # redraw the pinned situation report
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_ACKNOWLEDGE = "pagerduty.acknowledge"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
@@ -28,7 +29,7 @@ KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARC
                    PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE,
                    PAGERDUTY_RESOLVE, PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
-                   AI_DRAFT_POSTMORTEM})
+                   AI_DRAFT_POSTMORTEM, SLACK_REFRESH_REPORT})
 
 
 def integration_of(kind: str) -> str:
@@ -55,6 +56,7 @@ class Label:
     POSTMORTEM_STATUS = "postmortem_status_changed"
     POSTMORTEM_DRAFT = "postmortem_draft_requested"
     NOTE = "note"
+    UPDATE = "status_update"  # a status update (the Post update modal, `/vigilo update`)
     MESSAGE = "message"
     # Written by the Slack integration; the pages read them (is the channel archived now?).
     CHANNEL_CREATED = "channel_created"
@@ -63,4 +65,4 @@ class Label:
 
 
 # What people wrote (a channel message, /vigilo log), as opposed to what Vigilo recorded.
-SPOKEN_LABELS = frozenset({Label.NOTE, Label.MESSAGE})
+SPOKEN_LABELS = frozenset({Label.NOTE, Label.MESSAGE, Label.UPDATE})

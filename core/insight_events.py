@@ -65,6 +65,17 @@ class ChangeRecorded(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChangeMatched(DomainEvent):
+    """A newly recorded change is a suggested cause of this open incident (core/cause.py).
+    Effects only: no timeline entry, which would silence the incident's update reminder."""
+
+    audit = "change.matched"
+
+    change_id: int
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class CauseLinked(DomainEvent):
     label = InsightLabel.CAUSE_LINKED
     audit = "incident.cause_linked"

@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from core.severity import Severity
 
@@ -75,9 +76,9 @@ class Stats:
             for days, by_sev in self.figures.items()}}
 
 
-@dataclass(frozen=True)
-class Durations:
-    """One incident in seconds: its age (now − detected) and each stage it reached."""
+class Durations(NamedTuple):
+    """One incident in seconds: its age (now − detected) and each stage it reached. A tuple:
+    /metrics builds one per incident of the last 90 days from a database row."""
 
     severity: str
     age: float

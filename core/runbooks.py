@@ -6,6 +6,7 @@ ignored. A runbook's terms are computed once when it is saved (`terms_of`), so m
 incident against thousands of runbooks is set intersections only.
 """
 
+import heapq
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(words(text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunbookTerms:
     """What a stored runbook matches on: terms of its title, and of each of its tags."""
 
@@ -79,7 +80,7 @@ def clean_tags(tags: Iterable[str] | str | None) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     id: int
     title: str
@@ -108,14 +109,19 @@ def match(wanted: Mapping[str, str], runbooks: Sequence[Candidate], *,
     """The best `limit` runbooks for an incident's terms; ties go to the newest runbook."""
     if not wanted or limit <= 0:
         return []
-    wanted_set = wanted.keys()
+    # A frozenset, not dict keys: set operations between frozensets stay in C, and most
+    # runbooks share nothing, which `isdisjoint` says without building a set.
+    wanted_set = frozenset(wanted)
+    disjoint = wanted_set.isdisjoint
     scored: list[tuple[int, int, Candidate, frozenset[str]]] = []
     for runbook in runbooks:
-        by_tag = runbook.terms.tags & wanted_set
-        by_title = runbook.terms.title & wanted_set
-        if by_tag or by_title:
-            score = TAG_WEIGHT * len(by_tag) + len(by_title - by_tag)
-            scored.append((-score, -runbook.id, runbook, by_tag | by_title))
-    scored.sort(key=lambda row: row[:2])
+        terms = runbook.terms
+        if disjoint(terms.tags) and disjoint(terms.title):
+            continue
+        by_tag = wanted_set & terms.tags
+        by_title = (wanted_set & terms.title) - by_tag
+        scored.append((-(TAG_WEIGHT * len(by_tag) + len(by_title)), -runbook.id, runbook,
+                       by_tag | by_title))
+    best = heapq.nsmallest(limit, scored, key=lambda row: row[:2])
     return [Match(r.id, r.title, -score, tuple(sorted(wanted[h] for h in hit)))
-            for score, _, r, hit in scored[:limit]]
+            for score, _, r, hit in best]

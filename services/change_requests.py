@@ -1,22 +1,31 @@
 """Change requests (CHG-NNNN) from CI/CD, the CLI and Slack, and the incident ↔ change link."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core import cause as rules
 from core.cause import norm
 from core.change_keys import format_change_key, parse_change_key
 from core.errors import InvalidInput, NotFound
-from core.insight_events import CauseLinked, CauseUnlinked, ChangeRecorded
+from core.fsm import ACTIVE_STATUSES
+from core.insight_events import CauseLinked, CauseUnlinked, ChangeMatched, ChangeRecorded
 from core.keys import format_key
 from core.permissions import Action
+from core.policies import effects_for
 from core.validation import MAX_DESCRIPTION, clean_services, clean_text
 from services import changes
 from services.actor import Actor
-from services.records import authorize, is_unique_violation, load_incident, touch
+from services.records import (
+    authorize,
+    is_unique_violation,
+    load_incident,
+    record_effect,
+    touch,
+)
 from store.db import Database
 from store.insight_models import ChangeAsset
 from store.models import ChangeRequest, Incident, Workspace
@@ -103,6 +112,7 @@ def create(db: Database, actor: Actor, change: NewChange, *,
                 ChangeRecorded, actor, change_id=pk(row), number=row.number,
                 assets=change.assets), "", detail={"change": format_change_key(row.number),
                                                    "title": row.title})
+            _redraw_matching(session, actor, row)
             return row, False
     except IntegrityError as error:
         if idempotency_key and is_unique_violation(error):
@@ -111,6 +121,28 @@ def create(db: Database, actor: Actor, change: NewChange, *,
                 if found is not None:
                     return found, True
         raise
+
+
+def _redraw_matching(session: Session, actor: Actor, row: ChangeRequest) -> None:
+    """Each open incident this change is now a suggested cause of (the same rule as Suggest
+    cause) gets its situation report redrawn: one ChangeMatched per incident, effects only."""
+    settings = changes.settings_of(session, actor.workspace_id)
+    lookback = timedelta(hours=settings.cause_lookback_hours)
+    facts = [rules.ChangeFacts(pk(row), row.number, row.title, tuple(row.affected_assets),
+                               row.started_at)]
+    candidates = session.exec(select(Incident).where(
+        Incident.workspace_id == actor.workspace_id,
+        col(Incident.status).in_([s.value for s in ACTIVE_STATUSES]),
+        col(Incident.detected_at) >= row.started_at,
+        col(Incident.detected_at) <= row.started_at + lookback)).all()
+    for incident in candidates:
+        if not rules.suggest(incident.services or [], incident.detected_at, facts,
+                             lookback=lookback):
+            continue
+        event = changes.event(ChangeMatched, actor, incident, change_id=pk(row),
+                              number=row.number)
+        for spec in effects_for(event, settings):
+            record_effect(session, spec, actor.workspace_id, pk(incident))
 
 
 def _next_number(session: Session, workspace_id: int) -> int:

@@ -1,7 +1,8 @@
 """What `GET /metrics` reports, read from the database on each scrape (no process state, so
-every replica answers the same): incidents, response times, the outbox, recent deliveries."""
+every replica answers the same): incidents, response times, the outbox, recent deliveries,
+inbox lag."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
@@ -10,7 +11,7 @@ from sqlmodel import col
 
 from core import metrics
 from core.effects import integration_of
-from services.stats import compute
+from services import inbox_lag, stats_snapshot
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
 
@@ -25,6 +26,7 @@ class OpsSnapshot:
     oldest_pending: dict[str, float]  # integration → age in seconds of its oldest pending
     latencies: dict[str, list[float]]  # integration → seconds from recorded to delivered
     rate_limited: dict[str, int]  # integration → rate-limited attempts in RECENT
+    inbox_lag: dict[str, float] = field(default_factory=dict)  # source → oldest waiting, s
 
 
 def snapshot(db: Database, now: datetime) -> OpsSnapshot:
@@ -33,7 +35,7 @@ def snapshot(db: Database, now: datetime) -> OpsSnapshot:
         counts = {(s, v): int(n) for s, v, n in conn.execute(
             core_select(col(Incident.status), col(Incident.severity), func.count())
             .group_by(col(Incident.status), col(Incident.severity))).all()}
-        stats = compute(conn, now)
+        stats = stats_snapshot.current(conn, now)
         outbox: dict[tuple[str, str], int] = {}
         oldest: dict[str, float] = {}
         for kind, status, n, first in conn.execute(
@@ -59,7 +61,8 @@ def snapshot(db: Database, now: datetime) -> OpsSnapshot:
             .where(col(IntegrationLog.at) >= now - RECENT, col(IntegrationLog.ok).is_(False),
                    col(IntegrationLog.detail).like("%rate-limited%"))
             .group_by(col(IntegrationLog.integration))).all()}
-    return OpsSnapshot(counts, stats, outbox, oldest, latencies, limited)
+        lag = inbox_lag.read(conn, now)
+    return OpsSnapshot(counts, stats, outbox, oldest, latencies, limited, lag)
 
 
 def _aware(value: datetime | str) -> datetime:

@@ -89,13 +89,13 @@ def candidates(db: Database, workspace_id: int, wanted: Iterable[str],
         score = func.sum(case((col(RunbookTerm.tag), rules.TAG_WEIGHT), else_=1)).label("score")
         found = (col(RunbookTerm.workspace_id) == workspace_id,
                  col(RunbookTerm.term).in_(terms))
-        top = [int(r[0]) for r in conn.execute(
-            select(col(RunbookTerm.runbook_id), score).where(*found)
-            .group_by(col(RunbookTerm.runbook_id))
-            .order_by(score.desc(), col(RunbookTerm.runbook_id).desc()).limit(limit))]
+        # One round trip: the best few as a subquery, their shared terms straight back.
+        top = (select(col(RunbookTerm.runbook_id)).where(*found)
+               .group_by(col(RunbookTerm.runbook_id))
+               .order_by(score.desc(), col(RunbookTerm.runbook_id).desc()).limit(limit))
         rows = conn.execute(
             select(col(RunbookTerm.runbook_id), col(RunbookTerm.term), col(RunbookTerm.tag))
-            .where(*found, col(RunbookTerm.runbook_id).in_(top))).all() if top else []
+            .where(*found, col(RunbookTerm.runbook_id).in_(top))).all()
     shared: dict[int, tuple[set[str], set[str]]] = {}
     for runbook_id, term, tag in rows:
         title, tags = shared.setdefault(int(runbook_id or 0), (set(), set()))

@@ -12,7 +12,7 @@ from core import metrics
 from core.severity import Severity
 from services.durations_sql import now_literal, seconds_between
 from store.db import Database
-from store.models import Incident
+from store.models import Incident, Workspace
 
 
 def durations(conn: Connection, now: datetime, workspace_id: int | None = None
@@ -29,6 +29,8 @@ def durations(conn: Connection, now: datetime, workspace_id: int | None = None
     ).where(detected >= now - timedelta(days=max(metrics.PERIODS)))
     if workspace_id is not None:
         query = query.where(col(Incident.workspace_id) == workspace_id)
+    else:  # through the (workspace_id, detected_at) index, as _PG explains
+        query = query.where(col(Incident.workspace_id).in_(core_select(col(Workspace.id))))
     for row in conn.execute(query):
         yield metrics.Durations(*row)
 
@@ -47,20 +49,25 @@ def workspace_stats(db: Database, workspace_id: int, now: datetime) -> metrics.S
         return compute(session.connection(), now, workspace_id)
 
 
+# date_part() is double precision; EXTRACT() is numeric since PostgreSQL 14, several times
+# slower over thousands of rows. Periods compare timestamps, not computed ages. With no
+# workspace given, `workspace_id IN (all workspaces)` lets the (workspace_id, detected_at)
+# index find the last 90 days instead of scanning every incident ever.
 _PG = """
 WITH d AS (
-  SELECT severity, EXTRACT(EPOCH FROM (:now - detected_at)) AS age,
+  SELECT severity, detected_at,
          CASE WHEN investigating_at IS NOT NULL THEN
-           GREATEST(0, EXTRACT(EPOCH FROM (investigating_at - detected_at))) END AS acknowledge,
+           GREATEST(0, date_part('epoch', investigating_at - detected_at)) END AS acknowledge,
          CASE WHEN mitigated_at IS NOT NULL THEN
-           GREATEST(0, EXTRACT(EPOCH FROM (mitigated_at - detected_at))) END AS mitigate,
+           GREATEST(0, date_part('epoch', mitigated_at - detected_at)) END AS mitigate,
          CASE WHEN resolved_at IS NOT NULL THEN
-           GREATEST(0, EXTRACT(EPOCH FROM (resolved_at - detected_at))) END AS resolve
+           GREATEST(0, date_part('epoch', resolved_at - detected_at)) END AS resolve
   FROM incident WHERE detected_at >= :since AND detected_at <= :now {where}
 )
 SELECT p.days, d.severity, count(*),
   {figures}
-FROM d JOIN (SELECT unnest(CAST(:periods AS integer[])) AS days) p ON d.age <= p.days * 86400
+FROM d JOIN (SELECT unnest(CAST(:periods AS integer[])) AS days) p
+  ON d.detected_at >= CAST(:now AS timestamptz) - p.days * interval '1 day'
 GROUP BY GROUPING SETS ((p.days, d.severity), (p.days))
 """
 _FIGURES = ",\n  ".join(
@@ -69,7 +76,8 @@ _FIGURES = ",\n  ".join(
 
 
 def _postgres(conn: Connection, now: datetime, workspace_id: int | None) -> metrics.Stats:
-    where = "AND workspace_id = :ws" if workspace_id is not None else ""
+    where = ("AND workspace_id = :ws" if workspace_id is not None
+             else "AND workspace_id IN (SELECT id FROM workspace)")
     params: dict[str, object] = {"now": now, "since": now - timedelta(days=max(metrics.PERIODS)),
                                  "periods": list(metrics.PERIODS), "ws": workspace_id}
     empty = metrics.figure([])

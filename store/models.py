@@ -265,6 +265,7 @@ from store.archive_models import ChannelArchive  # noqa: E402,F401  (delayed arc
 from store.inbound_models import InboundWebhook  # noqa: E402,F401
 from store.inbox_models import SlackInbox  # noqa: E402,F401  (alembic sees it)
 from store.integration_models import IntegrationLink  # noqa: E402,F401
+from store.metrics_models import StatsSnapshot  # noqa: E402,F401  (alembic sees it)
 from store.oncall_models import OncallMember, OncallOverride, OncallSchedule  # noqa: E402,F401
 from store.paging_models import SmsPage  # noqa: E402,F401
 from store.postmortem_models import PostmortemSection, PostmortemStatusChange  # noqa: E402,F401

@@ -9,6 +9,7 @@ their own settings (pointing at fakes on loopback) and database, then `vigilo.st
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -60,7 +61,8 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     worker = OutboxWorker(database, registry.handlers, off=registry.off,
                           threads=settings.outbox_threads)
     vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker,
-                    scheduler=Scheduler(database, notify=worker.notify))
+                    scheduler=Scheduler(database, notify=worker.notify,
+                                        retention=timedelta(days=settings.retention_days)))
     scheduled = run_worker if run_scheduler is None else run_scheduler
     routes: list[BaseRoute] = [
         *metrics.routes(database),

@@ -9,12 +9,14 @@ replicas during a takeover, changes nothing more.
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from services import action_item_reminders, channel_archives, reminders, storms
+from services import (action_item_reminders, channel_archives, outbox_sweep, reminders,
+                      stats_snapshot, storms)
 from store.db import Database
 from store.leader import LeaderLock
 from store.types import utcnow
@@ -28,7 +30,8 @@ ELECT_EVERY = 15.0  # seconds between attempts to take the lock: a takeover take
 class Job:
     name: str
     every: float  # seconds
-    run: Callable[[Database, datetime], object]
+    run: Callable[..., object]  # (db, now, **the Scheduler options it names)
+    options: tuple[str, ...] = field(default=())
 
 
 def _detect_storms(db: Database, now: datetime) -> object:
@@ -51,12 +54,22 @@ def _archive_channels(db: Database, now: datetime) -> object:
     return channel_archives.record_due(db, now)
 
 
+def _response_stats(db: Database, now: datetime) -> object:
+    return stats_snapshot.refresh(db, now)
+
+
+def _sweep_outbox(db: Database, now: datetime, *, retention: timedelta) -> object:
+    return outbox_sweep.sweep(db, now, retention=retention)
+
+
 JOBS: tuple[Job, ...] = (
     Job("storm_detection", 60, _detect_storms),
     Job("storm_auto_resolve", 60, _resolve_storms),
     Job("reminders", 60, _remind),
     Job("action_item_reminders", 900, _remind_owners),
     Job("channel_archives", 60, _archive_channels),  # archive_delay after resolve
+    Job("outbox_sweep", 600, _sweep_outbox, ("retention",)),
+    Job("response_stats", 60, _response_stats),  # what GET /metrics reports
 )
 
 
@@ -64,8 +77,11 @@ class Scheduler:
     def __init__(self, db: Database, jobs: Sequence[Job] = JOBS, *,
                  lock: LeaderLock | None = None, elect_every: float = ELECT_EVERY,
                  clock: Callable[[], datetime] = utcnow,
-                 notify: Callable[[], object] | None = None) -> None:
+                 notify: Callable[[], object] | None = None,
+                 retention: timedelta = outbox_sweep.DEFAULT_RETENTION) -> None:
         self.db = db
+        # Settings a job names in Job.options (VIGILO_RETENTION_DAYS for the sweep).
+        self.options: dict[str, Any] = {"retention": retention}
         self.jobs = tuple(jobs)
         self.lock = lock or LeaderLock(db)
         self.elect_every = elect_every
@@ -90,7 +106,8 @@ class Scheduler:
         if not self.leading:
             return False
         try:
-            job.run(self.db, self.clock())
+            options = {name: self.options[name] for name in job.options}
+            job.run(self.db, self.clock(), **options)
         except Exception:  # one failing round must not stop the next
             log.exception("scheduled job %s failed", job.name)
             return False

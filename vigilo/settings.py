@@ -29,6 +29,8 @@ class Settings:
     log_format: str = "text"
     # Seconds a replica holds a Slack delivery it is working on; after, another takes it.
     inbox_lease: float = 60.0
+    # Days the outbox keeps settled effects and the integration log its entries (the sweep).
+    retention_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -58,6 +60,10 @@ class Settings:
         if not is_digits(threads_text) or not 0 < int(threads_text) <= 256:
             raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
                              f"not '{threads_text}'")
+        retention_text = get("VIGILO_RETENTION_DAYS") or "30"
+        if not is_digits(retention_text) or not 0 < int(retention_text) <= 3650:
+            raise ValueError("VIGILO_RETENTION_DAYS must be a number of days from 1 to 3650, "
+                             f"not '{retention_text}'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -69,6 +75,7 @@ class Settings:
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
             outbox_threads=int(threads_text),
+            retention_days=int(retention_text),
             inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",

@@ -75,6 +75,12 @@ class DatabaseCollector(Collector):
         for name, count in sorted(snap.rate_limited.items()):
             limited.add_metric([name], count)
         yield limited
+        lag = GaugeMetricFamily("vigilo_inbox_lag_seconds",
+                                "Age of the oldest inbound delivery not processed yet",
+                                labels=["source"])
+        for source, age in sorted(snap.inbox_lag.items()):
+            lag.add_metric([source], age)
+        yield lag
 
 
 def render(db: Database) -> bytes:

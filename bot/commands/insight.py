@@ -4,7 +4,7 @@
 from dataclasses import replace
 from typing import Any
 
-from bot import render
+from bot import modals, render
 from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError
 from core.change_keys import format_change_key
@@ -14,7 +14,7 @@ from core.keys import looks_like_key
 from core.metrics import MEASURES, Figure
 from core.numbers import is_digits
 from core.severity import Severity
-from integrations.slack.blocks import button, context
+from integrations.slack.blocks import button
 from integrations.slack.insight_blocks import ACTION_LINK_CHANGE, storm_buttons
 from services import cause, change_requests, slack_team, stats, storm_views, storms
 from store.types import pk, utcnow
@@ -100,7 +100,7 @@ def suggest(call: Call) -> render.Reply:
     return render.Reply(f"{len(view.suggestions)} suggestion(s) for {key}", blocks)
 
 
-def link(call: Call) -> render.Reply:
+def link(call: Call) -> render.Reply | None:
     words = [w for w, _ in call.rest.tokens()]
     key = call.key(LINK)
     if not words:
@@ -110,22 +110,14 @@ def link(call: Call) -> render.Reply:
                        f"now the probable cause of {key}.")
 
 
-def _pick(call: Call, key: str) -> render.Reply:
-    """Pick a change: the recent changes, each with a Link button."""
-    rows = change_requests.recent(call.bot.db, call.workspace.id, limit=MAX_PICK)
-    if not rows:
-        return render.done("No change has been recorded yet (`vigilo change add`, or "
-                           "`POST /ws/{slug}/changes/` from CI/CD).")
-    blocks: list[dict[str, Any]] = [render.section(f"*Pick the change that caused {key}*")]
-    for row in rows:
-        ckey = format_change_key(row.number)
-        block = render.section(f"*{ckey}* {render.echo(row.title)}\n"
-                               f"{', '.join(row.affected_assets) or 'no assets'} · "
-                               f"started {render.age(row.started_at)} ago")
-        block["accessory"] = button(ACTION_LINK_CHANGE, "Link", f"{key} {ckey}")
-        blocks.append(block)
-    blocks.append(context("Or type `/vigilo link CHG-12`."))
-    return render.Reply(f"Pick the change that caused {key}", blocks)
+def _pick(call: Call, key: str) -> render.Reply | None:
+    """Pick a change: a modal searching the recent changes as you type."""
+    if not change_requests.recent(call.bot.db, call.workspace.id, limit=1):
+        return render.done("No change has been recorded yet (`/vigilo change new`, "
+                           "`vigilo change add`, or `POST /ws/{slug}/changes/` from CI/CD).")
+    modals.open_pick_change(call.bot, call.workspace, call.actor, call.trigger_id, key,
+                            call.meta)
+    return None
 
 
 def unlink(call: Call) -> render.Reply:

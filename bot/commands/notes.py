@@ -1,4 +1,5 @@
-"""Writing on the incident: log (timeline entry), action (action item)."""
+"""Writing on the incident: log (timeline entry), update (a status update), action (action
+item), change (record a change, in a modal)."""
 
 import re
 from datetime import date
@@ -6,9 +7,13 @@ from datetime import date
 from bot import render
 from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError, Words, mention
+from bot.modals.new_change import open_new_change
+from bot.modals.post_update import open_post_update, post
 from services import action_items, timeline
 
 LOG = "log [KEY] <text>"
+UPDATE = "update [KEY] [text]"
+CHANGE = "change [new]"
 ACTION = "action [KEY] <text> [@owner] [due YYYY-MM-DD]"
 _DUE = re.compile(r"\s+due\s+(\S+)\s*$", re.IGNORECASE)
 
@@ -23,6 +28,27 @@ def log(call: Call) -> render.Reply:
                           dedupe_key=f"slack-command:{call.trigger_id}" if call.trigger_id
                           else None)
     return render.done(f"Logged on {key}'s timeline.")
+
+
+def update(call: Call) -> render.Reply | None:
+    """With text, the status update at once; alone, the Post update modal."""
+    key = call.key(UPDATE)
+    if not call.rest:
+        open_post_update(call.bot, call.workspace, call.actor, call.trigger_id, key,
+                         call.meta)
+        return None
+    post(call.bot, call.actor, key, call.text(),
+         f"slack-command:{call.trigger_id}" if call.trigger_id else None, call.channel_id)
+    return render.done(f"Update posted on {key}'s timeline; the update reminder starts "
+                       "again from now.")
+
+
+def change(call: Call) -> render.Reply | None:
+    word = (call.rest.first() or "").lower()
+    if word not in ("", "new", "add"):
+        raise UsageError(f"I don't know '{render.echo(word)}' for changes.", CHANGE)
+    open_new_change(call.bot, call.actor, call.trigger_id, call.meta)
+    return None
 
 
 def action(call: Call) -> render.Reply:
@@ -57,6 +83,10 @@ def due_date(word: str, usage: str) -> date:
 
 SUBS = [
     Sub("log", LOG, "add an entry to the timeline", log, ("note",)),
+    Sub("update", UPDATE, "post a status update (alone: in a form); resets the reminder",
+        update),
+    Sub("change", CHANGE, "record a change (deploy, flag flip) for Suggest cause", change,
+        ("changes",)),
     Sub("action", ACTION, "add an action item, optionally with an owner and a due date",
         action),
 ]

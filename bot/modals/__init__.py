@@ -1,4 +1,5 @@
-"""Modals: New incident, Add responders, Resolve, Edit incident.
+"""Modals: New incident, Add responders, Resolve, Edit incident, and the others each
+module names (postmortem, timeline, Pick a change, Post update, New change, ...).
 
 Commands and buttons open them (after ack, with the trigger id); what a person may not do,
 or what the FSM does not allow, is refused before the form opens rather than after.
@@ -8,7 +9,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.modals import assign_item, postmortem, timeline
+from bot.modals import (
+    assign_item,
+    new_change,
+    pick_change,
+    post_update,
+    postmortem,
+    timeline,
+)
 from bot.modals.add_responders import AddForm, AddResponders
 from bot.modals.base import Meta
 from bot.modals.edit_incident import EditForm, EditIncident
@@ -31,12 +39,14 @@ ADD = AddResponders()
 RESOLVE = Resolve()
 EDIT = EditIncident()
 KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT, *postmortem.KINDS.values(),
-                                     *timeline.KINDS, assign_item.ASSIGN)
+                                     *timeline.KINDS, assign_item.ASSIGN, pick_change.PICK,
+                                     post_update.POST_UPDATE, new_change.NEW_CHANGE)
 
 
 def register(app: App, bot: Bot, people: People) -> None:
     for kind in KINDS:
         app.view(kind.callback_id)(_listener(kind, bot, people))
+    pick_change.register(app, bot)
 
 
 def _listener(kind: ModalKind[Any], bot: Bot, people: People) -> Any:
@@ -70,6 +80,14 @@ def open_resolve(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: st
     apply_move(Status(incident.status), Move.RESOLVE)
     meta = Meta(format_key(incident.number), meta.response_url, meta.channel)
     open_view(bot, trigger_id, RESOLVE.view(meta, ResolveForm(incident.root_cause or "")))
+
+
+def open_pick_change(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: str,
+                     key: str, meta: Meta) -> None:
+    incident = slack_team.find_incident(bot.db, workspace.id, key)
+    authorize(actor, Action.SET_ROOT_CAUSE, incident)
+    meta = Meta(format_key(incident.number), meta.response_url, meta.channel)
+    open_view(bot, trigger_id, pick_change.PICK.view(meta, pick_change.PickForm()))
 
 
 def open_edit(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: str, key: str,

@@ -120,9 +120,12 @@ def users_input(block_id: str, label: str, initial: list[str] | None = None) -> 
     return _input(block_id, label, element)
 
 
-def datetime_input(block_id: str, label: str, initial: datetime) -> Block:
-    element: Block = {"type": "datetimepicker", "initial_date_time": int(initial.timestamp())}
-    return _input(block_id, label, element)
+def datetime_input(block_id: str, label: str, initial: datetime | None, *,
+                   optional: bool = False) -> Block:
+    element: Block = {"type": "datetimepicker"}
+    if initial is not None:
+        element["initial_date_time"] = int(initial.timestamp())
+    return _input(block_id, label, element, optional=optional)
 
 
 def checkbox_input(block_id: str, label: str, value: str, text: str, checked: bool) -> Block:

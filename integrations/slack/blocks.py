@@ -148,7 +148,8 @@ def topic(card: IncidentCard) -> str:
                 f"Commander: {commander}", MAX_TOPIC)
 
 
-def situation_report(card: IncidentCard) -> Message:
+def situation_report(card: IncidentCard, extra: list[Block] | None = None) -> Message:
+    """`extra`: blocks shown after the description (Probable cause and runbooks)."""
     mark = SEVERITY_MARKS.get(card.severity, "")
     fields = [mrkdwn(f"*Severity*\n{mark} {card.severity_text}", MAX_FIELD),
               mrkdwn(f"*Status*\n{card.status_text}", MAX_FIELD),
@@ -161,6 +162,7 @@ def situation_report(card: IncidentCard) -> Message:
     ]
     if card.description.strip():
         blocks.append(section(escape(card.description.strip())))
+    blocks += extra or []
     blocks.append(context(f"Situation report · <{card.url}|Open {card.key} in Vigilo> · "
                           "messages in this channel go on the timeline"))
     blocks += next_move_blocks(card.status, card.key)

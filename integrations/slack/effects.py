@@ -24,6 +24,7 @@ from integrations.slack.blocks import announcement, closing_summary, situation_r
 from integrations.slack.broadcast import Broadcasts
 from integrations.slack.errors import error_code, translate
 from integrations.slack.wording import announcement_text
+from services import situation
 from store.db import Database
 
 MAX_NAME_ATTEMPTS = 20
@@ -40,7 +41,7 @@ def handlers(db: Database, client: WebClient, base_url: str) -> dict[str, Handle
     slack = SlackEffects(db, client, base_url)
     return {fx.SLACK_CREATE_CHANNEL: slack.create_channel, fx.SLACK_ANNOUNCE: slack.announce,
             fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive,
-            fx.SLACK_NUDGE: slack.nudge,
+            fx.SLACK_NUDGE: slack.nudge, fx.SLACK_REFRESH_REPORT: slack.refresh_report,
             fx.SLACK_REMIND_OWNER: owner_reminders.handler(db, client, base_url),
             fx.SLACK_BROADCAST: Broadcasts(db, client, base_url).deliver,
             fx.SLACK_ARCHIVE_LATER: ArchiveLater(slack)}
@@ -134,6 +135,18 @@ class SlackEffects:
             text, blocks = insight_blocks.nudge(snap.card, effect.payload)
             store.mark(self.db, effect.id, ts=self._post(channel, snap.where, text, blocks))
         return f"reminder ({effect.payload.get('reminder')}) posted in {snap.where}"
+
+    def refresh_report(self, effect: Effect) -> str:
+        """Redraw the pinned report (a change that may be the cause arrived): the same
+        chat.update however often it runs. With no report yet, the one posted with the
+        channel carries the suggestion already."""
+        snap = self._snapshot(effect)
+        memo = store.channel_memo(self.db, snap.incident_id) if snap.channel_id else {}
+        if not memo.get("sitrep_ts"):
+            raise NotConfigured("no situation report yet: the one posted with the channel "
+                                "will show it")
+        self._refresh_sitrep(snap, memo)
+        return f"situation report refreshed in {snap.where}"
 
     def invite(self, effect: Effect) -> str:
         snap = self._snapshot(effect)
@@ -250,7 +263,7 @@ class SlackEffects:
         channel = snap.channel_id or ""
         ts = memo.get("sitrep_ts")
         if not ts:
-            text, blocks = situation_report(snap.card)
+            text, blocks = self._report(snap)
             ts = self._post(channel, snap.where, text, blocks)
             store.remember(self.db, channel, sitrep_ts=ts)
         self._call(self.client.pins_add, "pins.add", snap.where,
@@ -262,10 +275,14 @@ class SlackEffects:
         ts = memo.get("sitrep_ts")
         if not ts or snap.channel_id is None:
             return
-        text, blocks = situation_report(snap.card)
+        text, blocks = self._report(snap)
         self._call(self.client.chat_update, "chat.update", snap.where,
                    tolerate=("message_not_found", "cant_update_message", "edit_window_closed"),
                    channel=snap.channel_id, ts=ts, text=text, blocks=blocks)
+
+    def _report(self, snap: store.Snapshot) -> tuple[str, list[dict[str, Any]]]:
+        insight = situation.for_incident(self.db, snap.workspace_id, snap.number)
+        return situation_report(snap.card, insight_blocks.probable_cause(snap.card, insight))
 
     def _post(self, channel: str, where: str, text: str, blocks: list[dict[str, Any]], *,
               tolerate: tuple[str, ...] = ()) -> str:

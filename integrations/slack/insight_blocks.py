@@ -18,6 +18,7 @@ from integrations.slack.blocks import (
     next_move_blocks,
     section,
 )
+from services.situation import SituationInsight
 
 ACTION_SNOOZE = "reminder_snooze"
 ACTION_POST_UPDATE = "reminder_post_update"
@@ -25,6 +26,7 @@ ACTION_STORM_ACK = "storm_ack"
 ACTION_STORM_RESOLVE = "storm_resolve"
 ACTION_LINK_CHANGE = "cause_link"  # value: "INC-0042 CHG-0012"
 MAX_TEXT = 3000
+MAX_LINE = 300  # one suggested change or runbook in the pinned report
 
 
 def nudge_text(reminder: str, quiet_seconds: int, card: IncidentCard) -> str:
@@ -60,3 +62,35 @@ def storm_buttons(storm_id: int) -> Block:
     return {"type": "actions", "elements": [
         button(ACTION_STORM_ACK, "Acknowledge all", str(storm_id), style="primary"),
         button(ACTION_STORM_RESOLVE, "Resolve storm", str(storm_id))]}
+
+
+def url_text(url: str) -> str:
+    """A URL safe inside Slack's <url|text>: its own <, > and | would end the link early."""
+    return url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+
+
+def probable_cause(card: IncidentCard, insight: SituationInsight | None) -> list[Block]:
+    """The situation report's Probable cause and runbooks: at most 2 + 3 blocks (the report
+    stays far below Slack's 50), each suggested change with its why and a Link button."""
+    if insight is None or insight.empty:
+        return []
+    blocks: list[Block] = []
+    if insight.linked or insight.changes:
+        head = "🧭 *Probable cause*"
+        if insight.linked:
+            head += (f"\n🔗 Linked: *{insight.linked}* "
+                     f"{escape(clip(insight.linked_title or '', MAX_LINE))}")
+        blocks.append(section(head))
+    for change in insight.changes:
+        if change.key == insight.linked:
+            continue
+        block = section(f"*{change.key}* {escape(clip(change.title, MAX_LINE))}\n"
+                        f"_{escape(change.why)}_")
+        block["accessory"] = button(ACTION_LINK_CHANGE, "Link", f"{card.key} {change.key}")
+        blocks.append(block)
+    if insight.runbooks:
+        lines = [(f"• <{url_text(rb.link)}|{escape(clip(rb.title, MAX_LINE))}>" if rb.link
+                  else f"• {escape(clip(rb.title, MAX_LINE))}") + f" — {escape(rb.why)}"
+                 for rb in insight.runbooks]
+        blocks.append(section("📖 *Runbooks that may help*\n" + "\n".join(lines)))
+    return blocks

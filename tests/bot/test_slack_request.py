@@ -136,7 +136,8 @@ JSON_VALUES = st.recursive(
                                                                 max_size=3), max_leaves=8)
 SLACK_KEYS = st.sampled_from(["type", "team", "team_id", "user", "event", "view", "actions",
                               "authorizations", "channel", "enterprise", "container",
-                              "command", "trigger_id", "response_url", "callback_id"])
+                              "command", "trigger_id", "response_url", "callback_id",
+                              "action_id", "block_id", "value"])
 SLACK_TYPES = st.sampled_from(["event_callback", "block_actions", "view_submission",
                                "view_closed", "shortcut", "message_action",
                                "url_verification", "block_suggestion"])

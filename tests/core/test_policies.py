@@ -13,6 +13,7 @@ from core.events import (
     StatusChanged,
 )
 from core.fsm import Move, Status
+from core.insight_events import ChangeMatched
 from core.policies import MIRRORS, POLICIES, effects_for
 from core.severity import Severity
 from core.validation import WorkspaceSettings
@@ -119,3 +120,11 @@ def test_people_joining_are_invited() -> None:
 
 def test_an_event_without_an_incident_needs_no_incident_effect() -> None:
     assert effects_for(Declared(workspace_id=1, source="scheduler"), WorkspaceSettings()) == []
+
+
+def test_a_change_matching_an_open_incident_redraws_its_report_once_per_change() -> None:
+    event = ChangeMatched(workspace_id=1, source="api", incident=incident("p1"), change_id=9,
+                          number=12)
+    specs = effects_for(event, WorkspaceSettings())
+    assert [(s.kind, s.key, s.facts) for s in specs] == [
+        (fx.SLACK_REFRESH_REPORT, "change-9", {"change_number": 12})]

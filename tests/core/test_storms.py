@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,3 +106,22 @@ def test_a_second_pass_over_the_first_pass_result_changes_nothing(rows: list) ->
     for storm_id, ids in second.joins.items():
         reason = storms[storm_id - 100].reason
         assert all(reason in candidates[i].keys for i in ids)
+
+
+@settings(max_examples=100, deadline=None)
+@given(incidents_st, st.randoms(use_true_random=False))
+def test_the_order_candidates_come_in_changes_no_storm(rows: list, rng: Any) -> None:
+    """The pass sorts each key's members itself (by time, then id): shuffled input, or ids
+    that do not increase, plan exactly the same storms and joins."""
+    candidates = [inc(i, m, *s) for i, (m, s) in enumerate(rows)]
+    shuffled = list(candidates)
+    rng.shuffle(shuffled)
+    assert plan(shuffled, []) == plan(candidates, [])
+    opened = plan(candidates, [])
+    storms = [OpenStorm(100 + n, s.reason, s.started_at) for n, s in enumerate(opened.new)]
+    assert plan(shuffled, storms) == plan(candidates, storms)
+    # In detection order, equal instants in falling id order: the no-sort path plans the
+    # same, members of equal instants still by id.
+    in_order = sorted(candidates, key=lambda c: (c.detected_at, -c.id))
+    assert plan(in_order, []) == plan(candidates, [])
+    assert plan(in_order, storms) == plan(candidates, storms)

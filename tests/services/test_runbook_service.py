@@ -1,5 +1,6 @@
 import pytest
 
+from core import runbooks as rules
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.permissions import Role
 from services import incidents, runbooks, workspaces
@@ -34,3 +35,19 @@ def test_bad_runbooks_are_refused(world: World) -> None:
     assert error.value.field == "link"
     with pytest.raises(PermissionDenied):
         runbooks.add(world.db, world.actor(Role.VIEWER), title="x")
+
+
+def test_the_database_preselects_the_runbooks_core_would_rank_best(world: World) -> None:
+    words = ["checkout", "payments", "db", "cache", "latency", "errors", "edge", "auth"]
+    added = []
+    for n in range(24):
+        title = " ".join(words[(n + k) % len(words)] for k in range(1 + n % 3)) + f" {n}"
+        tags = [words[(n * 3) % len(words)]] if n % 2 else []
+        added.append(runbooks.add(world.db, world.actor(), title=title, tags=tags))
+    wanted = rules.incident_terms("Checkout latency", ["cache", "db"], "errors")
+    expected = rules.match(wanted, [rules.Candidate(r.id or 0, r.title,
+                                                    rules.terms_of(r.title, r.tags))
+                                    for r in added], limit=3)
+    found = runbooks.for_text(world.db, world.ws_id, "Checkout latency", ["cache", "db"],
+                              "errors", limit=3)
+    assert [(m.id, m.score) for m, _ in found] == [(m.id, m.score) for m in expected]

@@ -1,4 +1,4 @@
-"""Settings from the environment: delivery threads."""
+"""Settings from the environment: delivery threads, retention."""
 
 import pytest
 
@@ -11,3 +11,11 @@ def test_outbox_threads_come_from_the_environment() -> None:
     for bad in ("0", "many", "-2", "1000"):
         with pytest.raises(ValueError, match="VIGILO_OUTBOX_THREADS must be a number"):
             Settings.from_env({"VIGILO_OUTBOX_THREADS": bad}, dotenv=False)
+
+
+def test_retention_days_come_from_the_environment() -> None:
+    assert Settings.from_env({}, dotenv=False).retention_days == 30
+    assert Settings.from_env({"VIGILO_RETENTION_DAYS": "7"}, dotenv=False).retention_days == 7
+    for bad in ("0", "week", "-1", "99999", "²"):
+        with pytest.raises(ValueError, match="VIGILO_RETENTION_DAYS must be a number"):
+            Settings.from_env({"VIGILO_RETENTION_DAYS": bad}, dotenv=False)

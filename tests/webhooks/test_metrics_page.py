@@ -7,6 +7,8 @@ from sqlmodel import col, select
 
 from core.fsm import Move
 from services import incidents
+from store.inbound_models import InboundWebhook
+from store.inbox_models import DONE, SlackInbox
 from store.models import IntegrationLog, Outbox
 from store.types import utcnow
 from tests.web_support import Web, web_fixture  # noqa: F401
@@ -48,3 +50,25 @@ def test_incidents_response_times_outbox_and_latency(web: Web) -> None:
                    le="0.25")] == 0
     assert got[key("vigilo_rate_limited_recent", integration="slack")] == 1
     assert got[key("vigilo_outbox_oldest_pending_seconds", integration="slack")] >= 0
+
+
+def test_inbox_lag_is_the_age_of_the_oldest_unprocessed_delivery_per_source(web: Web) -> None:
+    key = lambda name, **labels: (name, tuple(sorted(labels.items())))  # noqa: E731
+    idle = samples(web)
+    assert idle[key("vigilo_inbox_lag_seconds", source="slack")] == 0
+    assert idle[key("vigilo_inbox_lag_seconds", source="pagerduty")] == 0
+    now = utcnow()
+    with web.db.transaction() as session:
+        session.add(SlackInbox(delivery_key="a", kind="dispatch", body="{}",
+                               received_at=now - timedelta(minutes=5)))
+        session.add(SlackInbox(delivery_key="b", kind="dispatch", body="{}", status=DONE,
+                               received_at=now - timedelta(hours=5)))  # done: no lag
+        session.add(InboundWebhook(integration="pagerduty", delivery_id="d1",
+                                   event_type="incident.triggered",
+                                   received_at=now - timedelta(seconds=90)))
+        session.add(InboundWebhook(integration="pagerduty", delivery_id="d2",
+                                   event_type="incident.triggered", processed_at=now,
+                                   received_at=now - timedelta(hours=2)))
+    got = samples(web)
+    assert 300 <= got[key("vigilo_inbox_lag_seconds", source="slack")] < 400
+    assert 90 <= got[key("vigilo_inbox_lag_seconds", source="pagerduty")] < 190
