@@ -15,8 +15,14 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from services import (action_item_reminders, channel_archives, outbox_sweep, reminders,
-                      stats_snapshot, storms)
+from services import (
+    action_item_reminders,
+    channel_archives,
+    outbox_sweep,
+    reminders,
+    stats_snapshot,
+    storms,
+)
 from store.db import Database
 from store.leader import LeaderLock
 from store.types import utcnow
