@@ -41,11 +41,12 @@ from bot import (
     timeline_actions,
     timeline_capture,
 )
-from bot.inbox import InboxWriter, Ticket, incoming
+from bot.inbox import Ticket, incoming
 from bot.people import People
 from bot.runtime import Bot, TrackedExecutor
 from bot.slack_request import BadRequest, SlackRequest
 from services.inbox import Delivery
+from services.inbox_writer import InboxWriter
 from store.inbox_models import MESSAGE
 
 log = logging.getLogger(__name__)

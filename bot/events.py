@@ -12,9 +12,10 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest
 
-from bot.inbox import InboxWriter, incoming
+from bot.inbox import incoming
 from bot.runtime import Bot
 from services.inbox_capture import to_message
+from services.inbox_writer import InboxWriter
 
 log = logging.getLogger(__name__)
 
