@@ -18,7 +18,8 @@ from vigilo.settings import Settings
 
 
 def _row(delivery: Delivery) -> dict[str, Any]:
-    return {"id": delivery.id, "source": delivery.source, "kind": delivery.kind, "status": delivery.status,
+    return {"id": delivery.id, "source": delivery.source, "kind": delivery.kind,
+            "status": delivery.status,
             "attempts": delivery.attempts, "team_id": delivery.team_id,
             "received_at": delivery.received_at, "key": delivery.delivery_key,
             "error": delivery.last_error, "outcome": delivery.outcome,
