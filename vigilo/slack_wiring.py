@@ -17,6 +17,7 @@ from bot.app import build_app, events_endpoint, prime_authorization, replayer
 from bot.inbox_worker import InboxWorker
 from bot.people import People
 from bot.runtime import Bot
+from bot.socket_mode import StoringSocketModeHandler
 from integrations.slack import Slack
 from services.inbox_writer import InboxWriter
 from store.inbox_models import SLACK
@@ -57,7 +58,7 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     slack.on_start(bot.remember)
     people = People(vigilo.db, slack.bot_client)
     writer = vigilo.inbox_writer
-    app = build_app(bot, people, writer,
+    app = build_app(bot, people,
                     signing_secret=None if settings.socket_mode else settings.signing_secret)
     inbox = InboxWorker(bot, people, replayer(app, writer), lease=vigilo.settings.inbox_lease)
     writer.on_written(SLACK, inbox.notify)
@@ -76,9 +77,7 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     # Finish what was acked already (replies, modal outcomes), then settle their rows.
     vigilo.on_shutdown += [bot.shutdown, inbox.stop]
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(app, settings.app_token)
+        handler = StoringSocketModeHandler(app, settings.app_token, writer)
         wiring.socket_mode = handler
         slack.on_start(lambda _team, _workspace: handler.connect())
         slack.on_stop(handler.close)
