@@ -19,6 +19,7 @@ from store.types import UTCDateTime, utcnow
 MESSAGE, DISPATCH, NAME, WEBHOOK = "message", "dispatch", "name", "webhook"
 PENDING, DONE, QUARANTINED = "pending", "done", "quarantined"
 SLACK = "slack"
+SOURCES = frozenset({SLACK, "pagerduty"})  # the integrations that store first
 
 
 class InboxRow(SQLModel, table=True):
