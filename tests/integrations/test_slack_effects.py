@@ -129,7 +129,7 @@ def set_setting(world: World, key: str, value: str) -> None:
 def test_handlers_cover_every_slack_effect(rig: Rig) -> None:
     assert set(handlers(rig.db, rig.client, BASE)) == {
         fx.SLACK_CREATE_CHANNEL, fx.SLACK_ANNOUNCE, fx.SLACK_INVITE, fx.SLACK_ARCHIVE,
-        fx.SLACK_NUDGE, fx.SLACK_REMIND_OWNER}
+        fx.SLACK_NUDGE, fx.SLACK_REMIND_OWNER, fx.SLACK_BROADCAST, fx.SLACK_ARCHIVE_LATER}
 
 
 def test_declare_creates_channel_invites_sets_topic_and_pins_the_sitrep(rig: Rig) -> None:

@@ -7,7 +7,7 @@ keep their ids (operators may have noted one); a PagerDuty row worked already is
 its outcome; one never worked is pending and is worked after the upgrade.
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0009
 Create Date: 2026-12-01 13:40:00
 """
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from alembic import op
 import store.types
 
 revision: str = '0010'
-down_revision: str | None = '0003'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
