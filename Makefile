@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-inbox clean
 
 $(BIN)/vigilo: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ test: install lint
 
 bench: install
 	for b in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+# Issue 8/9's inbox figures, one after the other (each prints its goal; a miss does not stop
+# the rest). PostgreSQL at 127.0.0.1:5432/test, throwaway schemas.
+bench-inbox: install
+	-$(BIN)/python -m bench.bench_slack_messages --messages 10000 --redeliver 0.1
+	-$(BIN)/python -m bench.bench_slack_messages --crash --messages 3000
+	-$(BIN)/python -m bench.bench_slack_ack --users 50 --think 0
+	-$(BIN)/python -m bench.bench_slack_forms
+	-$(BIN)/python -m bench.bench_integrations --users 50
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -103,13 +103,14 @@ def plain_inserts(db: Database, bodies: list[bytes]) -> float:
     """Rows/s for the same rows inserted one commit each, from CONNECTIONS threads."""
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bench_plain"))
-        conn.execute(text("CREATE TABLE bench_plain (LIKE slack_inbox INCLUDING ALL)"
+        conn.execute(text("CREATE TABLE bench_plain (LIKE inbox INCLUDING ALL)"
                           if not db.sqlite else
-                          "CREATE TABLE bench_plain AS SELECT * FROM slack_inbox WHERE 0"))
+                          "CREATE TABLE bench_plain AS SELECT * FROM inbox WHERE 0"))
     shares = [bodies[c::CONNECTIONS] for c in range(CONNECTIONS)]
-    statement = text("INSERT INTO bench_plain (delivery_key, team_id, kind, body, content_type,"
-                     " status, attempts, received_at, next_attempt_at) VALUES (:k, :t, "
-                     "'message', :b, 'application/json', 'pending', 0, :now, :now)")
+    statement = text("INSERT INTO bench_plain (source, delivery_key, team_id, kind, body,"
+                     " content_type, status, attempts, received_at, next_attempt_at) VALUES"
+                     " ('slack', :k, :t, 'message', :b, 'application/json', 'pending', 0,"
+                     " :now, :now)")
     barrier = threading.Barrier(CONNECTIONS + 1)
 
     def insert(share: list[bytes], n: int) -> None:

@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from bench.slack_load import SECRET, TOKEN
 from store.db import Database
-from store.inbox_models import PENDING, SlackInbox
+from store.inbox_models import PENDING, InboxRow
 from store.models import TimelineEvent
 from vigilo.sandbox.signing import event_callback, sign
 from vigilo.sandbox.slack_model import TEAM_ID
@@ -157,8 +157,8 @@ def recorded(db: Database) -> tuple[int, set[str]]:
 
 def pending(db: Database) -> int:
     with db.read() as session:
-        return int(session.exec(select(func.count()).select_from(SlackInbox).where(
-            SlackInbox.status == PENDING)).one())
+        return int(session.exec(select(func.count()).select_from(InboxRow).where(
+            InboxRow.status == PENDING)).one())
 
 
 def crash_and_recover(db: Database, database_url: str, slack_url: str, channels: list[str],

@@ -8,8 +8,9 @@ users (bench/bench_slack_ack.py), that halves the median ack and cuts its p99 se
 A listener must therefore never do slow work before returning (a modal's submission checks
 only what the form can, bot/modals/flow.py).
 
-The ASGI endpoint stores each delivery in the inbox before answering (bot/inbox.py) and runs
-Bolt's (blocking) dispatch on worker threads, never on the event loop.
+The ASGI endpoint stores each delivery in the inbox before answering (services/inbox_writer.py)
+and runs Bolt's (blocking) dispatch on worker threads, never on the event loop; Socket Mode
+stores the same rows first too (bot/socket_mode.py).
 """
 
 import asyncio
@@ -32,7 +33,6 @@ from starlette.responses import JSONResponse, Response
 from bot import (
     actions,
     commands,
-    events,
     home,
     insight_actions,
     modals,
@@ -41,11 +41,12 @@ from bot import (
     timeline_actions,
     timeline_capture,
 )
-from bot.inbox import InboxWriter, Ticket, incoming
+from bot.inbox import Ticket, incoming
 from bot.people import People
 from bot.runtime import Bot, TrackedExecutor
 from bot.slack_request import BadRequest, SlackRequest
 from services.inbox import Delivery
+from services.inbox_writer import InboxWriter
 from store.inbox_models import MESSAGE
 
 log = logging.getLogger(__name__)
@@ -53,17 +54,15 @@ log = logging.getLogger(__name__)
 DISPATCH_THREADS = 32  # concurrent Bolt dispatches; each returns as soon as ack() is called
 
 
-def build_app(bot: Bot, people: People, writer: InboxWriter, *,
-              signing_secret: str | None) -> App:
-    """`signing_secret=None` is Socket Mode, where requests arrive over the websocket."""
+def build_app(bot: Bot, people: People, *, signing_secret: str | None) -> App:
+    """`signing_secret=None` is Socket Mode, where requests arrive over the websocket
+    (bot.socket_mode stores them first, as `events_endpoint` does over HTTP). Channel
+    messages never reach Bolt: both store them for the inbox worker and ack."""
     app = App(client=bot.client, signing_secret=signing_secret or "",
               request_verification_enabled=signing_secret is not None,
               # Bolt would call auth.test right here; building must not need Slack up.
               token_verification_enabled=False,
               process_before_response=True)
-    # Bolt tries listeners in order, each matcher costing a little: channel messages, by
-    # far the most frequent request, come first.
-    events.register(app, bot, writer)
     commands.register(app, bot, people)
     actions.register(app, bot, people)
     insight_actions.register(app, bot, people)

@@ -31,6 +31,11 @@ from store.inbox_models import DISPATCH, NAME
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Under a flood of messages, a pass that found some but not a full batch waits this long so
+# that the next takes more at once: one capture transaction per few hundred rows instead of
+# one per handful, which leaves PostgreSQL (and the GIL) to the deliveries being acked.
+GATHER = 0.2
+GATHER_FROM = 20  # rows a pass took: below, nobody is flooding, capture at once
 NAME_AGAIN = 30.0  # seconds before Slack is asked again who an author is
 
 Replay = Callable[[Delivery], None]
@@ -86,6 +91,8 @@ class InboxWorker:
                 if not self._wake.is_set():
                     self._idle.set()
                 self._wake.wait(wait)
+            elif GATHER_FROM <= busy < BATCH:
+                self._stop.wait(GATHER)
 
     def step(self) -> int:
         """One pass over what is due; returns how many rows it took."""

@@ -1,4 +1,5 @@
-"""The Slack inbox's rows: stored before the ack, taken at least once, settled, quarantined.
+"""The inbox's rows, for every source: stored before the 2xx, taken at least once, settled,
+quarantined.
 
 Taking is a lease (`locked_until`) under FOR UPDATE SKIP LOCKED on PostgreSQL, as in the
 outbox: replicas never take the same row at once, and a crashed replica's rows come back
@@ -14,10 +15,11 @@ from typing import Any
 from sqlalchemy import func, or_, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from store.db import Database
-from store.inbox_models import DONE, PENDING, QUARANTINED, SlackInbox
+from store.inbox_models import DONE, PENDING, QUARANTINED, SLACK, InboxRow
 from store.models import IntegrationLog
 from store.types import utcnow
 
@@ -37,29 +39,35 @@ class Delivery:
     status: str = PENDING
     received_at: datetime | None = None
     last_error: str | None = None
+    source: str = SLACK
+    subject: str | None = None
+    outcome: str | None = None
 
 
-def _of(row: SlackInbox) -> Delivery:
+def of(row: InboxRow) -> Delivery:
     return Delivery(row.id or 0, row.delivery_key, row.team_id, row.kind, row.body,
                     row.content_type, row.attempts, row.status, row.received_at,
-                    row.last_error)
+                    row.last_error, row.source, row.subject, row.outcome)
 
 
 def record(db: Database, rows: list[dict[str, Any]], *,
            connection: Connection | None = None) -> dict[str, int]:
     """Store deliveries in one commit; returns key → id of those that were new (the rest
-    are redeliveries of stored rows). Each row: delivery_key, team_id, kind, body,
-    content_type, locked_until (None: anyone may take it now). A writer that commits all
+    are redeliveries of stored rows). Each row: the `COLUMNS` (locked_until None: anyone
+    may take it now; source defaults to Slack, subject, event_type, occurred_at to None).
+    A writer that commits all
     the time passes its own autocommit `connection` (PostgreSQL): the one statement is then
     its own transaction, one round trip instead of BEGIN, INSERT and COMMIT, and no pool
     checkout ping."""
     if not rows:
         return {}
     now = utcnow()
+    rows = [{"source": SLACK, "subject": None, "event_type": None, "occurred_at": None,
+             **row} for row in rows]
     if not db.sqlite:
         # One statement of arrays: a multi-row VALUES is compiled anew for every batch
         # size, which cost more than the database did.
-        params = {name: [row[name] for row in rows] for name in _COLUMNS} | {"now": now}
+        params = {name: [row[name] for row in rows] for name in COLUMNS} | {"now": now}
         if connection is not None:
             return {key: ident for key, ident in connection.execute(_UNNEST, params)}
         with db.transaction() as session:
@@ -67,20 +75,23 @@ def record(db: Database, rows: list[dict[str, Any]], *,
     with db.transaction() as session:
         values = [{"status": PENDING, "attempts": 0, "received_at": now,
                    "next_attempt_at": now, **row} for row in rows]
-        statement = (sqlite.insert(SlackInbox).values(values)
+        statement = (sqlite.insert(InboxRow).values(values)
                      .on_conflict_do_nothing(index_elements=["delivery_key"])
-                     .returning(col(SlackInbox.delivery_key), col(SlackInbox.id)))
+                     .returning(col(InboxRow.delivery_key), col(InboxRow.id)))
         return {key: ident for key, ident in session.execute(statement)}
 
 
-_COLUMNS = ("delivery_key", "team_id", "kind", "body", "content_type", "locked_until")
+COLUMNS = ("source", "delivery_key", "team_id", "kind", "body", "content_type", "locked_until",
+           "subject", "event_type", "occurred_at")
 _UNNEST = text(
-    "INSERT INTO slack_inbox (delivery_key, team_id, kind, body, content_type, locked_until,"
-    " status, attempts, received_at, next_attempt_at) "
-    "SELECT k, t, c, b, ct, l, 'pending', 0, :now, :now FROM unnest("
-    "CAST(:delivery_key AS text[]), CAST(:team_id AS text[]), CAST(:kind AS text[]),"
-    " CAST(:body AS text[]), CAST(:content_type AS text[]),"
-    " CAST(:locked_until AS timestamptz[])) AS u(k, t, c, b, ct, l) "
+    "INSERT INTO inbox (source, delivery_key, team_id, kind, body, content_type, locked_until,"
+    " subject, event_type, occurred_at, status, attempts, received_at, next_attempt_at) "
+    "SELECT s, k, t, c, b, ct, l, sj, et, oa, 'pending', 0, :now, :now FROM unnest("
+    "CAST(:source AS text[]), CAST(:delivery_key AS text[]), CAST(:team_id AS text[]),"
+    " CAST(:kind AS text[]), CAST(:body AS text[]), CAST(:content_type AS text[]),"
+    " CAST(:locked_until AS timestamptz[]), CAST(:subject AS text[]),"
+    " CAST(:event_type AS text[]), CAST(:occurred_at AS timestamptz[]))"
+    " AS u(s, k, t, c, b, ct, l, sj, et, oa) "
     "ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key, id")
 
 
@@ -88,19 +99,59 @@ def claim(db: Database, kind: str, *, limit: int, lease: float,
           now: datetime | None = None) -> list[Delivery]:
     """Take up to `limit` due rows of `kind`, oldest first, for `lease` seconds."""
     now = now or utcnow()
-    query = (select(SlackInbox)
-             .where(SlackInbox.status == PENDING, SlackInbox.kind == kind,
-                    col(SlackInbox.next_attempt_at) <= now,
-                    or_(col(SlackInbox.locked_until).is_(None),
-                        col(SlackInbox.locked_until) < now))
-             .order_by(col(SlackInbox.id)).limit(limit)
+    query = (select(InboxRow)
+             .where(InboxRow.status == PENDING, InboxRow.kind == kind,
+                    col(InboxRow.next_attempt_at) <= now,
+                    or_(col(InboxRow.locked_until).is_(None),
+                        col(InboxRow.locked_until) < now))
+             .order_by(col(InboxRow.id)).limit(limit)
              .with_for_update(skip_locked=True))
     with db.transaction() as session:
         rows = list(session.exec(query))
         for row in rows:
             row.attempts += 1
             row.locked_until = now + timedelta(seconds=lease)
-        return [_of(row) for row in rows]
+        return [of(row) for row in rows]
+
+
+def claim_in_order(db: Database, source: str, kind: str, *, limit: int, lease: float,
+                   now: datetime | None = None) -> list[Delivery]:
+    """Like `claim`, but never a row whose subject has an earlier row still pending: rows of
+    one subject (one PagerDuty incident) are taken together by one taker and worked in
+    arrival order, while other subjects' rows go to other takers, on any replica."""
+    now = now or utcnow()
+    earlier = aliased(InboxRow)
+    blocked = (select(earlier.id).where(
+        earlier.source == InboxRow.source, earlier.subject == InboxRow.subject,
+        earlier.status == PENDING, col(earlier.id) < col(InboxRow.id),
+        # taken by someone else and still theirs, or waiting for its retry
+        or_(col(earlier.locked_until) >= now, col(earlier.next_attempt_at) > now)))
+    query = (select(InboxRow)
+             .where(InboxRow.source == source, InboxRow.status == PENDING,
+                    InboxRow.kind == kind, col(InboxRow.next_attempt_at) <= now,
+                    or_(col(InboxRow.locked_until).is_(None),
+                        col(InboxRow.locked_until) < now),
+                    or_(col(InboxRow.subject).is_(None), ~blocked.exists()))
+             .order_by(col(InboxRow.id)).limit(limit)
+             .with_for_update(skip_locked=True))
+    with db.transaction() as session:
+        rows = list(session.exec(query))
+        for row in rows:
+            row.attempts += 1
+            row.locked_until = now + timedelta(seconds=lease)
+        return [of(row) for row in rows]
+
+
+def settle(db: Database, outcomes: dict[int, str]) -> None:
+    """Rows worked, each with what came of it (the webhook's outcome)."""
+    if not outcomes:
+        return
+    now = utcnow()
+    with db.transaction() as session:
+        for ident, outcome in outcomes.items():
+            session.execute(update(InboxRow).where(col(InboxRow.id) == ident)
+                            .values(status=DONE, done_at=now, locked_until=None,
+                                    outcome=outcome[:2000]))
 
 
 def done(db: Database, ids: Iterable[int]) -> None:
@@ -108,7 +159,7 @@ def done(db: Database, ids: Iterable[int]) -> None:
     if not wanted:
         return
     with db.transaction() as session:
-        session.execute(update(SlackInbox).where(col(SlackInbox.id).in_(wanted))
+        session.execute(update(InboxRow).where(col(InboxRow.id).in_(wanted))
                         .values(status=DONE, done_at=utcnow(), locked_until=None))
 
 
@@ -117,14 +168,14 @@ def failed(db: Database, delivery: Delivery, error: str, *, workspace_id: int | 
     """Try the row again later (backoff), or quarantine it once attempts run out; either way
     the rows behind it go on. Returns the row's new status."""
     with db.transaction() as session:
-        row = session.get(SlackInbox, delivery.id)
+        row = session.get(InboxRow, delivery.id)
         if row is None:
             return DONE
         row.last_error = error[:4000]
         row.locked_until = None
         if row.attempts >= MAX_ATTEMPTS and retry_in is None:
             row.status = QUARANTINED
-            session.add(IntegrationLog(workspace_id=workspace_id, integration="slack",
+            session.add(IntegrationLog(workspace_id=workspace_id, integration=row.source,
                                        direction="in", kind=f"inbox.{row.kind}", ok=False,
                                        detail=f"inbox #{row.id} quarantined after "
                                               f"{row.attempts} attempts: {error[:500]}"))
@@ -137,37 +188,44 @@ def failed(db: Database, delivery: Delivery, error: str, *, workspace_id: int | 
 def schedule(db: Database, delivery_key: str, team_id: str, kind: str, body: str, *,
              after: float) -> None:
     """A follow-up row of our own (e.g. name an author later), once per key."""
-    row = {"delivery_key": delivery_key, "team_id": team_id, "kind": kind, "body": body,
-           "content_type": "", "locked_until": None}
+    row = {"source": SLACK, "delivery_key": delivery_key, "team_id": team_id, "kind": kind,
+           "body": body, "content_type": "", "locked_until": None, "subject": None,
+           "event_type": None, "occurred_at": None}
     created = record(db, [row])
     if created:
         with db.transaction() as session:
-            session.execute(update(SlackInbox).where(col(SlackInbox.id).in_(created.values()))
+            session.execute(update(InboxRow).where(col(InboxRow.id).in_(created.values()))
                             .values(next_attempt_at=utcnow() + timedelta(seconds=after)))
 
 
-def listing(db: Database, *, status: str | None = QUARANTINED,
+def listing(db: Database, *, status: str | None = QUARANTINED, source: str | None = None,
             limit: int = 50) -> list[Delivery]:
-    query = select(SlackInbox).order_by(col(SlackInbox.id).desc()).limit(limit)
+    query = select(InboxRow).order_by(col(InboxRow.id).desc()).limit(limit)
     if status:
-        query = query.where(SlackInbox.status == status)
+        query = query.where(InboxRow.status == status)
+    if source:
+        query = query.where(InboxRow.source == source)
     with db.read() as session:
-        return [_of(row) for row in session.exec(query)]
+        return [of(row) for row in session.exec(query)]
 
 
-def counts(db: Database) -> dict[str, int]:
+def counts(db: Database) -> dict[str, dict[str, int]]:
+    """source → status → rows."""
+    found: dict[str, dict[str, int]] = {}
     with db.read() as session:
-        rows = session.exec(select(SlackInbox.status, func.count())
-                            .group_by(col(SlackInbox.status)))
-        return {status: int(n) for status, n in rows}
+        rows = session.exec(select(InboxRow.source, InboxRow.status, func.count())
+                            .group_by(col(InboxRow.source), col(InboxRow.status)))
+        for source, status, n in rows:
+            found.setdefault(source, {})[status] = int(n)
+    return found
 
 
 def retry(db: Database, inbox_id: int) -> Delivery | None:
     """An operator's retry: the row is due now with fresh attempts."""
     with db.transaction() as session:
-        row = session.get(SlackInbox, inbox_id)
+        row = session.get(InboxRow, inbox_id)
         if row is None:
             return None
         row.status, row.attempts, row.locked_until = PENDING, 0, None
         row.next_attempt_at = utcnow()
-        return _of(row)
+        return of(row)

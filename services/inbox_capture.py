@@ -20,10 +20,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from services import slack_capture
-from services.inbox import Delivery
+from services.inbox import Delivery, of
 from services.slack_capture import DELETE, EDIT, POST, SlackMessage
 from store.db import Database
-from store.inbox_models import DONE, MESSAGE, PENDING, SlackInbox
+from store.inbox_models import DONE, MESSAGE, PENDING, InboxRow
 from store.models import Workspace
 from store.types import utcnow
 
@@ -72,12 +72,12 @@ class Taken:
 def take(db: Database, *, limit: int, lease: float) -> Taken:
     now = utcnow()
     taken = Taken()
-    query = (select(SlackInbox)
-             .where(SlackInbox.status == PENDING, SlackInbox.kind == MESSAGE,
-                    col(SlackInbox.next_attempt_at) <= now,
-                    col(SlackInbox.locked_until).is_(None)
-                    | (col(SlackInbox.locked_until) < now))
-             .order_by(col(SlackInbox.id)).limit(limit)
+    query = (select(InboxRow)
+             .where(InboxRow.status == PENDING, InboxRow.kind == MESSAGE,
+                    col(InboxRow.next_attempt_at) <= now,
+                    col(InboxRow.locked_until).is_(None)
+                    | (col(InboxRow.locked_until) < now))
+             .order_by(col(InboxRow.id)).limit(limit)
              .with_for_update(skip_locked=True))
     with db.transaction() as session:
         rows = list(session.exec(query))
@@ -87,8 +87,8 @@ def take(db: Database, *, limit: int, lease: float) -> Taken:
         workspaces = {w.slack_team_id: w.id for w in session.exec(
             select(Workspace).where(col(Workspace.slack_team_id).in_(teams)))}
         done: list[int] = []
-        later: list[SlackInbox] = []
-        groups: dict[int, list[tuple[SlackInbox, SlackMessage]]] = {}
+        later: list[InboxRow] = []
+        groups: dict[int, list[tuple[InboxRow, SlackMessage]]] = {}
         for row in rows:
             try:
                 message = to_message(_event(row.body))
@@ -117,16 +117,13 @@ def take(db: Database, *, limit: int, lease: float) -> Taken:
                     done.append(row.id or 0)
                     taken.captured += 1
         if done:
-            session.execute(update(SlackInbox).where(col(SlackInbox.id).in_(done))
+            session.execute(update(InboxRow).where(col(InboxRow.id).in_(done))
                             .values(status=DONE, done_at=now, locked_until=None))
         until = now + timedelta(seconds=lease)
         for row in later:
             row.attempts += 1
             row.locked_until = until
-            taken.leftovers.append(Delivery(row.id or 0, row.delivery_key, row.team_id,
-                                            row.kind, row.body, row.content_type,
-                                            row.attempts, row.status, row.received_at,
-                                            row.last_error))
+            taken.leftovers.append(of(row))
     return taken
 
 

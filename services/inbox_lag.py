@@ -1,6 +1,5 @@
 """Inbox lag, per source: how long the oldest inbound delivery that is not processed yet has
-waited. The one read of both inboxes (Slack's `slack_inbox`, the webhooks' `inboundwebhook`),
-so merging those tables changes this module only. A source with nothing waiting reads 0,
+waited, read from the one store-first `inbox` table. A source with nothing waiting reads 0,
 so an alert on the gauge never loses its series when the inbox drains."""
 
 from datetime import UTC, datetime
@@ -11,10 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from store.db import Database
-from store.inbound_models import InboundWebhook
-from store.inbox_models import PENDING, SlackInbox
-
-SOURCES = ("slack", "pagerduty")  # always reported; any other webhook source as it appears
+from store.inbox_models import PENDING, SOURCES, InboxRow
 
 
 def oldest_waiting(db: Database, now: datetime) -> dict[str, float]:
@@ -24,15 +20,11 @@ def oldest_waiting(db: Database, now: datetime) -> dict[str, float]:
 
 def read(conn: Connection, now: datetime) -> dict[str, float]:
     """Seconds by source, inside a caller's read (the /metrics snapshot)."""
-    lag = dict.fromkeys(SOURCES, 0.0)
-    slack = conn.execute(core_select(func.min(col(SlackInbox.received_at)))
-                         .where(col(SlackInbox.status) == PENDING)).scalar()
-    if slack is not None:
-        lag["slack"] = _age(now, slack)
+    lag = dict.fromkeys(sorted(SOURCES), 0.0)
     for source, first in conn.execute(
-            core_select(col(InboundWebhook.integration), func.min(col(InboundWebhook.received_at)))
-            .where(col(InboundWebhook.processed_at).is_(None))
-            .group_by(col(InboundWebhook.integration))).all():
+            core_select(col(InboxRow.source), func.min(col(InboxRow.received_at)))
+            .where(col(InboxRow.status) == PENDING)
+            .group_by(col(InboxRow.source))).all():
         if first is not None:
             lag[str(source)] = _age(now, first)
     return lag

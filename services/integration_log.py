@@ -10,9 +10,11 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
 from core.permissions import Action
+from services import inbox
 from services.actor import Actor
 from services.records import audit, authorize
 from store.db import Database
+from store.inbox_models import PENDING, QUARANTINED, SOURCES
 from store.models import IntegrationLog, Outbox
 from store.types import utcnow
 
@@ -39,6 +41,9 @@ class IntegrationState:
     last_inbound: LogLine | None
     pending: int
     dead: int
+    # Its store-first inbox (Slack, PagerDuty): deliveries waiting and quarantined, across
+    # workspaces (a delivery is stored before anyone knows whose it is). None: no inbox.
+    inbox: dict[str, int] | None = None
 
     @property
     def configured(self) -> bool:
@@ -50,7 +55,7 @@ class IntegrationState:
         return {"integration": self.name, "configured": self.configured,
                 "why_off": self.why_off, "last_delivery": line(self.last_delivery),
                 "last_error": line(self.last_error), "last_inbound": line(self.last_inbound),
-                "pending": self.pending, "dead": self.dead}
+                "pending": self.pending, "dead": self.dead, "inbox": self.inbox}
 
 
 @dataclass(frozen=True)
@@ -84,14 +89,20 @@ def states(db: Database, actor: Actor,
     """Troubleshooting for admins: one line per integration of the registry."""
     authorize(actor, Action.ADMINISTER)
     ws = actor.workspace_id
+    stored = inbox.counts(db)
     with db.read() as session:
         counts = _counts(session, ws)
         return [IntegrationState(name, why_off,
                                  _last(session, ws, name, "out", None),
                                  _last(session, ws, name, "out", False),
                                  _last(session, ws, name, "in", None),
-                                 counts.get((name, "pending"), 0), counts.get((name, "dead"), 0))
+                                 counts.get((name, "pending"), 0), counts.get((name, "dead"), 0),
+                                 _inbox(stored.get(name, {})) if name in SOURCES else None)
                 for name, why_off in integrations]
+
+
+def _inbox(by_status: dict[str, int]) -> dict[str, int]:
+    return {"waiting": by_status.get(PENDING, 0), "quarantined": by_status.get(QUARANTINED, 0)}
 
 
 def effects(db: Database, workspace_id: int, statuses: tuple[str, ...] = ("pending", "dead"),

@@ -1,18 +1,20 @@
 """PagerDuty webhooks v3, applied to the incidents they mirror.
 
-A delivery is stored first (unique by PagerDuty's event id, so a redelivery is a no-op) and
-worked after the answer. Each change is made by an actor whose source is "pagerduty", so it
-is never pushed back to PagerDuty. A status event older than one already applied to the same
-PagerDuty incident is skipped: events arriving out of order leave the latest state.
+A delivery is stored first in the inbox (unique by PagerDuty's event id, so a redelivery is
+a no-op) and worked after the answer, by several takers at once but in arrival order per
+PagerDuty incident (`inbox.claim_in_order`). Each change is made by an actor whose source
+is "pagerduty", so it is never pushed back to PagerDuty. A status event older than one
+already applied to the same PagerDuty incident is skipped: events arriving out of order
+leave the latest state.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from core.errors import DomainError
@@ -21,13 +23,13 @@ from core.keys import format_key
 from core.numbers import is_digits
 from core.permissions import Role
 from core.severity import Severity
-from services import incidents, timeline
+from services import inbox, incidents, timeline
 from services.actor import Actor
 from services.changes import settings_of
+from services.inbox_writer import Incoming
 from services.pagerduty import DECLARE_PREFIX, incident_for, link
-from services.records import is_unique_violation
 from store.db import Database
-from store.inbound_models import InboundWebhook
+from store.inbox_models import DONE, PENDING, WEBHOOK, InboxRow
 from store.models import Incident, IntegrationLog, Workspace
 from store.types import utcnow
 
@@ -76,45 +78,34 @@ def parse(payload: Any) -> Delivery:
                     data)
 
 
+def incoming(raw: str, delivery: Delivery) -> Incoming:
+    """The inbox row of a delivery: its body as signed, keyed by PagerDuty's event id and
+    ordered by the PagerDuty incident it is about."""
+    return Incoming(f"{INTEGRATION}:{delivery.event_id}", "", WEBHOOK, raw,
+                    "application/json", source=INTEGRATION, subject=delivery.pd_id,
+                    event_type=delivery.event_type, occurred_at=delivery.occurred_at)
+
+
 def receive(db: Database, payload: dict[str, Any]) -> tuple[int | None, Delivery]:
-    """Store a delivery; (row id, delivery), the id None when this event was seen before."""
+    """Store one delivery in a commit of its own (the webhook shares the inbox writer's);
+    (row id, delivery), the id None when this event was seen before."""
     delivery = parse(payload)
-    try:
-        with db.transaction() as session:
-            row = InboundWebhook(integration=INTEGRATION, delivery_id=delivery.event_id,
-                                 event_type=delivery.event_type, external_id=delivery.pd_id,
-                                 occurred_at=delivery.occurred_at, payload=payload)
-            session.add(row)
-            session.flush()
-            return row.id, delivery
-    except IntegrityError as error:
-        if is_unique_violation(error):
-            return None, delivery
-        raise
+    created = inbox.record(db, [incoming(json.dumps(payload), delivery).as_row(None)])
+    return next(iter(created.values()), None), delivery
 
 
-def process(db: Database, row_id: int, default_workspace: str | None = None) -> str | None:
-    """Apply one stored delivery, once: a row another worker claimed is left alone."""
-    with db.transaction() as session:
-        claimed = session.execute(
-            update(InboundWebhook).where(col(InboundWebhook.id) == row_id,
-                                         col(InboundWebhook.processed_at).is_(None))
-            .values(processed_at=utcnow())).rowcount  # type: ignore[attr-defined]
-        row = session.get(InboundWebhook, row_id)
-    if not claimed or row is None:
-        return None
-    delivery = parse(row.payload)
+def work(db: Database, row: inbox.Delivery, default_workspace: str | None = None) -> str:
+    """Apply one stored delivery and settle it with its outcome. What PagerDuty asked for
+    that cannot be done (a DomainError) is an outcome too; anything else raises, and the
+    inbox tries the row again later, then quarantines it."""
+    delivery = parse(json.loads(row.body))
     try:
         outcome, workspace_id, ok = _apply(db, delivery, row, default_workspace)
     except DomainError as error:
         outcome, workspace_id, ok = f"not applied: {error.message}", None, False
-    except Exception as error:  # logged and kept, never a 5xx to PagerDuty
-        log.exception("PagerDuty event %s failed", delivery.event_id)
-        outcome, workspace_id, ok = f"failed: {type(error).__name__}: {error}", None, False
     with db.transaction() as session:
-        stored = session.get(InboundWebhook, row_id)
-        if stored is not None:
-            stored.outcome = outcome[:2000]
+        session.execute(update(InboxRow).where(col(InboxRow.id) == row.id).values(
+            status=DONE, done_at=utcnow(), locked_until=None, outcome=outcome[:2000]))
         session.add(IntegrationLog(workspace_id=workspace_id, integration=INTEGRATION,
                                    direction="in", kind=delivery.event_type, ok=ok,
                                    detail=f"{delivery.event_id}: {outcome}"[:4000]))
@@ -124,15 +115,15 @@ def process(db: Database, row_id: int, default_workspace: str | None = None) -> 
 
 
 def pending(db: Database) -> list[int]:
-    """Deliveries stored but never worked (the process stopped in between)."""
+    """Deliveries stored but not worked yet."""
     with db.read() as session:
-        ids = session.exec(select(InboundWebhook.id).where(
-            InboundWebhook.integration == INTEGRATION,
-            col(InboundWebhook.processed_at).is_(None)).order_by(col(InboundWebhook.id)))
+        ids = session.exec(select(InboxRow.id).where(
+            InboxRow.source == INTEGRATION, InboxRow.status == PENDING)
+            .order_by(col(InboxRow.id)))
         return [i for i in ids if i is not None]
 
 
-def _apply(db: Database, delivery: Delivery, row: InboundWebhook,
+def _apply(db: Database, delivery: Delivery, row: inbox.Delivery,
            default_workspace: str | None) -> tuple[str, int | None, bool]:
     if not delivery.pd_id:
         return "no incident in the event: ignored", None, True
@@ -193,17 +184,15 @@ def _entry_text(delivery: Delivery) -> str | None:
     return None
 
 
-def _superseded(db: Database, delivery: Delivery, row: InboundWebhook) -> bool:
+def _superseded(db: Database, delivery: Delivery, row: inbox.Delivery) -> bool:
     if delivery.occurred_at is None:
         return False
     with db.read() as session:
-        newer = session.exec(select(InboundWebhook.id).where(
-            InboundWebhook.integration == INTEGRATION,
-            InboundWebhook.external_id == delivery.pd_id,
-            col(InboundWebhook.event_type).in_(STATUS_EVENTS),
-            col(InboundWebhook.processed_at).is_not(None),
-            col(InboundWebhook.occurred_at) > delivery.occurred_at,
-            col(InboundWebhook.id) != row.id)).first()
+        newer = session.exec(select(InboxRow.id).where(
+            InboxRow.source == INTEGRATION, InboxRow.subject == delivery.pd_id,
+            col(InboxRow.event_type).in_(STATUS_EVENTS), InboxRow.status == DONE,
+            col(InboxRow.occurred_at) > delivery.occurred_at,
+            col(InboxRow.id) != row.id)).first()
     return newer is not None
 
 

@@ -67,8 +67,10 @@ def fake_pd_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 @pytest.fixture(name="pd")
-def pd_fixture(world: World, fake_pd: FakePagerDuty) -> PdRig:
-    return PdRig(world, fake_pd, build(pd_settings(fake_pd), db=world.db, run_worker=False))
+def pd_fixture(world: World, fake_pd: FakePagerDuty) -> Iterator[PdRig]:
+    rig = PdRig(world, fake_pd, build(pd_settings(fake_pd), db=world.db, run_worker=False))
+    yield rig
+    rig.vigilo.stop()  # the inbox taker polls: it must not outlive the test's schema
 
 
 def at(text: str) -> datetime:

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 from integrations.outbox import OutboxWorker
 from integrations.pagerduty.inbox import Inbox
 from integrations.registry import Registry
+from services.inbox_writer import InboxWriter
 from store.db import Database
 from vigilo import inbound_wiring, integrations, slack_wiring
 from vigilo.scheduler import Scheduler
@@ -35,6 +36,8 @@ class Vigilo:
     db: Database
     registry: Registry
     worker: OutboxWorker
+    # Stores every store-first delivery (Slack's, PagerDuty's) before its 2xx, group-committed.
+    inbox_writer: InboxWriter
     scheduler: Scheduler | None = None
     asgi: Starlette | None = None
     slack: slack_wiring.SlackWiring | None = None
@@ -61,6 +64,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     worker = OutboxWorker(database, registry.handlers, off=registry.off,
                           threads=settings.outbox_threads)
     vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker,
+                    inbox_writer=InboxWriter(database, lease=settings.inbox_lease),
                     scheduler=Scheduler(database, notify=worker.notify,
                                         retention=timedelta(days=settings.retention_days)))
     scheduled = run_worker if run_scheduler is None else run_scheduler
@@ -71,6 +75,8 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
         *inbound_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
     ]
+    # Last: what the inbox takers settled on their way out is written before the end.
+    vigilo.on_shutdown.append(vigilo.inbox_writer.stop)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -1,12 +1,14 @@
-"""Inbound routes of the integrations: PagerDuty's webhook with its inbox (which, at start,
-also works deliveries stored but not worked when the process last stopped) and Twilio's
-status callbacks; and the admins' integrations page. Outbound delivery is the registry's."""
+"""Inbound routes of the integrations: PagerDuty's webhook with its inbox taker (which, at
+start, also works deliveries stored but not worked when the process last stopped) and
+Twilio's status callbacks; and the admins' integrations page. Outbound delivery is the
+registry's."""
 
 from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
 from integrations.pagerduty.inbox import Inbox
+from services.pagerduty_inbound import INTEGRATION
 from vigilo.integrations import pagerduty_settings, states, twilio_settings
 from webhooks import integrations_page, twilio
 from webhooks import pagerduty as webhook
@@ -18,13 +20,15 @@ if TYPE_CHECKING:
 
 def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     settings = pagerduty_settings(vigilo.settings)
-    inbox = Inbox(vigilo.db, vigilo.settings.workspace, vigilo.worker.notify)
+    inbox = Inbox(vigilo.db, vigilo.settings.workspace, vigilo.worker.notify,
+                  lease=vigilo.settings.inbox_lease)
     vigilo.pagerduty_inbox = inbox
     if settings.secrets:
+        vigilo.inbox_writer.on_written(INTEGRATION, inbox.notify)
         vigilo.on_startup.append(inbox.start)
         vigilo.on_shutdown.append(inbox.stop)
     site = Site(db=vigilo.db, base_url=vigilo.settings.base_url.rstrip("/"),
                 env=environment())
-    return [*webhook.routes(vigilo.db, settings, inbox),
+    return [*webhook.routes(settings, vigilo.inbox_writer),
             *twilio.routes(vigilo.db, twilio_settings(vigilo.settings)),
             *integrations_page.routes(site, lambda: states(vigilo.registry))]

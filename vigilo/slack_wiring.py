@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import BaseRoute, Route
 
 from bot.app import build_app, events_endpoint, prime_authorization, replayer
-from bot.inbox import InboxWriter
 from bot.inbox_worker import InboxWorker
 from bot.people import People
 from bot.runtime import Bot
+from bot.socket_mode import StoringSocketModeHandler
 from integrations.slack import Slack
+from services.inbox_writer import InboxWriter
+from store.inbox_models import SLACK
 from vigilo.integrations import states
 
 if TYPE_CHECKING:
@@ -55,11 +57,11 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     bot.ai_off = ai.settings.why_off if ai is not None else "no AI integration"
     slack.on_start(bot.remember)
     people = People(vigilo.db, slack.bot_client)
-    writer = InboxWriter(vigilo.db, lease=vigilo.settings.inbox_lease)
-    app = build_app(bot, people, writer,
+    writer = vigilo.inbox_writer
+    app = build_app(bot, people,
                     signing_secret=None if settings.socket_mode else settings.signing_secret)
     inbox = InboxWorker(bot, people, replayer(app, writer), lease=vigilo.settings.inbox_lease)
-    writer.on_written(inbox.notify)
+    writer.on_written(SLACK, inbox.notify)
     bot.on_idle_check(writer.wait_idle)
     bot.on_idle_check(inbox.wait_idle)
     wiring = SlackWiring(slack, bot, app, writer, inbox)
@@ -73,11 +75,9 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     # A restart first finishes what the inbox holds: deliveries acked before a crash.
     slack.on_start(lambda _team, _workspace: inbox.start())
     # Finish what was acked already (replies, modal outcomes), then settle their rows.
-    vigilo.on_shutdown += [bot.shutdown, writer.stop, inbox.stop]
+    vigilo.on_shutdown += [bot.shutdown, inbox.stop]
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(app, settings.app_token)
+        handler = StoringSocketModeHandler(app, settings.app_token, writer)
         wiring.socket_mode = handler
         slack.on_start(lambda _team, _workspace: handler.connect())
         slack.on_stop(handler.close)

@@ -1,24 +1,24 @@
 """`POST /integrations/pagerduty_events/`: PagerDuty webhooks v3.
 
-The signature is checked on the raw body (else 401, nothing stored); the event is stored,
-de-duplicated by its id, and answered at once; the inbox works it after the answer, on a
-thread of its own.
+The signature is checked on the raw body (else 401, nothing stored); the event is stored
+in the inbox, de-duplicated by its id, and answered once its row is committed (group-committed
+with whatever else arrived meanwhile, Slack's deliveries included); the inbox's PagerDuty
+taker works it after the answer.
 """
 
+import asyncio
 import json
 import logging
 from functools import partial
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from integrations.pagerduty.inbox import Inbox
 from integrations.pagerduty.settings import PagerDutySettings
 from integrations.pagerduty.signature import verify
 from services import pagerduty_inbound
-from store.db import Database
+from services.inbox_writer import InboxWriter
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +26,13 @@ MAX_BODY = 512 * 1024
 PATH = "/integrations/pagerduty_events/"
 
 
-def routes(db: Database, settings: PagerDutySettings, inbox: Inbox) -> list[BaseRoute]:
-    endpoint = partial(receive, db, settings, inbox)
+def routes(settings: PagerDutySettings, writer: InboxWriter) -> list[BaseRoute]:
+    endpoint = partial(receive, settings, writer)
     return [Route(PATH, endpoint, methods=["POST"]),
             Route(PATH.rstrip("/"), endpoint, methods=["POST"])]
 
 
-async def receive(db: Database, settings: PagerDutySettings, inbox: Inbox,
+async def receive(settings: PagerDutySettings, writer: InboxWriter,
                   request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:
@@ -43,17 +43,21 @@ async def receive(db: Database, settings: PagerDutySettings, inbox: Inbox,
         log.warning("PagerDuty webhook with a bad or missing signature refused")
         return _error(401, "the X-PagerDuty-Signature does not match")
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return _error(400, "the body is not JSON")
+        raw = body.decode("utf-8")
+        delivery = pagerduty_inbound.parse(json.loads(raw))
+    except ValueError as error:  # not UTF-8, not JSON, or not a v3 event
+        reason = (str(error) if isinstance(error, pagerduty_inbound.BadDelivery)
+                  else "the body is not JSON")
+        return _error(400, reason)
+    if "\x00" in raw:  # escaped NUL is fine in JSON; a raw one PostgreSQL cannot store
+        return _error(400, "the body holds a raw NUL character")
     try:
-        row_id, delivery = await anyio.to_thread.run_sync(pagerduty_inbound.receive, db,
-                                                          payload)
-    except pagerduty_inbound.BadDelivery as error:
-        return _error(400, str(error))
+        row_id = await asyncio.wrap_future(writer.submit(
+            pagerduty_inbound.incoming(raw, delivery)))
+    except Exception:  # not stored, so not a 2xx: PagerDuty delivers it again
+        return _error(503, "Vigilo's database is unavailable; nothing was stored")
     if row_id is None:
         return JSONResponse({"ok": True, "event": delivery.event_id, "duplicate": True})
-    inbox.put(row_id)
     return JSONResponse({"ok": True, "event": delivery.event_id, "duplicate": False},
                         status_code=202)
 

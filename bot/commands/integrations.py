@@ -27,6 +27,11 @@ def state_text(state: IntegrationState) -> str:
              line("last error", state.last_error), line("last inbound", state.last_inbound),
              f"pending {state.pending} · dead {state.dead}"
              + (" (retry: `vigilo outbox retry --dead`)" if state.dead else "")]
+    if state.inbox is not None:
+        quarantined = state.inbox["quarantined"]
+        lines.append(f"inbox: {state.inbox['waiting']} waiting · {quarantined} quarantined"
+                     + (" (see `vigilo inbox list`, then `vigilo inbox retry ID`)"
+                        if quarantined else ""))
     return "\n".join(lines)
 
 

@@ -14,18 +14,18 @@ from sqlmodel import col, select
 
 from bot.inbox_worker import InboxWorker
 from services import inbox, incidents, queries
-from store.inbox_models import DISPATCH, DONE, MESSAGE, PENDING, QUARANTINED, SlackInbox
+from store.inbox_models import DISPATCH, DONE, MESSAGE, PENDING, QUARANTINED, InboxRow
 from store.models import Incident, IntegrationLog, TimelineEvent
 from store.types import utcnow
 from tests.bot_harness import Slack, option, slack_fixture, value  # noqa: F401
 from vigilo.sandbox.signing import event_callback, message_event, slash_command
 
 
-def rows(slack: Slack, kind: str | None = None) -> list[SlackInbox]:
+def rows(slack: Slack, kind: str | None = None) -> list[InboxRow]:
     with slack.db.read() as session:
-        query = select(SlackInbox).order_by(col(SlackInbox.id))
+        query = select(InboxRow).order_by(col(InboxRow.id))
         if kind:
-            query = query.where(SlackInbox.kind == kind)
+            query = query.where(InboxRow.kind == kind)
         return list(session.exec(query))
 
 
@@ -49,7 +49,7 @@ def worker(slack: Slack) -> InboxWorker:
 
 def due_now(slack: Slack) -> None:
     with slack.db.transaction() as session:
-        session.execute(update(SlackInbox).where(SlackInbox.status == PENDING)
+        session.execute(update(InboxRow).where(InboxRow.status == PENDING)
                         .values(next_attempt_at=utcnow(), locked_until=None))
 
 
@@ -86,7 +86,7 @@ def test_a_command_acked_before_a_crash_is_answered_after_the_restart(slack: Sla
     # Taken once more (a second crash after the work, before the row was settled): the
     # declaration is idempotent, by its trigger id.
     with slack.db.transaction() as session:
-        session.execute(update(SlackInbox).values(status=PENDING, locked_until=None))
+        session.execute(update(InboxRow).values(status=PENDING, locked_until=None))
     worker(slack).step()
     assert slack.bot.wait_idle(10)
     with slack.db.read() as session:
@@ -177,7 +177,7 @@ def test_a_form_submission_taken_again_declares_once(slack: Slack) -> None:
     [row] = [r for r in rows(slack, DISPATCH) if "view_submission" in r.body]
     assert row.status == DONE
     with slack.db.transaction() as session:  # as if the replica died before settling it
-        session.execute(update(SlackInbox).where(SlackInbox.id == row.id)
+        session.execute(update(InboxRow).where(InboxRow.id == row.id)
                         .values(status=PENDING, locked_until=None))
     assert worker(slack).step() == 1
     assert slack.bot.wait_idle(10)

@@ -4,7 +4,7 @@ import pytest
 
 from bot.commands import TABLE
 from bot.commands.parse import Words, mention, parse
-from bot.events import to_message
+from services.inbox_capture import to_message
 from services.slack_capture import mentioned_users, readable
 
 SUBS = set(TABLE)

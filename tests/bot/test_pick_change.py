@@ -16,7 +16,7 @@ from bot.modals.pick_change import ACTION_PICK, BLOCK
 from core.permissions import Role
 from services import change_requests, incidents, queries
 from services.change_requests import clean_change
-from store.inbox_models import SlackInbox
+from store.inbox_models import InboxRow
 from store.types import utcnow
 from tests.bot_harness import Slack, slack_fixture  # noqa: F401
 from tests.conftest import World
@@ -45,7 +45,7 @@ def changes(slack: Slack, *titles: str) -> None:
 
 def inbox_rows(slack: Slack) -> int:
     with slack.db.read() as session:
-        return len(session.exec(select(SlackInbox)).all())
+        return len(session.exec(select(InboxRow)).all())
 
 
 def test_link_alone_opens_pick_a_change_and_binds_the_picked_one(slack: Slack) -> None:

@@ -4,12 +4,14 @@ for signed-in admins; `/vigilo integrations`; `vigilo outbox ...`."""
 import json
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.permissions import Role
-from services import incidents, integration_log
+from services import inbox, incidents, integration_log
+from store.inbox_models import QUARANTINED, InboxRow
 from store.models import Outbox
 from tests.bot_harness import Slack, slack_fixture  # noqa: F401
 from tests.conftest import World
@@ -72,12 +74,24 @@ def test_web_page_for_signed_in_admins_only(world: World) -> None:
     data = http.get(url, headers={"Accept": "application/json"}).json()
     assert [i["integration"] for i in data["integrations"]] == [
         "slack", "pagerduty", "twilio", "statuspage", "ai"]
+    inboxes = {i["integration"]: i["inbox"] for i in data["integrations"]}
+    assert inboxes["pagerduty"] == {"waiting": 0, "quarantined": 0}
+    assert inboxes["twilio"] is None and "Inbox (waiting · quarantined)" in page.text
     assert http.get("/ws/other/settings/integrations").status_code == 404
 
 
 def test_slash_integrations_for_admins(slack: Slack) -> None:
+    ids = inbox.record(slack.db, [{"source": "pagerduty", "delivery_key": "pagerduty:E1",
+                                   "team_id": "", "kind": "webhook", "body": "{}",
+                                   "content_type": "application/json", "locked_until": None}])
+    with slack.db.transaction() as session:  # as five failed tries leave it
+        session.execute(update(InboxRow).where(col(InboxRow.id).in_(ids.values()))
+                        .values(status=QUARANTINED))
     reply = slack.reply("integrations", role=Role.ADMIN)
     assert "*slack* — configured" in reply and "*pagerduty* — off: not configured" in reply
+    pagerduty = reply.split("*pagerduty*")[1].split("*twilio*")[0]
+    assert "inbox: 0 waiting · 1 quarantined (see `vigilo inbox list`" in pagerduty
+    assert "inbox:" not in reply.split("*twilio*")[1]  # no inbox, no line
     assert "http://vigilo.test/ws/acme/settings/integrations" in reply
     assert "Only workspace admins" in slack.reply("integrations")
 

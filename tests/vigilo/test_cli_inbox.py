@@ -7,7 +7,7 @@ import pytest
 from services import inbox
 from store import migrate
 from store.db import Database
-from store.inbox_models import MESSAGE, PENDING, QUARANTINED, SlackInbox
+from store.inbox_models import MESSAGE, PENDING, QUARANTINED, InboxRow
 from vigilo.cli import main
 
 
@@ -26,14 +26,14 @@ def test_quarantined_deliveries_are_listed_and_retried(db_url: str,
     for _ in range(inbox.MAX_ATTEMPTS):
         inbox.failed(db, claimed, "value too long for type character varying(200)")
         with db.transaction() as session:  # as if each failure were a fresh attempt
-            row = session.get(SlackInbox, ids["event:T1:Ev1"])
+            row = session.get(InboxRow, ids["event:T1:Ev1"])
             assert row is not None
             row.attempts += 1
     assert inbox.listing(db)[0].status == QUARANTINED
 
     assert main(["inbox", "list"]) == 0
     out = capsys.readouterr().out
-    assert "1 quarantined" in out and "message" in out and "varying(200)" in out
+    assert "slack 1 quarantined" in out and "message" in out and "varying(200)" in out
     assert "event_callback message C1 1.0" in out
     assert main(["inbox", "list", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -7,8 +7,7 @@ from sqlmodel import col, select
 
 from core.fsm import Move
 from services import incidents
-from store.inbound_models import InboundWebhook
-from store.inbox_models import DONE, SlackInbox
+from store.inbox_models import DONE, WEBHOOK, InboxRow
 from store.models import IntegrationLog, Outbox
 from store.types import utcnow
 from tests.web_support import Web, web_fixture  # noqa: F401
@@ -59,16 +58,16 @@ def test_inbox_lag_is_the_age_of_the_oldest_unprocessed_delivery_per_source(web:
     assert idle[key("vigilo_inbox_lag_seconds", source="pagerduty")] == 0
     now = utcnow()
     with web.db.transaction() as session:
-        session.add(SlackInbox(delivery_key="a", kind="dispatch", body="{}",
-                               received_at=now - timedelta(minutes=5)))
-        session.add(SlackInbox(delivery_key="b", kind="dispatch", body="{}", status=DONE,
-                               received_at=now - timedelta(hours=5)))  # done: no lag
-        session.add(InboundWebhook(integration="pagerduty", delivery_id="d1",
-                                   event_type="incident.triggered",
-                                   received_at=now - timedelta(seconds=90)))
-        session.add(InboundWebhook(integration="pagerduty", delivery_id="d2",
-                                   event_type="incident.triggered", processed_at=now,
-                                   received_at=now - timedelta(hours=2)))
+        session.add(InboxRow(delivery_key="a", kind="dispatch", body="{}",
+                             received_at=now - timedelta(minutes=5)))
+        session.add(InboxRow(delivery_key="b", kind="dispatch", body="{}", status=DONE,
+                             received_at=now - timedelta(hours=5)))  # done: no lag
+        session.add(InboxRow(source="pagerduty", delivery_key="pagerduty:d1", kind=WEBHOOK,
+                             body="{}", event_type="incident.triggered",
+                             received_at=now - timedelta(seconds=90)))
+        session.add(InboxRow(source="pagerduty", delivery_key="pagerduty:d2", kind=WEBHOOK,
+                             body="{}", event_type="incident.triggered", status=DONE,
+                             done_at=now, received_at=now - timedelta(hours=2)))
     got = samples(web)
     assert 300 <= got[key("vigilo_inbox_lag_seconds", source="slack")] < 400
     assert 90 <= got[key("vigilo_inbox_lag_seconds", source="pagerduty")] < 190

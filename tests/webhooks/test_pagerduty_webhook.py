@@ -9,7 +9,7 @@ from core.fsm import Move
 from core.permissions import Role
 from core.validation import WorkspaceSettings
 from services import incidents, pagerduty_inbound, workspaces
-from store.inbound_models import InboundWebhook
+from store.inbox_models import InboxRow
 from store.models import Incident, IntegrationLog, Outbox, TimelineEvent
 from tests.conftest import World
 from tests.pd_support import PdRig, fake_pd_fixture, pd_fixture  # noqa: F401
@@ -69,7 +69,7 @@ def test_signature_must_match_else_401_and_nothing_changes(pd: PdRig) -> None:
                                         + sign_webhook("pd-webhook-secret", body))
     assert status(pd.world) == "open"
     with pd.world.db.read() as session:
-        assert session.exec(select(InboundWebhook)).all() == []
+        assert session.exec(select(InboxRow)).all() == []
     answer = pd.post(body, headers)
     assert answer.status_code == 202 and status(pd.world) == "investigating"
 
@@ -107,8 +107,8 @@ def test_out_of_order_resolved_before_acknowledged_ends_resolved(pd: PdRig) -> N
         assert pd.post(body, headers).status_code == 202
     assert status(pd.world) == "resolved"
     with pd.world.db.read() as session:
-        outcomes = session.exec(select(InboundWebhook.outcome).order_by(
-            col(InboundWebhook.id))).all()
+        outcomes = session.exec(select(InboxRow.outcome).where(
+            InboxRow.source == "pagerduty").order_by(col(InboxRow.id))).all()
     assert outcomes[0] == "INC-0001: open → resolved"
     assert outcomes[1] is not None and "skipped" in outcomes[1]
 

@@ -1,6 +1,7 @@
 """Pages a responder reads at a glance: most pressing first, how long, the root cause, a
 timeline by day with people's words apart from Vigilo's entries, an archived channel said so."""
 
+import re
 from datetime import UTC, datetime
 
 from core.effects import Label
@@ -39,7 +40,8 @@ def test_the_overview_says_status_once_how_long_and_the_root_cause(web: Web) -> 
     terms = [t for t in page.text if t in ("Status", "Severity", "Lasted", "Open for")]
     assert "Status" not in terms and "Severity" not in terms and "Lasted" in terms
     assert page.text.count("resolved") == 1  # the headline chip, not a second "Status" row
-    assert "resolved in 0 s" in page.words and "after detection" in page.words
+    # the transitions took a moment, longer on a loaded machine: any number of seconds
+    assert re.search(r"resolved in \d+ s", page.words) and "after detection" in page.words
     assert "Root cause" in page.text
     assert "cart v2.14 leaked database connections" in page.words
 

@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from vigilo.sandbox.loopback import FakeHandler, LoopbackServer
@@ -73,6 +74,8 @@ class FakeSlack(LoopbackServer):
         self._faults: dict[str, deque[_Fault]] = {}
         self._lost: list[tuple[str, str | None]] = []  # (method, channel): answers to lose
         self._responses: dict[str, list[Params]] = {}
+        # Set to a FakeSocketMode: apps.connections.open hands out its URL.
+        self.socket_mode: Any | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
     @property
@@ -227,6 +230,11 @@ class FakeSlack(LoopbackServer):
             return self._fail(method, params, 200, parse_error)
         if not token:
             return self._fail(method, params, 200, "not_authed")
+        if method == "apps.connections.open" and self.socket_mode is not None:
+            if token != self.socket_mode.app_token:  # an app-level token, not the bot's
+                return self._fail(method, params, 200, "invalid_auth")
+            self._record(Call(method, params, time.time()))
+            return 200, {}, {"ok": True, "url": self.socket_mode.url}
         if token != self.bot_token:
             return self._fail(method, params, 200, "invalid_auth")
         fault = self._take_fault(method)

@@ -1,0 +1,186 @@
+"""Writing deliveries to the inbox before they are answered, many per commit.
+
+Requests (Slack's, PagerDuty's) hand their row to one writer and wait (on the event loop, no
+thread held) for the commit that holds it; the writer takes whatever has queued up while the
+previous commit ran, so under load one commit carries hundreds of deliveries and durability
+costs little throughput. Marking rows done needs no waiting: those ride along with the next
+batch.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from services import inbox
+from store.db import Database
+from store.inbox_models import DISPATCH, SLACK
+from store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000
+WRITERS = 4
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the inbox keeps of one delivery, before it is written."""
+
+    delivery_key: str
+    team_id: str
+    kind: str
+    body: str
+    content_type: str
+    source: str = SLACK
+    subject: str | None = None  # rows of one subject are worked in order (webhooks)
+    event_type: str | None = None
+    occurred_at: datetime | None = None
+
+    def as_row(self, locked_until: datetime | None) -> dict[str, Any]:
+        """The `inbox.record` row; `locked_until` None: any taker may have it now."""
+        return {"source": self.source, "delivery_key": self.delivery_key,
+                "team_id": self.team_id, "kind": self.kind, "body": self.body,
+                "content_type": self.content_type, "locked_until": locked_until,
+                "subject": self.subject, "event_type": self.event_type,
+                "occurred_at": self.occurred_at}
+
+
+@dataclass
+class _Pending:
+    row: Incoming
+    future: "Future[int | None]" = field(default_factory=Future)
+
+
+class InboxWriter:
+    """`writers` threads, each with its own connection on PostgreSQL: while one batch
+    commits (waiting on the WAL flush) the next is gathered and sent by another."""
+
+    def __init__(self, db: Database, *, lease: float = 60.0, writers: int = WRITERS) -> None:
+        self.db = db
+        self.lease = lease  # how long a live dispatch row is ours before others take it
+        self.writers = 1 if db.sqlite else writers  # SQLite has one writer at a time anyway
+        self.batches = 0
+        self._queue: list[_Pending] = []
+        self._done: list[int] = []
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._busy = 0
+        self._threads: list[threading.Thread] = []
+        self._written: list[tuple[str, Callable[[], None]]] = []
+
+    def on_written(self, source: str, hook: Callable[[], None]) -> None:
+        """Called after each commit holding rows of `source` (its taker wakes up)."""
+        self._written.append((source, hook))
+
+    def submit(self, row: Incoming) -> "Future[int | None]":
+        """The row's id once committed, or None when it was stored already (redelivery)."""
+        pending = _Pending(row)
+        with self._cond:
+            self._queue.append(pending)
+            self._start()
+            self._cond.notify()
+        return pending.future
+
+    def settle(self, inbox_id: int) -> None:
+        with self._cond:
+            self._done.append(inbox_id)
+            self._start()
+            self._cond.notify()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._queue and not self._done
+                                       and not self._busy, timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then end the threads; a later submit starts new ones (one
+        app may be started and stopped several times: tests, the demo)."""
+        self.wait_idle(timeout)
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+            threads, self._threads = self._threads, []
+        for thread in threads:
+            thread.join(timeout)
+        with self._cond:
+            self._stopping = False
+
+    def _start(self) -> None:
+        while len(self._threads) < self.writers:
+            thread = threading.Thread(target=self._loop, daemon=True,
+                                      name=f"vigilo-inbox-writer-{len(self._threads)}")
+            self._threads.append(thread)
+            thread.start()
+
+    def _loop(self) -> None:
+        connection: list[Connection] = []  # this thread's own, opened at the first batch
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._queue or self._done or self._stopping)
+                if self._stopping and not self._queue and not self._done:
+                    _close(connection)
+                    return
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                done, self._done = self._done, []
+                self._busy += 1
+            try:
+                if batch:
+                    self._write(batch, connection)
+                if done:
+                    self._settle(done)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify_all()
+
+    def _write(self, batch: list[_Pending], connection: list[Connection]) -> None:
+        until = utcnow() + timedelta(seconds=self.lease)
+        rows: dict[str, dict[str, Any]] = {}
+        for item in batch:
+            row = item.row
+            # A live dispatch row is this replica's until its lease ends.
+            rows.setdefault(row.delivery_key,
+                            row.as_row(until if row.kind == DISPATCH else None))
+        # Key order: two writers inserting the same keys then lock them in the same order
+        # (a redelivery racing its original waits, it cannot deadlock).
+        ordered = [rows[key] for key in sorted(rows)]
+        try:
+            if not connection and not self.db.sqlite:
+                connection.append(self.db.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"))
+            created = inbox.record(self.db, ordered,
+                                   connection=connection[0] if connection else None)
+        except Exception as error:
+            log.exception("storing %d deliveries in the inbox failed", len(batch))
+            _close(connection)  # it may be dead: the next batch opens a new one
+            for item in batch:
+                item.future.set_exception(error)
+            return
+        self.batches += 1
+        sources = {item.row.source for item in batch}
+        for source, hook in self._written:  # before anyone is answered: acked is queued
+            if source in sources:
+                hook()
+        for item in batch:
+            # The first of several copies in one batch is the new one; the rest are repeats.
+            item.future.set_result(created.pop(item.row.delivery_key, None))
+
+    def _settle(self, ids: list[int]) -> None:
+        try:
+            inbox.done(self.db, ids)
+        except Exception:  # left pending: taken again after its lease, which is harmless
+            log.exception("marking %d inbox rows done failed", len(ids))
+
+
+def _close(connection: list[Connection]) -> None:
+    while connection:
+        try:
+            connection.pop().close()
+        except Exception:
+            log.debug("closing an inbox writer's connection failed", exc_info=True)
