@@ -69,7 +69,12 @@ def record(session: Session, actor: Actor, change: DomainEvent, text: str, *,
         session.flush()
         change = replace(change, event_id=entry.id)
     audit(session, actor, change.audit_action, incident, **(detail or {}))
-    incident_id = incident.id if incident is not None else None
+    effects(session, change, incident.id if incident is not None else None)
+    return entry
+
+
+def effects(session: Session, change: DomainEvent, incident_id: int | None) -> None:
+    """Record every effect the change needs; for a use case that wrote its timeline entry
+    (and audit row, if any) itself, such as a note on the timeline's hot path."""
     for spec in effects_for(change, settings_of(session, change.workspace_id)):
         record_effect(session, spec, change.workspace_id, incident_id)
-    return entry

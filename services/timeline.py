@@ -4,9 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from core.effects import Label
 from core.errors import InvalidInput, NotFound
+from core.events import NoteAdded
 from core.permissions import Action
 from core.validation import clean_text
 from services import changes
@@ -36,13 +38,26 @@ def append_entry(db: Database, actor: Actor, key: str | int, text: str, *,
         with db.transaction() as session:
             incident = load_incident_ref(session, actor.workspace_id, key)
             authorize(actor, Action.POST_UPDATE, incident)
-            return insert_event(session, new_event(
+            entry = insert_event(session, new_event(
                 incident.id, actor, label, body, source=source, payload=payload, at=at,
                 dedupe_key=dedupe_key, editable=True))
+            if entry is not None and label == Label.NOTE:
+                note_added(session, actor, incident.id, entry)
+            return entry
     except IntegrityError as error:
         if dedupe_key and is_unique_violation(error):
             return None  # a database without ON CONFLICT: the other delivery won
         raise
+
+
+def note_added(session: Session, actor: Actor, incident_id: int,
+               entry: TimelineEvent) -> None:
+    """A note (not a captured channel message, which stays off this path) may need effects:
+    PagerDuty mirrors notes when the workspace asks (core/policies/pagerduty.py)."""
+    incident = session.get(Incident, incident_id)
+    if incident is not None:
+        changes.effects(session, changes.event(NoteAdded, actor, incident,
+                                                event_id=entry.id), incident_id)
 
 
 def edit_entry(db: Database, actor: Actor, key: str | int, event_id: int,

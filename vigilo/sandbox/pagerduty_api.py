@@ -4,8 +4,9 @@ The real `pagerduty.RestApiV2Client` refuses a non-https base URL, so the fake s
 a certificate from a throwaway `trustme` CA; point the client at it with `SSL_CERT_FILE` (or
 `ca_path`) and `base_url`. It keeps incidents like PagerDuty does (an `incident_key` that
 matches an open incident is refused as a duplicate, statuses only move forward), records every
-call, and injects faults: 429 with Retry-After, 500, slow answers, and lost answers (the call
-takes effect, the reply never comes). It can also send webhooks v3 back, signed.
+call, and injects faults: 429 with Retry-After, 500, slow answers, lost answers (the call
+takes effect, the reply never comes) and garbage (it takes effect, the 200 is not JSON). It
+can also send webhooks v3 back, signed.
 """
 
 from __future__ import annotations
@@ -68,9 +69,13 @@ class PdIncident:
                 "html_url": f"{base}incidents/{self.id}", "self": f"{base}incidents/{self.id}"}
 
 
+LOST = 0  # the call takes effect, then the connection drops: the answer never comes
+GARBAGE = -1  # the call takes effect, then a 200 whose body is not JSON (a proxy's page)
+
+
 @dataclass(frozen=True)
 class _Fault:
-    status: int  # HTTP status to answer; 0 means "take effect, then drop the connection"
+    status: int  # HTTP status to answer, or LOST, or GARBAGE
     retry_after: int | None = None
     delay: float = 0.0
 
@@ -99,6 +104,11 @@ class FakePagerDuty(LoopbackServer):
         self._calls: list[PdCall] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self.incidents: dict[str, PdIncident] = {}
+        # The account's priorities, most severe first, as PagerDuty's default scheme names
+        # them; an empty list is an account without the feature.
+        self.priorities: list[Params] = [
+            {"id": f"PRIO{n}", "type": "priority", "name": f"P{n}", "order": n}
+            for n in range(1, 6)]
         self._ids = itertools.count(1)
         self._ca_file: str | None = None
 
@@ -126,7 +136,8 @@ class FakePagerDuty(LoopbackServer):
     def fail_next(self, route: str, status: int = 429, *, retry_after: int | None = 1,
                   times: int = 1, delay: float = 0.0) -> None:
         """The next `times` calls of `route` ("POST /incidents", "PUT /incidents/{id}")
-        answer `status`; status 0 lets the call take effect and then drops the answer."""
+        answer `status`; LOST (0) lets the call take effect and then drops the answer,
+        GARBAGE (-1) lets it take effect and answers 200 with a body that is not JSON."""
         with self._lock:
             self._faults.setdefault(route, deque()).extend(
                 _Fault(status, retry_after, delay) for _ in range(times))
@@ -200,13 +211,15 @@ class FakePagerDuty(LoopbackServer):
         if self.latency or (fault and fault.delay):
             time.sleep(self.latency + (fault.delay if fault else 0.0))
         status, answer, extra = self._answer(request, route, url, body, fault)
-        if fault is not None and fault.status == 0:
+        if fault is not None and fault.status == LOST:
             request.close_connection = True  # it happened; the answer is lost on the way
             return
-        data = json.dumps(answer).encode()
+        data, ctype = json.dumps(answer).encode(), "application/json"
+        if fault is not None and fault.status == GARBAGE:
+            status, data, ctype = 200, b"<html><body>502 Bad Gateway</body>", "text/html"
         try:
             request.send_response(status)
-            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Type", ctype)
             request.send_header("Content-Length", str(len(data)))
             for key, value in extra.items():
                 request.send_header(key, value)
@@ -219,7 +232,7 @@ class FakePagerDuty(LoopbackServer):
                 fault: _Fault | None) -> tuple[int, Params, dict[str, str]]:
         if request.headers.get("Authorization") != f"Token token={self.api_key}":
             return 401, _error(2006, "Invalid Credentials"), {}
-        if fault is not None and fault.status:
+        if fault is not None and fault.status > 0:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             code = 2020 if fault.status == 429 else 2000
             return fault.status, _error(code, "Injected fault"), extra
@@ -238,6 +251,9 @@ class FakePagerDuty(LoopbackServer):
             found = [i.to_api(self.base_url) for i in self.incidents.values()
                      if not keys or i.incident_key in keys]
             return 200, {"incidents": found, "limit": 25, "offset": 0, "more": False}, {}
+        if route == "GET /priorities":
+            return 200, {"priorities": list(self.priorities), "limit": 25, "offset": 0,
+                         "more": False}, {}
         incident = self.incidents.get(parts[1]) if len(parts) > 1 else None
         if "/incidents/{id}" in route and incident is None:
             return 404, _error(2100, "Not Found"), {}
@@ -245,6 +261,9 @@ class FakePagerDuty(LoopbackServer):
             return 200, {"incident": incident.to_api(self.base_url)}, {}
         if route == "PUT /incidents/{id}" and incident:
             return self._put_incident(request, incident, body)
+        if route == "GET /incidents/{id}/notes" and incident:
+            return 200, {"notes": [{"id": f"N{n + 1}", "content": text} for n, text in
+                                   enumerate(incident.notes)]}, {}
         if route == "POST /incidents/{id}/notes" and incident:
             if not request.headers.get("From"):
                 return 400, _error(2001, "Invalid Input Provided", ["From header missing"]), {}
@@ -290,7 +309,10 @@ class FakePagerDuty(LoopbackServer):
         if data.get("urgency") in ("high", "low"):
             incident.urgency = data["urgency"]
         if "priority" in data:
-            incident.priority = (data.get("priority") or {}).get("id")
+            wanted = (data.get("priority") or {}).get("id")
+            if wanted is not None and wanted not in {p["id"] for p in self.priorities}:
+                return 400, _error(2001, "Invalid Input Provided", ["Priority not found"]), {}
+            incident.priority = wanted
         return 200, {"incident": incident.to_api(self.base_url)}, {}
 
     def _create(self, title: str, service: str, urgency: str,
