@@ -58,7 +58,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     database = db or Database.from_url(settings.database_url)
     registry = integrations.registry(settings, database)
     worker = OutboxWorker(database, registry.handlers, off=registry.off,
-                          threads=settings.outbox_threads)
+                          threads=settings.outbox_threads, lease=settings.outbox_lease)
     vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker,
                     scheduler=Scheduler(database, notify=worker.notify))
     scheduled = run_worker if run_scheduler is None else run_scheduler

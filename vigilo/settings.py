@@ -29,6 +29,9 @@ class Settings:
     log_format: str = "text"
     # Seconds a replica holds a Slack delivery it is working on; after, another takes it.
     inbox_lease: float = 60.0
+    # Seconds an outbox delivery is claimed for; a worker killed mid-delivery leaves its
+    # effects to be claimed again (by a restart or another replica) after this.
+    outbox_lease: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -70,6 +73,7 @@ class Settings:
             port=int(port_text),
             outbox_threads=int(threads_text),
             inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),
+            outbox_lease=_seconds(get("VIGILO_OUTBOX_LEASE") or "120", "VIGILO_OUTBOX_LEASE"),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
                                       "PAGERDUTY_API_URL") if (v := get(k) or "")},
