@@ -21,10 +21,9 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
             return [EffectSpec(fx.PAGERDUTY_RESOLVE, key)]
         if event.old == Status.OPEN and event.new == Status.INVESTIGATING:
             return [EffectSpec(fx.PAGERDUTY_ACKNOWLEDGE, key)]
-    # Only an incident in paging range has (or is about to have: the trigger is ahead of it
-    # in the same lane) a PagerDuty incident to add the note to.
+    # Not only in paging range: an incident paged at p1 and lowered since still has its
+    # PagerDuty incident. The adapter keeps the note in Vigilo when there is none.
     if isinstance(event, NoteAdded) and settings.pagerduty_mirror_notes and \
-            event.incident.severity.at_least(settings.page_severity) and \
             event.event_id is not None:
         return [EffectSpec(fx.PAGERDUTY_NOTE, key, {"event_id": event.event_id})]
     # Paged before (the old severity was in range): PagerDuty's urgency follows. The adapter

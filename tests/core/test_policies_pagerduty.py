@@ -52,7 +52,9 @@ def test_notes_are_mirrored_only_when_the_workspace_asks_and_never_back() -> Non
     assert pagerduty.policy(note(), SETTINGS) == []  # off by default
     [spec] = effects_for(note(), mirroring)
     assert (spec.kind, spec.key, spec.facts) == (fx.PAGERDUTY_NOTE, "21", {"event_id": 21})
-    assert pagerduty.policy(note(severity_="p4"), mirroring) == []  # never paged
+    # whatever the severity now: a p1 lowered to p4 still has its PagerDuty incident
+    assert [s.kind for s in pagerduty.policy(note(severity_="p4"), mirroring)] == [
+        fx.PAGERDUTY_NOTE]
     # a PagerDuty annotation, put on our timeline: the mirror rule keeps it from bouncing
     assert not [s for s in effects_for(note("pagerduty"), mirroring)
                 if s.kind.startswith("pagerduty.")]

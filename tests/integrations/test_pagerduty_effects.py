@@ -155,3 +155,13 @@ def test_a_create_answered_with_garbage_makes_one_incident(pd: PdRig) -> None:
     pd.drain()
     assert rows(pd.world, "pagerduty.trigger")[0].status == "done"
     assert len(pd.fake.incidents) == 1
+
+
+def test_a_note_on_an_incident_never_paged_stays_in_vigilo(pd: PdRig) -> None:
+    mirror_notes(pd.world)
+    incidents.declare(pd.world.db, pd.world.actor(), title="Slow admin page", severity="p4")
+    timeline.append_entry(pd.world.db, pd.world.actor(), "INC-0001", "Looked at it")
+    pd.drain()
+    assert pd.fake.calls == []
+    [row] = rows(pd.world, "pagerduty.note")
+    assert row.status == "done" and "stays in Vigilo" in said(pd.world, "pagerduty.note")
