@@ -116,6 +116,8 @@ def publish(db: Database, actor: Actor, key: str | int, message: str,
         status = chosen or public.public_status(Status(incident.status))
         row = _row(session, pk(incident))
         if row is not None and row.published and row.status != public.RESOLVED:
+            if _last_said(session, row) == (status, words):
+                return row  # this very publish, replayed (the durable inbox): done already
             raise InvalidInput("It is already on the status page: use `statuspage update "
                                "<message>` to add to it.", field="text")
         row = _put(session, incident, row, status, words)

@@ -102,3 +102,14 @@ def test_same_permissions_and_incident_rules_as_the_commands(slack: Slack) -> No
     assert "Which incident?" in slack.reply("statuspage")  # not in an incident channel
     assert "No incident INC-0009" in slack.reply("statuspage INC-0009")
     assert slack.fake.calls_to("views.open") == []
+
+
+def test_a_replayed_submission_publishes_and_updates_once(slack: Slack) -> None:
+    incidents.declare(slack.db, slack.world.actor(), title="Checkout", severity="p4")
+    actor = slack.world.actor()
+    for _ in range(2):  # the inbox may run a stored submission again after a crash
+        statuspage.publish(slack.db, actor, "INC-0001", "Checkout is slow.", "identified")
+    for _ in range(2):
+        statuspage.update(slack.db, actor, "INC-0001", "Fix deployed.", "monitoring")
+    [shown] = statuspage.public_page(slack.db, "acme").active
+    assert [u.message for u in shown.updates] == ["Fix deployed.", "Checkout is slow."]
