@@ -11,8 +11,6 @@ can also send webhooks v3 back, signed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import logging
@@ -20,67 +18,31 @@ import ssl
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from vigilo.sandbox.loopback import FakeHandler, KeepAliveHandler, LoopbackServer
+from vigilo.sandbox.pagerduty_model import (
+    GARBAGE,
+    LOST,
+    ORDER,
+    Fault,
+    Params,
+    PdCall,
+    PdIncident,
+    error,
+    route_of,
+    sign_webhook,
+)
 
 log = logging.getLogger(__name__)
 
 API_KEY = "pd-sandbox-key"
 FROM_EMAIL = "vigilo@example.com"
 SERVICE_ID = "PSANDBOX"
-Params = dict[str, Any]
-
-
-
-@dataclass(frozen=True)
-class PdCall:
-    method: str
-    path: str
-    body: Params
-    headers: dict[str, str]
-    at: float = field(default_factory=time.time)  # when it arrived (benchmarks)
-
-
-@dataclass
-class PdIncident:
-    id: str
-    number: int
-    title: str
-    service_id: str
-    urgency: str
-    incident_key: str | None
-    status: str = "triggered"
-    priority: str | None = None
-    notes: list[str] = field(default_factory=list)
-    created_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                  time.gmtime()))
-
-    def to_api(self, base: str) -> Params:
-        return {"id": self.id, "type": "incident", "incident_number": self.number,
-                "title": self.title, "status": self.status, "urgency": self.urgency,
-                "incident_key": self.incident_key, "created_at": self.created_at,
-                "service": {"id": self.service_id, "type": "service_reference"},
-                "priority": ({"id": self.priority, "type": "priority_reference"}
-                             if self.priority else None),
-                "html_url": f"{base}incidents/{self.id}", "self": f"{base}incidents/{self.id}"}
-
-
-LOST = 0  # the call takes effect, then the connection drops: the answer never comes
-GARBAGE = -1  # the call takes effect, then a 200 whose body is not JSON (a proxy's page)
-
-
-@dataclass(frozen=True)
-class _Fault:
-    status: int  # HTTP status to answer, or LOST, or GARBAGE
-    retry_after: int | None = None
-    delay: float = 0.0
-
-
-_ORDER = {"triggered": 0, "acknowledged": 1, "resolved": 2}
+__all__ = ["API_KEY", "FROM_EMAIL", "GARBAGE", "LOST", "SERVICE_ID", "FakePagerDuty",
+           "PdCall", "PdIncident", "sign_webhook"]
 
 
 class FakePagerDuty(LoopbackServer):
@@ -102,7 +64,7 @@ class FakePagerDuty(LoopbackServer):
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[PdCall] = []
-        self._faults: dict[str, deque[_Fault]] = {}
+        self._faults: dict[str, deque[Fault]] = {}
         self.incidents: dict[str, PdIncident] = {}
         # The account's priorities, most severe first, as PagerDuty's default scheme names
         # them; an empty list is an account without the feature.
@@ -140,7 +102,7 @@ class FakePagerDuty(LoopbackServer):
         GARBAGE (-1) lets it take effect and answers 200 with a body that is not JSON."""
         with self._lock:
             self._faults.setdefault(route, deque()).extend(
-                _Fault(status, retry_after, delay) for _ in range(times))
+                Fault(status, retry_after, delay) for _ in range(times))
 
     @property
     def calls(self) -> list[PdCall]:
@@ -149,7 +111,7 @@ class FakePagerDuty(LoopbackServer):
 
     def calls_to(self, route: str) -> list[PdCall]:
         with self._lock:
-            return [c for c in self._calls if f"{c.method} {_route(c.path)}" == route]
+            return [c for c in self._calls if f"{c.method} {route_of(c.path)}" == route]
 
     def wait_for(self, route: str, count: int = 1, timeout: float = 5.0) -> list[PdCall]:
         deadline = time.monotonic() + timeout
@@ -199,7 +161,7 @@ class FakePagerDuty(LoopbackServer):
             body = json.loads(raw) if raw else {}
         except ValueError:
             body = None
-        route = f"{request.command} {_route(url.path)}"
+        route = f"{request.command} {route_of(url.path)}"
         headers = {k.lower(): v for k, v in request.headers.items()
                    if k.lower() in ("from", "content-type", "accept")}
         with self._lock:
@@ -229,19 +191,19 @@ class FakePagerDuty(LoopbackServer):
             log.debug("fake pagerduty: client went away before the answer to %s", route)
 
     def _answer(self, request: FakeHandler, route: str, url: Any, body: Any,
-                fault: _Fault | None) -> tuple[int, Params, dict[str, str]]:
+                fault: Fault | None) -> tuple[int, Params, dict[str, str]]:
         if request.headers.get("Authorization") != f"Token token={self.api_key}":
-            return 401, _error(2006, "Invalid Credentials"), {}
+            return 401, error(2006, "Invalid Credentials"), {}
         if fault is not None and fault.status > 0:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             code = 2020 if fault.status == 429 else 2000
-            return fault.status, _error(code, "Injected fault"), extra
+            return fault.status, error(code, "Injected fault"), extra
         if body is None:
-            return 400, _error(2001, "Invalid Input Provided", ["body is not JSON"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["body is not JSON"]), {}
         with self._lock:
-            return self._route(request, route, url, body)
+            return self._dispatch(request, route, url, body)
 
-    def _route(self, request: FakeHandler, route: str, url: Any,
+    def _dispatch(self, request: FakeHandler, route: str, url: Any,
                body: Params) -> tuple[int, Params, dict[str, str]]:
         parts = url.path.strip("/").split("/")
         if route == "POST /incidents":
@@ -256,7 +218,7 @@ class FakePagerDuty(LoopbackServer):
                          "more": False}, {}
         incident = self.incidents.get(parts[1]) if len(parts) > 1 else None
         if "/incidents/{id}" in route and incident is None:
-            return 404, _error(2100, "Not Found"), {}
+            return 404, error(2100, "Not Found"), {}
         if route == "GET /incidents/{id}" and incident:
             return 200, {"incident": incident.to_api(self.base_url)}, {}
         if route == "PUT /incidents/{id}" and incident:
@@ -266,27 +228,27 @@ class FakePagerDuty(LoopbackServer):
                                    enumerate(incident.notes)]}, {}
         if route == "POST /incidents/{id}/notes" and incident:
             if not request.headers.get("From"):
-                return 400, _error(2001, "Invalid Input Provided", ["From header missing"]), {}
+                return 400, error(2001, "Invalid Input Provided", ["From header missing"]), {}
             content = str((body.get("note") or {}).get("content") or "")
             incident.notes.append(content)
             return 201, {"note": {"id": f"N{len(incident.notes)}", "content": content}}, {}
-        return 404, _error(2100, "Not Found"), {}
+        return 404, error(2100, "Not Found"), {}
 
     def _post_incident(self, request: FakeHandler, body: Params) -> tuple[int, Params,
                                                                        dict[str, str]]:
         data = body.get("incident") or {}
         if not request.headers.get("From"):
-            return 400, _error(2001, "Invalid Input Provided", ["From header is required"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["From header is required"]), {}
         service = (data.get("service") or {}).get("id")
         if service != self.service_id:
-            return 400, _error(2001, "Invalid Input Provided", ["Service not found"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["Service not found"]), {}
         title = str(data.get("title") or "")
         if not title:
-            return 400, _error(2001, "Invalid Input Provided", ["Title cannot be empty"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["Title cannot be empty"]), {}
         key = data.get("incident_key")
         if key and any(i.incident_key == key and i.status != "resolved"
                        for i in self.incidents.values()):
-            return 400, _error(2001, "Invalid Input Provided", [
+            return 400, error(2001, "Invalid Input Provided", [
                 "Open incident with matching dedup key already exists on this service"]), {}
         urgency = data.get("urgency") or "high"
         incident = self._create(title, service, urgency, key)
@@ -297,13 +259,13 @@ class FakePagerDuty(LoopbackServer):
                       body: Params) -> tuple[int, Params, dict[str, str]]:
         data = body.get("incident") or {}
         if not request.headers.get("From"):
-            return 400, _error(2001, "Invalid Input Provided", ["From header is required"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["From header is required"]), {}
         status = data.get("status")
         if status is not None:
-            if status not in _ORDER:
-                return 400, _error(2001, "Invalid Input Provided", ["Invalid status"]), {}
-            if _ORDER[status] < _ORDER[incident.status]:
-                return 400, _error(2001, "Invalid Input Provided", [
+            if status not in ORDER:
+                return 400, error(2001, "Invalid Input Provided", ["Invalid status"]), {}
+            if ORDER[status] < ORDER[incident.status]:
+                return 400, error(2001, "Invalid Input Provided", [
                     f"Incident is already {incident.status}"]), {}
             incident.status = status
         if data.get("urgency") in ("high", "low"):
@@ -311,7 +273,7 @@ class FakePagerDuty(LoopbackServer):
         if "priority" in data:
             wanted = (data.get("priority") or {}).get("id")
             if wanted is not None and wanted not in {p["id"] for p in self.priorities}:
-                return 400, _error(2001, "Invalid Input Provided", ["Priority not found"]), {}
+                return 400, error(2001, "Invalid Input Provided", ["Priority not found"]), {}
             incident.priority = wanted
         return 200, {"incident": incident.to_api(self.base_url)}, {}
 
@@ -321,18 +283,3 @@ class FakePagerDuty(LoopbackServer):
         incident = PdIncident(f"Q{number:05d}PD", number, title, service, urgency, key)
         self.incidents[incident.id] = incident
         return incident
-
-
-def sign_webhook(secret: str, body: bytes) -> str:
-    return "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _route(path: str) -> str:
-    parts = path.strip("/").split("/")
-    if len(parts) >= 2 and parts[0] == "incidents":
-        parts[1] = "{id}"
-    return "/" + "/".join(parts)
-
-
-def _error(code: int, message: str, errors: list[str] | None = None) -> Params:
-    return {"error": {"code": code, "message": message, "errors": errors or []}}
