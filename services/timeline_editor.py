@@ -22,7 +22,7 @@ from services.actor import Actor
 from services.records import add_event, audit, load_incident, load_member
 from store.db import Database
 from store.models import Incident, TimelineEvent
-from store.types import pk, utcnow
+from store.types import utcnow
 
 PAGE = 10
 EARLIEST = timedelta(days=30)  # how far before the declaration an entry may be placed
@@ -172,7 +172,7 @@ def add_at(db: Database, actor: Actor, key: str | int, text: str, at: datetime |
         session.flush()
         audit(session, actor, "timeline.added", incident, event_id=event.id,
               at=when.isoformat())
-        timeline.note_added(session, writer, pk(incident), event)
+        timeline.note_added(session, writer, changes.facts(incident), event)
         postmortems.refresh_copy(session, incident)
         return event
 
