@@ -74,7 +74,8 @@ class PagerDutyEffects:
         if priority is not None:
             fields["priority"] = {"id": priority, "type": "priority_reference"}
         self.pd.update(pd_id, "changing the urgency and priority", **fields)
-        shown = f"priority {priority_name(mirror)}" if priority else "no priority on the account"
+        shown = f"priority {priority_name(mirror)}" if priority else \
+            "no such priority on the account"
         return f"{pd_id} urgency {wanted}, {shown} ({mirror.severity.value})"
 
     def _priority(self, mirror: Mirror) -> tuple[str | None, str | None]:
@@ -84,7 +85,7 @@ class PagerDutyEffects:
             found = self.pd.priority_id(mirror.severity.value)
         except Exception as error:
             return None, f"no priority set (listing priorities failed: {error})"[:300]
-        return (found, None) if found else (None, "no priority on the account")
+        return (found, None) if found else (None, "no such priority on the account")
 
     def note(self, effect: Effect) -> str:
         """Add a person's note. PagerDuty notes carry no key of ours, so a retry (the first

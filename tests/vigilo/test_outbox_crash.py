@@ -97,6 +97,16 @@ def test_killed_mid_delivery_then_restarted_delivers_each_effect_once(
         assert any(e.kind == "pagerduty.trigger" for e in undone)  # killed mid-delivery
         assert len(pd.incidents) > sum(1 for e in effects(db)
                                        if e.kind == "pagerduty.trigger" and e.status == "done")
+        # Which SMS and channels the dead worker got made without hearing back, if any (it
+        # depends on how far it got): the restart must find those, not make them again.
+        def unheard(kind: str) -> set[str]:  # keys of incidents whose `kind` is not done
+            return {f"INC-{e.incident_id or 0:04d}" for e in effects(db)
+                    if e.kind == kind and e.status != "done"}  # ids are numbers here
+
+        texted_unheard = bool({KEY.search(m.body).group(0)  # type: ignore[union-attr]
+                               for m in sms.messages} & unheard("twilio.page_oncall"))
+        made_unheard = bool({c.name[:8].upper() for c in slack.channels.values()}
+                            & unheard("slack.create_channel"))
 
         with vigilo_server(pg_url, slack.base_url, free_port(), extra=env):
             wait("every effect settled", lambda: all(
@@ -127,6 +137,8 @@ def test_killed_mid_delivery_then_restarted_delivers_each_effect_once(
     log = capsys.readouterr().out
     assert len(re.findall(r"pagerduty.trigger: attempt [2-9]: done — PagerDuty incident "
                           r"\S+ found \(created by an earlier attempt\)", log)) >= 2, log
-    assert "was paged by an earlier attempt" in log
-    assert "already existed" in log  # the channel Slack made for the dead worker, adopted
+    if texted_unheard:
+        assert "was paged by an earlier attempt" in log
+    if made_unheard:
+        assert "already existed" in log  # the channel Slack made for the dead worker, adopted
     assert "nothing pending or dead" in log
