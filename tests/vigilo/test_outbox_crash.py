@@ -80,9 +80,11 @@ def test_killed_mid_delivery_then_restarted_delivers_each_effect_once(
                "SSL_CERT_FILE": pd.ca_file(str(tmp_path)),
                "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": sms.base_url,
-               # What the dead worker held is free again after 2 s; kept above one whole
-               # delivery (once the peers answer at once), or a live worker's claim would lapse.
-               "VIGILO_OUTBOX_LEASE": "2"}
+               # What the dead worker held is free again after 6 s. The lease must outlast
+               # one whole delivery even at load 18 (2 s did not: a live worker's claim
+               # lapsed mid-page and a second attempt sent one SMS twice), since nothing
+               # renews it while a delivery runs.
+               "VIGILO_OUTBOX_LEASE": "6"}
         for n in range(INCIDENTS):
             incidents.declare(db, actor, title=f"Checkout down {'abcd'[n]}", severity="p1")
         with vigilo_server(pg_url, slack.base_url, free_port(), extra=env) as first:
