@@ -81,7 +81,8 @@ def effects(session: Session, change: DomainEvent, incident_id: int | None,
     """Record every effect the change needs; for a use case that wrote its timeline entry
     (and audit row, if any) itself, such as a note on the timeline's hot path."""
     for spec in effects_for(change, settings or settings_of(session, change.workspace_id)):
-        record_effect(session, spec, change.workspace_id, incident_id)
+        record_effect(session, spec, change.workspace_id,
+                      None if spec.workspace_wide else incident_id)
 
 
 def facts_by_number(session: Session, workspace_id: int, number: int

@@ -12,7 +12,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def test_upgrade_links_column_only_pagerduty_ids_once(db_url: str) -> None:
-    migrate.upgrade(db_url, "0003")
+    migrate.upgrade(db_url, "0009")
     engine = make_engine(db_url)
     try:
         meta = sa.MetaData()
@@ -42,7 +42,7 @@ def test_upgrade_links_column_only_pagerduty_ids_once(db_url: str) -> None:
                 "WHERE integration = 'pagerduty' ORDER BY external_id")).all()
         assert [tuple(r) for r in links] == [("PNEW", "incident", 1, 2),
                                             ("POLD", "incident", 1, 1)]
-        command.downgrade(migrate.alembic_config(db_url), "0003")  # keeps the links
+        command.downgrade(migrate.alembic_config(db_url), "0009")  # keeps the links
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM integration_link")).scalar() == 2
     finally:

@@ -3,7 +3,7 @@ the code that ran between 0002 and this revision) get their integration_link, wh
 inbound webhook now looks them up by
 
 Revision ID: 0011
-Revises: 0003
+Revises: 0009
 Create Date: 2026-12-01 13:40:00
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 import store.types
 
 revision: str = '0011'
-down_revision: str | None = '0003'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
