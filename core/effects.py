@@ -15,7 +15,8 @@ SLACK_REFRESH_REPORT = "slack.refresh_report"  # redraw the pinned situation rep
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_ACKNOWLEDGE = "pagerduty.acknowledge"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
-PAGERDUTY_URGENCY = "pagerduty.urgency"  # keep PagerDuty's urgency in step with severity
+PAGERDUTY_URGENCY = "pagerduty.urgency"  # keep urgency and priority in step with severity
+PAGERDUTY_NOTE = "pagerduty.note"  # a person's timeline note, added to PagerDuty's incident
 TWILIO_PAGE = "twilio.page_oncall"
 STATUSPAGE_PUBLISH = "statuspage.publish"
 STATUSPAGE_RESOLVE = "statuspage.resolve"
@@ -26,8 +27,8 @@ AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a fi
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
                    SLACK_NUDGE, SLACK_REMIND_OWNER, SLACK_BROADCAST, SLACK_ARCHIVE_LATER,
-                   PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE,
-                   PAGERDUTY_RESOLVE, PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
+                   PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
+                   PAGERDUTY_URGENCY, PAGERDUTY_NOTE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
                    AI_DRAFT_POSTMORTEM, SLACK_REFRESH_REPORT})
 

@@ -278,3 +278,13 @@ class ActionItemOverdue(DomainEvent):
     owner_id: int
     due_on: str  # YYYY-MM-DD
     days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteAdded(DomainEvent):
+    """Someone wrote a note on the timeline (`/vigilo log`, the timeline editor), or a note
+    came in from an integration (a PagerDuty annotation: its source is "pagerduty", so the
+    mirror rule never sends it back). Its words stay on the timeline entry (`event_id`)."""
+
+    label = Label.NOTE
+    audit = "incident.note"

@@ -104,6 +104,9 @@ class WorkspaceSettings:
     page_severity: Severity = Severity.P2  # SMS the on-call / trigger PagerDuty at this or worse
     # A PagerDuty incident we don't mirror, triggered on PagerDuty, becomes a Vigilo incident.
     pagerduty_declare_on_trigger: bool = False
+    # People's timeline notes are added to the PagerDuty incident too. Off by default: a
+    # note is written for the team in Vigilo, and PagerDuty may be read by a wider audience.
+    pagerduty_mirror_notes: bool = False
     # Storms, Suggest cause and reminders (core/storms.py, core/cause.py, core/reminders.py).
     storm_window_minutes: int = 30
     cause_lookback_hours: int = 24

@@ -1,5 +1,6 @@
 """What the PagerDuty integration reads and writes through: the incident it mirrors, and
-the link to PagerDuty's incident id (kept on the incident, as the seed's JSON promises)."""
+the link to PagerDuty's incident id (an `integration_link`, with the denormalised copy on
+`Incident.pagerduty_incident_id` that the pages and the seed's JSON read)."""
 
 from dataclasses import dataclass
 
@@ -7,8 +8,12 @@ from sqlmodel import select
 
 from core.keys import format_key
 from core.severity import Severity
+from services import integration_state
 from store.db import Database
-from store.models import Incident, Workspace
+from store.models import Incident, TimelineEvent, Workspace
+
+INTEGRATION = "pagerduty"
+KIND = "incident"
 
 # An incident declared from a PagerDuty alert carries this declare key: it is mirrored
 # from birth, so nothing is ever created on PagerDuty for it.
@@ -51,22 +56,47 @@ def mirror(db: Database, incident_id: int) -> Mirror | None:
 
 
 def link(db: Database, incident_id: int, pagerduty_incident_id: str) -> str:
-    """Remember the PagerDuty incident; the first id stored wins, and is returned."""
+    """Remember the PagerDuty incident; the first id stored wins, and is returned.
+
+    The link and the column are written in one transaction, under the incident's row lock,
+    so two deliveries racing (a create's answer and our own trigger webhook) store one id.
+    """
     with db.transaction() as session:
         incident = session.get(Incident, incident_id, with_for_update=True)
         if incident is None:
             return pagerduty_incident_id
         if incident.pagerduty_incident_id is None:
             incident.pagerduty_incident_id = pagerduty_incident_id
+            integration_state.link_in(session, INTEGRATION, pagerduty_incident_id, kind=KIND,
+                                      workspace_id=incident.workspace_id,
+                                      incident_id=incident_id)
         return incident.pagerduty_incident_id
 
 
 def incident_for(db: Database, pagerduty_incident_id: str) -> Incident | None:
-    """The Vigilo incident mirroring a PagerDuty incident, in whichever workspace."""
+    """The Vigilo incident mirroring a PagerDuty incident, in whichever workspace: found
+    through its `integration_link`, or (declared from a PagerDuty alert, the link not yet
+    written when the process stopped) through the declare key it was born with."""
+    found_link = integration_state.find(db, INTEGRATION, pagerduty_incident_id)
     with db.read() as session:
-        found = session.exec(select(Incident).where(
-            Incident.pagerduty_incident_id == pagerduty_incident_id)).first()
-        if found is None:
-            found = session.exec(select(Incident).where(
-                Incident.declare_key == DECLARE_PREFIX + pagerduty_incident_id)).first()
-        return found
+        if found_link is not None and found_link.incident_id is not None:
+            return session.get(Incident, found_link.incident_id)
+        return session.exec(select(Incident).where(
+            Incident.declare_key == DECLARE_PREFIX + pagerduty_incident_id)).first()
+
+
+@dataclass(frozen=True)
+class Note:
+    """A timeline note as it reads now (edited since it was written, or deleted)."""
+
+    author: str
+    text: str
+    deleted: bool
+
+
+def note(db: Database, event_id: int) -> Note | None:
+    with db.read() as session:
+        entry = session.get(TimelineEvent, event_id)
+        if entry is None:
+            return None
+        return Note(entry.actor or "someone", entry.text, entry.deleted_at is not None)

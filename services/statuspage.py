@@ -14,6 +14,7 @@ from core.permissions import Action
 from core.validation import clean_text
 from services import changes
 from services.actor import Actor
+from services.records import load_incident
 from store.db import Database
 from store.models import Incident, Workspace
 from store.statuspage_models import StatusPageIncident, StatusPageUpdate
@@ -104,14 +105,19 @@ def auto_withdraw(db: Database, incident_id: int) -> str:
 
 
 # -- by hand ----------------------------------------------------------------------------------
-def publish(db: Database, actor: Actor, key: str | int, message: str) -> StatusPageIncident:
-    """Publish now, with words written for the public (a commander or an admin)."""
+def publish(db: Database, actor: Actor, key: str | int, message: str,
+            status: str | None = None) -> StatusPageIncident:
+    """Publish now, with words written for the public (a commander or an admin); the
+    public status is the one chosen (the modal), else follows the incident's."""
     words = _words(message)
+    chosen = _status(status)
     with db.transaction() as session:
         incident = changes.open_incident(session, actor, key, Action.EDIT_FIELDS)
-        status = public.public_status(Status(incident.status))
+        status = chosen or public.public_status(Status(incident.status))
         row = _row(session, pk(incident))
         if row is not None and row.published and row.status != public.RESOLVED:
+            if _last_said(session, row) == (status, words):
+                return row  # this very publish, replayed (the durable inbox): done already
             raise InvalidInput("It is already on the status page: use `statuspage update "
                                "<message>` to add to it.", field="text")
         row = _put(session, incident, row, status, words)
@@ -119,14 +125,19 @@ def publish(db: Database, actor: Actor, key: str | int, message: str) -> StatusP
         return row
 
 
-def update(db: Database, actor: Actor, key: str | int, message: str) -> StatusPageIncident:
+def update(db: Database, actor: Actor, key: str | int, message: str,
+           status: str | None = None) -> StatusPageIncident:
     words = _words(message)
+    chosen = _status(status)
     with db.transaction() as session:
         incident = changes.open_incident(session, actor, key, Action.EDIT_FIELDS)
         row = _published(session, pk(incident))
-        status = public.public_status(Status(incident.status))
-        if row.status == public.IDENTIFIED and status == public.INVESTIGATING:
+        status = chosen or public.public_status(Status(incident.status))
+        if chosen is None and row.status == public.IDENTIFIED and \
+                status == public.INVESTIGATING:
             status = public.IDENTIFIED  # the cause stays identified while people work on it
+        if _last_said(session, row) == (status, words):
+            return row  # the same words again (a replayed submission) add nothing
         _say(session, row, status, words)
         _record(session, actor, incident, "update", status, words)
         return row
@@ -139,6 +150,30 @@ def withdraw(db: Database, actor: Actor, key: str | int) -> StatusPageIncident:
         row.published, row.withdrawn_at, row.updated_at = False, utcnow(), utcnow()
         _record(session, actor, incident, "withdraw", row.status, "")
         return row
+
+
+@dataclass(frozen=True)
+class Current:
+    """What the public reads about one incident now, for the status-page modal."""
+
+    published: bool
+    status: str | None  # the public status last shown, None if never published
+    message: str | None  # the public words last shown
+
+    @property
+    def suggested(self) -> str:
+        """What the modal's action starts on: publish when not on the page."""
+        return "update" if self.published and self.status != public.RESOLVED else "publish"
+
+
+def current(db: Database, workspace_id: int, key: str | int) -> Current:
+    with db.read() as session:
+        incident = load_incident(session, workspace_id, key)
+        row = _row(session, pk(incident))
+        said = _last_said(session, row) if row is not None else None
+        if row is None:
+            return Current(False, None, None)
+        return Current(row.published, row.status, said[1] if said else None)
 
 
 # -- the public read model -------------------------------------------------------------------
@@ -221,6 +256,20 @@ def _say(session: Session, row: StatusPageIncident, status: str, words: str) -> 
         row.resolved_at = now
     session.add(StatusPageUpdate(status_page_incident_id=pk(row), status=status,
                                  message=words, at=now))
+
+
+def _last_said(session: Session, row: StatusPageIncident) -> tuple[str, str] | None:
+    last = session.exec(select(StatusPageUpdate).where(
+        StatusPageUpdate.status_page_incident_id == row.id).order_by(
+        col(StatusPageUpdate.id).desc()).limit(1)).first()
+    return (last.status, last.message) if last is not None else None
+
+
+def _status(status: str | None) -> str | None:
+    if status is None or status in public.PUBLIC_STATUSES:
+        return status
+    raise InvalidInput(f"'{status}' is not a public status: choose one of "
+                       f"{', '.join(public.PUBLIC_STATUSES)}.", field="status")
 
 
 def _words(message: str) -> str:

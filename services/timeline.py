@@ -4,14 +4,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from core.effects import Label
 from core.errors import InvalidInput, NotFound
+from core.events import IncidentFacts, NoteAdded
+from core.keys import format_key, parse_key
 from core.permissions import Action
-from core.validation import clean_text
+from core.validation import WorkspaceSettings, clean_text
 from services import changes
 from services.actor import Actor
 from services.records import (
+    IncidentRef,
     audit,
     authorize,
     insert_event,
@@ -30,19 +34,45 @@ def append_entry(db: Database, actor: Actor, key: str | int, text: str, *,
                  dedupe_key: str | None = None) -> TimelineEvent | None:
     """Add a manual entry. A repeated `dedupe_key` adds nothing and returns None."""
     body = clean_text(text, what="timeline entry", field_name="text")
-    # The busiest write (every channel message): two statements, no ORM row loaded or
-    # flushed, and the unique (incident_id, dedupe_key) constraint does the dedupe.
+    # A hot write: two statements, no ORM row loaded or flushed, and the unique
+    # (incident_id, dedupe_key) constraint does the dedupe. A note's first statement also
+    # brings what its effects need (PagerDuty mirrors notes when the workspace asks).
     try:
         with db.transaction() as session:
-            incident = load_incident_ref(session, actor.workspace_id, key)
+            facts, settings = None, None
+            if label == Label.NOTE:  # a note may need effects: found with the incident
+                facts, settings = _note_facts(session, actor.workspace_id, key)
+                incident = IncidentRef(facts.id, facts.commander_id)
+            else:
+                incident = load_incident_ref(session, actor.workspace_id, key)
             authorize(actor, Action.POST_UPDATE, incident)
-            return insert_event(session, new_event(
+            entry = insert_event(session, new_event(
                 incident.id, actor, label, body, source=source, payload=payload, at=at,
                 dedupe_key=dedupe_key, editable=True))
+            if entry is not None and facts is not None:
+                note_added(session, actor, facts, entry, settings)
+            return entry
     except IntegrityError as error:
         if dedupe_key and is_unique_violation(error):
             return None  # a database without ON CONFLICT: the other delivery won
         raise
+
+
+def note_added(session: Session, actor: Actor, facts: IncidentFacts, entry: TimelineEvent,
+               settings: WorkspaceSettings | None = None) -> None:
+    """The effects a note needs (a captured channel message stays off this path)."""
+    note = NoteAdded(workspace_id=actor.workspace_id, source=actor.source, actor=actor.name,
+                     incident=facts, event_id=entry.id)
+    changes.effects(session, note, facts.id, settings)
+
+
+def _note_facts(session: Session, workspace_id: int,
+                key: str | int) -> tuple[IncidentFacts, WorkspaceSettings]:
+    number = key if isinstance(key, int) else parse_key(key)
+    found = changes.facts_by_number(session, workspace_id, number)
+    if found is None:
+        raise NotFound(f"No incident {format_key(number)} in this workspace.", field="key")
+    return found
 
 
 def edit_entry(db: Database, actor: Actor, key: str | int, event_id: int,

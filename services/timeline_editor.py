@@ -17,7 +17,7 @@ from core.errors import InvalidInput, NotFound
 from core.keys import format_key
 from core.permissions import Action
 from core.validation import clean_text
-from services import changes, postmortems
+from services import changes, postmortems, timeline
 from services.actor import Actor
 from services.records import add_event, audit, load_incident, load_member
 from store.db import Database
@@ -172,6 +172,7 @@ def add_at(db: Database, actor: Actor, key: str | int, text: str, at: datetime |
         session.flush()
         audit(session, actor, "timeline.added", incident, event_id=event.id,
               at=when.isoformat())
+        timeline.note_added(session, writer, changes.facts(incident), event)
         postmortems.refresh_copy(session, incident)
         return event
 

@@ -62,7 +62,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     database = db or Database.from_url(settings.database_url)
     registry = integrations.registry(settings, database)
     worker = OutboxWorker(database, registry.handlers, off=registry.off,
-                          threads=settings.outbox_threads)
+                          threads=settings.outbox_threads, lease=settings.outbox_lease)
     vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker,
                     inbox_writer=InboxWriter(database, lease=settings.inbox_lease),
                     scheduler=Scheduler(database, notify=worker.notify,

@@ -31,6 +31,9 @@ class Settings:
     inbox_lease: float = 60.0
     # Days the outbox keeps settled effects and the integration log its entries (the sweep).
     retention_days: int = 30
+    # Seconds an outbox delivery is claimed for; a worker killed mid-delivery leaves its
+    # effects to be claimed again (by a restart or another replica) after this.
+    outbox_lease: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
@@ -77,6 +80,7 @@ class Settings:
             outbox_threads=int(threads_text),
             retention_days=int(retention_text),
             inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),
+            outbox_lease=_seconds(get("VIGILO_OUTBOX_LEASE") or "120", "VIGILO_OUTBOX_LEASE"),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
                                       "PAGERDUTY_SERVICE_ID", "PAGERDUTY_WEBHOOK_SECRET",
                                       "PAGERDUTY_API_URL") if (v := get(k) or "")},

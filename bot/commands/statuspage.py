@@ -1,18 +1,24 @@
 """`/vigilo statuspage publish|update <message>|withdraw`: the public status page, in words
-people write for the public (never drafted from the internal timeline)."""
+people write for the public (never drafted from the internal timeline). Alone (in an
+incident channel, or with a key) it opens the status-page modal."""
 
-from bot import render
+from bot import modals, render
 from bot.commands.base import Call, Sub
 from bot.commands.parse import UsageError
 from core import statuspage as public
 from services import statuspage
 
-USAGE = "statuspage [KEY] publish <message> | update <message> | withdraw"
+USAGE = "statuspage [KEY] [publish <message> | update <message> | withdraw]"
 
 
-def run(call: Call) -> render.Reply:
+def run(call: Call) -> render.Reply | None:
     action = (call.rest.first() or "").lower()
     message = call.text(call.rest.after_first())
+    if not action:
+        key = call.key(USAGE)
+        modals.open_statuspage(call.bot, call.workspace, call.actor, call.trigger_id, key,
+                               call.meta)
+        return None  # the modal is the answer
     if action not in ("publish", "update", "withdraw"):
         raise UsageError("Say what to do on the public status page: publish or update, with "
                          "words for the public, or withdraw.", USAGE)
@@ -33,4 +39,5 @@ def run(call: Call) -> render.Reply:
     return render.done(f"{key} is off the public status page.")
 
 
-SUBS = [Sub("statuspage", USAGE, "publish, update or withdraw the public status page", run)]
+SUBS = [Sub("statuspage", USAGE, "publish, update or withdraw the public status page "
+            "(alone: open the form)", run)]

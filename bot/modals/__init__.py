@@ -1,4 +1,4 @@
-"""Modals: New incident, Add responders, Resolve, Edit incident, and the others each
+"""Modals: New incident, Add responders, Resolve, Edit incident, Status page, and the others each
 module names (postmortem, timeline, Pick a change, Post update, New change, ...).
 
 Commands and buttons open them (after ack, with the trigger id); what a person may not do,
@@ -23,13 +23,15 @@ from bot.modals.edit_incident import EditForm, EditIncident
 from bot.modals.flow import ModalKind, open_view, submit
 from bot.modals.new_incident import NewForm, NewIncident
 from bot.modals.resolve import Resolve, ResolveForm
+from bot.modals.statuspage import StatusForm, StatusPageModal, shown_now
 from bot.people import People
 from bot.runtime import Bot
+from core import statuspage as public
 from core.errors import InvalidInput
 from core.fsm import ACTIVE_STATUSES, Move, Status, apply_move
 from core.keys import format_key
 from core.permissions import Action
-from services import slack_team
+from services import slack_team, statuspage
 from services.actor import Actor
 from services.records import authorize
 from services.slack_team import WorkspaceRef
@@ -38,8 +40,10 @@ NEW = NewIncident()
 ADD = AddResponders()
 RESOLVE = Resolve()
 EDIT = EditIncident()
-KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT, *postmortem.KINDS.values(),
-                                     *timeline.KINDS, assign_item.ASSIGN, pick_change.PICK,
+STATUS_PAGE = StatusPageModal()
+KINDS: tuple[ModalKind[Any], ...] = (NEW, ADD, RESOLVE, EDIT, STATUS_PAGE,
+                                     *postmortem.KINDS.values(), *timeline.KINDS,
+                                     assign_item.ASSIGN, pick_change.PICK,
                                      post_update.POST_UPDATE, new_change.NEW_CHANGE)
 
 
@@ -96,3 +100,15 @@ def open_edit(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: str, 
     authorize(actor, Action.EDIT_FIELDS, incident)
     meta = Meta(format_key(incident.number), meta.response_url, meta.channel)
     open_view(bot, trigger_id, EDIT.view(meta, EditForm.of(incident)))
+
+
+def open_statuspage(bot: Bot, workspace: WorkspaceRef, actor: Actor, trigger_id: str,
+                    key: str, meta: Meta) -> None:
+    """Refused before the form opens for anyone the service would refuse (commander or
+    admin), as `/vigilo statuspage publish` is."""
+    incident = slack_team.find_incident(bot.db, workspace.id, key)
+    authorize(actor, Action.EDIT_FIELDS, incident)
+    now = statuspage.current(bot.db, workspace.id, incident.number)
+    meta = Meta(format_key(incident.number), meta.response_url, meta.channel, shown_now(now))
+    form = StatusForm.of(now, public.public_status(Status(incident.status)))
+    open_view(bot, trigger_id, STATUS_PAGE.view(meta, form))

@@ -1,6 +1,7 @@
 """PagerDuty's answers, sorted into what the outbox does next.
 
-429 waits as long as PagerDuty asked; 5xx and network failures are retried with backoff;
+429 waits as long as PagerDuty asked; 5xx, network failures and 2xx answers that are not
+JSON are retried with backoff (every call is safe to repeat, see effects.py);
 bad credentials and refusals no retry can fix become PermanentFailure with the fix.
 """
 
@@ -46,6 +47,9 @@ def translate(error: Error, what: str) -> Exception:
         cause = error.__cause__ or error
         return PagerDutyUnavailable(f"PagerDuty unreachable while {what}: "
                                     f"{type(cause).__name__}: {cause}"[:500])
+    if status < 300:  # an answer that is no answer (a proxy's page): it may have happened
+        return PagerDutyUnavailable(f"PagerDuty's answer to {what} was not JSON "
+                                    f"(HTTP {status}): {error}"[:500])
     if status == 429:
         return RetryAfter(_retry_after(error), f"PagerDuty rate-limited {what}")
     if status >= 500:

@@ -12,7 +12,7 @@ from integrations.pagerduty.settings import PagerDutySettings
 from store.db import Database
 
 KINDS = frozenset({fx.PAGERDUTY_TRIGGER, fx.PAGERDUTY_ACKNOWLEDGE, fx.PAGERDUTY_RESOLVE,
-                   fx.PAGERDUTY_URGENCY})
+                   fx.PAGERDUTY_URGENCY, fx.PAGERDUTY_NOTE})
 
 
 class PagerDuty:

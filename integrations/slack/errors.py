@@ -1,6 +1,7 @@
 """Slack's answers, sorted into what the outbox does next.
 
-429 waits exactly as long as Slack asked; 5xx and unknown hiccups are retried with backoff;
+429 waits exactly as long as Slack asked; 5xx, unknown hiccups and answers that are not JSON
+are retried with backoff;
 errors no retry can fix become PermanentFailure with a message that tells the operator what
 to change, because that message is what troubleshooting shows.
 """
@@ -13,6 +14,8 @@ from slack_sdk.errors import SlackApiError
 from integrations.outbox import PermanentFailure, RetryAfter
 
 DEFAULT_RETRY_AFTER = 10.0
+# slack_sdk's stand-in `error` for a body that is not JSON (web/base_client.py).
+NOT_JSON = "Received a response in a non-JSON format"
 
 AUTH_ERRORS = frozenset({"not_authed", "invalid_auth", "token_revoked", "token_expired",
                          "account_inactive", "no_permission", "org_login_required",
@@ -66,6 +69,10 @@ def translate(error: SlackApiError, method: str, where: str = "") -> Exception:
                                 + (f" ({code})" if code else ""))
     if code in TRANSIENT_ERRORS:
         return SlackUnavailable(f"Slack answered {code} to {method}")
+    if code.startswith(NOT_JSON):
+        # A proxy's error page, say: nothing was refused, and the call may have happened;
+        # every Slack effect is safe to run again (a channel made meanwhile is adopted).
+        return SlackUnavailable(f"Slack's answer to {method} was not JSON (HTTP {status})")
     return PermanentFailure(explain(code, method, where, response))
 
 

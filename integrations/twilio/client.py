@@ -34,7 +34,7 @@ class Twilio:
             message = self.client.messages.create(
                 to=to, from_=self.settings.from_number, body=body,
                 status_callback=self.settings.status_callback)
-        except (TwilioException, RequestException, OSError) as error:
+        except (TwilioException, RequestException, OSError, ValueError) as error:
             raise _translated(error) from None
         return str(message.sid), str(message.status)
 
@@ -43,7 +43,7 @@ class Twilio:
         try:
             found: list[Any] = self.client.messages.list(to=to, date_sent_after=since,
                                                           limit=50)
-        except (TwilioException, RequestException, OSError) as error:
+        except (TwilioException, RequestException, OSError, ValueError) as error:
             raise _translated(error) from None
         for message in found:
             if marker in str(message.body or ""):
@@ -52,6 +52,8 @@ class Twilio:
 
 
 def _translated(error: Exception) -> Exception:
+    if isinstance(error, ValueError):  # a 2xx that is not JSON: it may have been sent
+        return TwilioUnavailable(f"Twilio's answer was not JSON: {error}"[:500])
     if isinstance(error, RequestException):
         return TwilioUnavailable(f"Twilio unreachable: {type(error).__name__}")
     return translate(error)

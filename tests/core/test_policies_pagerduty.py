@@ -1,7 +1,7 @@
 """The PagerDuty policy: page, acknowledge, urgency, resolve; nothing back to PagerDuty."""
 
 from core import effects as fx
-from core.events import SeverityChanged, StatusChanged
+from core.events import NoteAdded, SeverityChanged, StatusChanged
 from core.fsm import Move, Status
 from core.policies import effects_for, pagerduty
 from core.severity import Severity
@@ -41,3 +41,20 @@ def test_severity_changes_page_once_then_follow_urgency() -> None:
     [urgency] = pagerduty.policy(severity("p1", "p4"), SETTINGS)
     assert urgency.kind == fx.PAGERDUTY_URGENCY and urgency.facts == {"severity": "p4"}
     assert pagerduty.policy(severity("p4", "p3"), SETTINGS) == []  # never paged: nothing
+
+
+def note(source: str = "slack", severity_: str = "p1") -> NoteAdded:
+    return NoteAdded(workspace_id=1, source=source, incident=incident(severity_), event_id=21)
+
+
+def test_notes_are_mirrored_only_when_the_workspace_asks_and_never_back() -> None:
+    mirroring = WorkspaceSettings(pagerduty_mirror_notes=True)
+    assert pagerduty.policy(note(), SETTINGS) == []  # off by default
+    [spec] = effects_for(note(), mirroring)
+    assert (spec.kind, spec.key, spec.facts) == (fx.PAGERDUTY_NOTE, "21", {"event_id": 21})
+    # whatever the severity now: a p1 lowered to p4 still has its PagerDuty incident
+    assert [s.kind for s in pagerduty.policy(note(severity_="p4"), mirroring)] == [
+        fx.PAGERDUTY_NOTE]
+    # a PagerDuty annotation, put on our timeline: the mirror rule keeps it from bouncing
+    assert not [s for s in effects_for(note("pagerduty"), mirroring)
+                if s.kind.startswith("pagerduty.")]

@@ -37,7 +37,7 @@ from services import incidents, queries, responders, workspaces
 from store.models import Incident, IntegrationLog, Outbox, TimelineEvent
 from store.types import utcnow
 from tests.conftest import World
-from vigilo.sandbox.slack_api import DEFAULT_BOT_TOKEN, FakeSlack
+from vigilo.sandbox.slack_api import DEFAULT_BOT_TOKEN, GARBAGE, FakeSlack
 from vigilo.sandbox.slack_model import BOT_USER_ID
 
 BASE = "https://vigilo.example.com"
@@ -556,3 +556,19 @@ def test_the_channel_memo_lives_in_integration_state_not_the_timeline(rig: Rig) 
     created = rig.events("channel_created")
     assert [e.payload for e in created] == [{"channel_id": incident.slack_channel_id,
                                             "channel_name": incident.slack_channel_name}]
+
+
+def test_answers_that_are_not_json_are_retried_and_leave_one_channel(rig: Rig) -> None:
+    # Slack made the channel and posted, but each answer was a proxy's page, not JSON.
+    rig.fake.fail_next("conversations.create", GARBAGE, status=200, retry_after=None)
+    rig.fake.fail_next("chat.postMessage", GARBAGE, status=200, retry_after=None)
+    rig.declare()
+    rig.worker.drain()
+    [row] = rig.rows(fx.SLACK_CREATE_CHANNEL)
+    assert row.status == "pending" and row.last_error
+    for _ in range(3):
+        rig.clock.advance(3600)
+        rig.worker.drain()
+    assert [r.status for r in rig.rows(fx.SLACK_CREATE_CHANNEL)] == ["done"]
+    assert [c.name for c in rig.fake.channels.values()] == ["inc-0001-checkout-is-down"]
+    assert rig.incident().slack_channel_id in rig.fake.channels

@@ -17,7 +17,13 @@ from store.paging_models import SmsPage
 from store.types import utcnow
 from tests.conftest import World
 from vigilo.app import Vigilo, build
-from vigilo.sandbox.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from vigilo.sandbox.twilio_api import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    GARBAGE,
+    FakeTwilio,
+)
 from vigilo.settings import Settings
 
 PHONE = "+4915112345678"
@@ -186,3 +192,19 @@ def test_unconfigured_twilio_tells_the_commander(world: World) -> None:
         [row] = session.exec(select(Outbox).where(Outbox.kind == "twilio.page_oncall")).all()
     assert row.status == "skipped" and "the commander was told" in (row.last_error or "")
     assert any(f.get("event") == "page_problem" for f in slack_facts(world))
+
+
+def test_an_answer_that_is_not_json_is_retried_and_pages_once(sms: Rig) -> None:
+    schedule(sms.world)
+    sms.fake.fail_next(GARBAGE)  # Twilio sends it; a proxy's page comes back instead
+    declare(sms.world)
+    sms.drain()
+    with sms.world.db.read() as session:
+        [effect] = session.exec(select(Outbox).where(Outbox.kind == "twilio.page_oncall"))
+    assert effect.status == "pending" and "not JSON" in (effect.last_error or "")
+    sms.later(3600)
+    sms.drain()
+    assert len(sms.fake.messages) == 1  # found by its marker, not sent again
+    with sms.world.db.read() as session:
+        [effect] = session.exec(select(Outbox).where(Outbox.kind == "twilio.page_oncall"))
+    assert effect.status == "done"

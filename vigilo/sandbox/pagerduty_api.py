@@ -4,14 +4,13 @@ The real `pagerduty.RestApiV2Client` refuses a non-https base URL, so the fake s
 a certificate from a throwaway `trustme` CA; point the client at it with `SSL_CERT_FILE` (or
 `ca_path`) and `base_url`. It keeps incidents like PagerDuty does (an `incident_key` that
 matches an open incident is refused as a duplicate, statuses only move forward), records every
-call, and injects faults: 429 with Retry-After, 500, slow answers, and lost answers (the call
-takes effect, the reply never comes). It can also send webhooks v3 back, signed.
+call, and injects faults: 429 with Retry-After, 500, slow answers, lost answers (the call
+takes effect, the reply never comes) and garbage (it takes effect, the 200 is not JSON). It
+can also send webhooks v3 back, signed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import logging
@@ -19,63 +18,31 @@ import ssl
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from vigilo.sandbox.loopback import FakeHandler, KeepAliveHandler, LoopbackServer
+from vigilo.sandbox.pagerduty_model import (
+    GARBAGE,
+    LOST,
+    ORDER,
+    Fault,
+    Params,
+    PdCall,
+    PdIncident,
+    error,
+    route_of,
+    sign_webhook,
+)
 
 log = logging.getLogger(__name__)
 
 API_KEY = "pd-sandbox-key"
 FROM_EMAIL = "vigilo@example.com"
 SERVICE_ID = "PSANDBOX"
-Params = dict[str, Any]
-
-
-
-@dataclass(frozen=True)
-class PdCall:
-    method: str
-    path: str
-    body: Params
-    headers: dict[str, str]
-    at: float = field(default_factory=time.time)  # when it arrived (benchmarks)
-
-
-@dataclass
-class PdIncident:
-    id: str
-    number: int
-    title: str
-    service_id: str
-    urgency: str
-    incident_key: str | None
-    status: str = "triggered"
-    priority: str | None = None
-    notes: list[str] = field(default_factory=list)
-    created_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                  time.gmtime()))
-
-    def to_api(self, base: str) -> Params:
-        return {"id": self.id, "type": "incident", "incident_number": self.number,
-                "title": self.title, "status": self.status, "urgency": self.urgency,
-                "incident_key": self.incident_key, "created_at": self.created_at,
-                "service": {"id": self.service_id, "type": "service_reference"},
-                "priority": ({"id": self.priority, "type": "priority_reference"}
-                             if self.priority else None),
-                "html_url": f"{base}incidents/{self.id}", "self": f"{base}incidents/{self.id}"}
-
-
-@dataclass(frozen=True)
-class _Fault:
-    status: int  # HTTP status to answer; 0 means "take effect, then drop the connection"
-    retry_after: int | None = None
-    delay: float = 0.0
-
-
-_ORDER = {"triggered": 0, "acknowledged": 1, "resolved": 2}
+__all__ = ["API_KEY", "FROM_EMAIL", "GARBAGE", "LOST", "SERVICE_ID", "FakePagerDuty",
+           "PdCall", "PdIncident", "sign_webhook"]
 
 
 class FakePagerDuty(LoopbackServer):
@@ -97,8 +64,13 @@ class FakePagerDuty(LoopbackServer):
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[PdCall] = []
-        self._faults: dict[str, deque[_Fault]] = {}
+        self._faults: dict[str, deque[Fault]] = {}
         self.incidents: dict[str, PdIncident] = {}
+        # The account's priorities, most severe first, as PagerDuty's default scheme names
+        # them; an empty list is an account without the feature.
+        self.priorities: list[Params] = [
+            {"id": f"PRIO{n}", "type": "priority", "name": f"P{n}", "order": n}
+            for n in range(1, 6)]
         self._ids = itertools.count(1)
         self._ca_file: str | None = None
 
@@ -126,10 +98,11 @@ class FakePagerDuty(LoopbackServer):
     def fail_next(self, route: str, status: int = 429, *, retry_after: int | None = 1,
                   times: int = 1, delay: float = 0.0) -> None:
         """The next `times` calls of `route` ("POST /incidents", "PUT /incidents/{id}")
-        answer `status`; status 0 lets the call take effect and then drops the answer."""
+        answer `status`; LOST (0) lets the call take effect and then drops the answer,
+        GARBAGE (-1) lets it take effect and answers 200 with a body that is not JSON."""
         with self._lock:
             self._faults.setdefault(route, deque()).extend(
-                _Fault(status, retry_after, delay) for _ in range(times))
+                Fault(status, retry_after, delay) for _ in range(times))
 
     @property
     def calls(self) -> list[PdCall]:
@@ -138,7 +111,7 @@ class FakePagerDuty(LoopbackServer):
 
     def calls_to(self, route: str) -> list[PdCall]:
         with self._lock:
-            return [c for c in self._calls if f"{c.method} {_route(c.path)}" == route]
+            return [c for c in self._calls if f"{c.method} {route_of(c.path)}" == route]
 
     def wait_for(self, route: str, count: int = 1, timeout: float = 5.0) -> list[PdCall]:
         deadline = time.monotonic() + timeout
@@ -188,7 +161,7 @@ class FakePagerDuty(LoopbackServer):
             body = json.loads(raw) if raw else {}
         except ValueError:
             body = None
-        route = f"{request.command} {_route(url.path)}"
+        route = f"{request.command} {route_of(url.path)}"
         headers = {k.lower(): v for k, v in request.headers.items()
                    if k.lower() in ("from", "content-type", "accept")}
         with self._lock:
@@ -200,13 +173,15 @@ class FakePagerDuty(LoopbackServer):
         if self.latency or (fault and fault.delay):
             time.sleep(self.latency + (fault.delay if fault else 0.0))
         status, answer, extra = self._answer(request, route, url, body, fault)
-        if fault is not None and fault.status == 0:
+        if fault is not None and fault.status == LOST:
             request.close_connection = True  # it happened; the answer is lost on the way
             return
-        data = json.dumps(answer).encode()
+        data, ctype = json.dumps(answer).encode(), "application/json"
+        if fault is not None and fault.status == GARBAGE:
+            status, data, ctype = 200, b"<html><body>502 Bad Gateway</body>", "text/html"
         try:
             request.send_response(status)
-            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Type", ctype)
             request.send_header("Content-Length", str(len(data)))
             for key, value in extra.items():
                 request.send_header(key, value)
@@ -216,19 +191,19 @@ class FakePagerDuty(LoopbackServer):
             log.debug("fake pagerduty: client went away before the answer to %s", route)
 
     def _answer(self, request: FakeHandler, route: str, url: Any, body: Any,
-                fault: _Fault | None) -> tuple[int, Params, dict[str, str]]:
+                fault: Fault | None) -> tuple[int, Params, dict[str, str]]:
         if request.headers.get("Authorization") != f"Token token={self.api_key}":
-            return 401, _error(2006, "Invalid Credentials"), {}
-        if fault is not None and fault.status:
+            return 401, error(2006, "Invalid Credentials"), {}
+        if fault is not None and fault.status > 0:
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             code = 2020 if fault.status == 429 else 2000
-            return fault.status, _error(code, "Injected fault"), extra
+            return fault.status, error(code, "Injected fault"), extra
         if body is None:
-            return 400, _error(2001, "Invalid Input Provided", ["body is not JSON"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["body is not JSON"]), {}
         with self._lock:
-            return self._route(request, route, url, body)
+            return self._dispatch(request, route, url, body)
 
-    def _route(self, request: FakeHandler, route: str, url: Any,
+    def _dispatch(self, request: FakeHandler, route: str, url: Any,
                body: Params) -> tuple[int, Params, dict[str, str]]:
         parts = url.path.strip("/").split("/")
         if route == "POST /incidents":
@@ -238,36 +213,42 @@ class FakePagerDuty(LoopbackServer):
             found = [i.to_api(self.base_url) for i in self.incidents.values()
                      if not keys or i.incident_key in keys]
             return 200, {"incidents": found, "limit": 25, "offset": 0, "more": False}, {}
+        if route == "GET /priorities":
+            return 200, {"priorities": list(self.priorities), "limit": 25, "offset": 0,
+                         "more": False}, {}
         incident = self.incidents.get(parts[1]) if len(parts) > 1 else None
         if "/incidents/{id}" in route and incident is None:
-            return 404, _error(2100, "Not Found"), {}
+            return 404, error(2100, "Not Found"), {}
         if route == "GET /incidents/{id}" and incident:
             return 200, {"incident": incident.to_api(self.base_url)}, {}
         if route == "PUT /incidents/{id}" and incident:
             return self._put_incident(request, incident, body)
+        if route == "GET /incidents/{id}/notes" and incident:
+            return 200, {"notes": [{"id": f"N{n + 1}", "content": text} for n, text in
+                                   enumerate(incident.notes)]}, {}
         if route == "POST /incidents/{id}/notes" and incident:
             if not request.headers.get("From"):
-                return 400, _error(2001, "Invalid Input Provided", ["From header missing"]), {}
+                return 400, error(2001, "Invalid Input Provided", ["From header missing"]), {}
             content = str((body.get("note") or {}).get("content") or "")
             incident.notes.append(content)
             return 201, {"note": {"id": f"N{len(incident.notes)}", "content": content}}, {}
-        return 404, _error(2100, "Not Found"), {}
+        return 404, error(2100, "Not Found"), {}
 
     def _post_incident(self, request: FakeHandler, body: Params) -> tuple[int, Params,
                                                                        dict[str, str]]:
         data = body.get("incident") or {}
         if not request.headers.get("From"):
-            return 400, _error(2001, "Invalid Input Provided", ["From header is required"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["From header is required"]), {}
         service = (data.get("service") or {}).get("id")
         if service != self.service_id:
-            return 400, _error(2001, "Invalid Input Provided", ["Service not found"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["Service not found"]), {}
         title = str(data.get("title") or "")
         if not title:
-            return 400, _error(2001, "Invalid Input Provided", ["Title cannot be empty"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["Title cannot be empty"]), {}
         key = data.get("incident_key")
         if key and any(i.incident_key == key and i.status != "resolved"
                        for i in self.incidents.values()):
-            return 400, _error(2001, "Invalid Input Provided", [
+            return 400, error(2001, "Invalid Input Provided", [
                 "Open incident with matching dedup key already exists on this service"]), {}
         urgency = data.get("urgency") or "high"
         incident = self._create(title, service, urgency, key)
@@ -278,19 +259,22 @@ class FakePagerDuty(LoopbackServer):
                       body: Params) -> tuple[int, Params, dict[str, str]]:
         data = body.get("incident") or {}
         if not request.headers.get("From"):
-            return 400, _error(2001, "Invalid Input Provided", ["From header is required"]), {}
+            return 400, error(2001, "Invalid Input Provided", ["From header is required"]), {}
         status = data.get("status")
         if status is not None:
-            if status not in _ORDER:
-                return 400, _error(2001, "Invalid Input Provided", ["Invalid status"]), {}
-            if _ORDER[status] < _ORDER[incident.status]:
-                return 400, _error(2001, "Invalid Input Provided", [
+            if status not in ORDER:
+                return 400, error(2001, "Invalid Input Provided", ["Invalid status"]), {}
+            if ORDER[status] < ORDER[incident.status]:
+                return 400, error(2001, "Invalid Input Provided", [
                     f"Incident is already {incident.status}"]), {}
             incident.status = status
         if data.get("urgency") in ("high", "low"):
             incident.urgency = data["urgency"]
         if "priority" in data:
-            incident.priority = (data.get("priority") or {}).get("id")
+            wanted = (data.get("priority") or {}).get("id")
+            if wanted is not None and wanted not in {p["id"] for p in self.priorities}:
+                return 400, error(2001, "Invalid Input Provided", ["Priority not found"]), {}
+            incident.priority = wanted
         return 200, {"incident": incident.to_api(self.base_url)}, {}
 
     def _create(self, title: str, service: str, urgency: str,
@@ -299,18 +283,3 @@ class FakePagerDuty(LoopbackServer):
         incident = PdIncident(f"Q{number:05d}PD", number, title, service, urgency, key)
         self.incidents[incident.id] = incident
         return incident
-
-
-def sign_webhook(secret: str, body: bytes) -> str:
-    return "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _route(path: str) -> str:
-    parts = path.strip("/").split("/")
-    if len(parts) >= 2 and parts[0] == "incidents":
-        parts[1] = "{id}"
-    return "/" + "/".join(parts)
-
-
-def _error(code: int, message: str, errors: list[str] | None = None) -> Params:
-    return {"error": {"code": code, "message": message, "errors": errors or []}}

@@ -43,6 +43,12 @@ Answer = tuple[int, dict[str, str], Params]
 OnCall = Callable[[str, Params], None]
 
 
+# As a fault's error: the call takes effect, and the 200 that answers it is not JSON (a
+# proxy's error page), so the client cannot tell whether it happened.
+GARBAGE = "<garbage>"
+_GARBAGE_HEADER = "X-Fake-Garbage"
+
+
 @dataclass(frozen=True)
 class _Fault:
     error: str
@@ -112,7 +118,8 @@ class FakeSlack(LoopbackServer):
 
     def fail_next(self, method: str, error: str = "ratelimited", *, status: int = 429,
                   retry_after: int | None = 1, times: int = 1) -> None:
-        """The next `times` calls of `method` answer `error`; 429s carry `Retry-After`."""
+        """The next `times` calls of `method` answer `error`; 429s carry `Retry-After`.
+        GARBAGE lets the call take effect and answers 200 with a body that is not JSON."""
         with self._lock:
             queue = self._faults.setdefault(method, deque())
             queue.extend(_Fault(error, status, retry_after) for _ in range(times))
@@ -198,10 +205,12 @@ class FakeSlack(LoopbackServer):
             status, headers, payload = self._response(unquote(url.path[len(_RESPONSE):]), body)
         else:
             status, headers, payload = 404, {}, {"ok": False, "error": "not_found"}
-        data = json.dumps(payload).encode("utf-8")
+        data, ctype = json.dumps(payload).encode("utf-8"), "application/json; charset=utf-8"
+        if headers.pop(_GARBAGE_HEADER, None):
+            data, ctype = b"<html><body>502 Bad Gateway</body></html>", "text/html"
         try:
             request.send_response(status)
-            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Type", ctype)
             request.send_header("Content-Length", str(len(data)))
             for key, value in headers.items():
                 request.send_header(key, value)
@@ -238,7 +247,8 @@ class FakeSlack(LoopbackServer):
         if token != self.bot_token:
             return self._fail(method, params, 200, "invalid_auth")
         fault = self._take_fault(method)
-        if fault is not None:
+        garbage = fault is not None and fault.error == GARBAGE
+        if fault is not None and not garbage:
             extra = {"Retry-After": str(fault.retry_after)} if (
                 fault.status == 429 and fault.retry_after is not None) else {}
             return self._fail(method, params, fault.status, fault.error, extra)
@@ -253,7 +263,7 @@ class FakeSlack(LoopbackServer):
         self._notify(method, params)
         if self._take_lost(method, params):
             return 500, {}, {"ok": False, "error": "internal_error"}
-        return 200, {}, {"ok": True, **result}
+        return 200, {_GARBAGE_HEADER: "1"} if garbage else {}, {"ok": True, **result}
 
     def _response(self, name: str, body: bytes) -> Answer:
         if self.down:

@@ -56,9 +56,13 @@ class Sms:
                 "uri": f"/2010-04-01/Accounts/{account}/Messages/{self.sid}.json"}
 
 
+LOST = 0  # send the SMS, then drop the answer
+GARBAGE = -1  # send the SMS, then answer 200 with a body that is not JSON
+
+
 @dataclass(frozen=True)
 class _Fault:
-    status: int  # 0: send the SMS, then drop the answer
+    status: int  # an HTTP status, or LOST, or GARBAGE
     retry_after: int | None = None
     code: int = 20429
 
@@ -132,13 +136,15 @@ class FakeTwilio(LoopbackServer):
         if self.latency:
             time.sleep(self.latency)
         status, answer, headers = self._answer(request, url, form, fault)
-        if fault is not None and fault.status == 0:
+        if fault is not None and fault.status == LOST:
             request.close_connection = True
             return
-        data = json.dumps(answer).encode()
+        data, ctype = json.dumps(answer).encode(), "application/json"
+        if fault is not None and fault.status == GARBAGE:
+            status, data, ctype = 200, b"<html><body>502 Bad Gateway</body>", "text/html"
         try:
             request.send_response(status)
-            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Type", ctype)
             request.send_header("Content-Length", str(len(data)))
             for key, value in headers.items():
                 request.send_header(key, value)
@@ -157,7 +163,7 @@ class FakeTwilio(LoopbackServer):
         if request.headers.get("Authorization") != expected or match.group(1) != \
                 self.account_sid:
             return 401, _error(20003, "Authenticate", 401), {}
-        if fault is not None and fault.status:
+        if fault is not None and fault.status > 0:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             if fault.status == 429:
                 return 429, _error(20429, "Too Many Requests", 429), headers

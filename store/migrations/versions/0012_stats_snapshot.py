@@ -1,7 +1,7 @@
 """stats snapshot: the scheduler's response-time figures, read by GET /metrics
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01 13:55:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import store.types
 
 revision: str = '0012'
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
