@@ -100,18 +100,51 @@ def statements(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
+TAKE_NUMBER = "update workspace set last_incident_number"
+
+
+class LostAfterNumber(Exception):
+    """The injected failure: the connection went away right after the number was taken."""
+
+
+@contextmanager
+def failing_after_number(db: Database, when: Callable[[], bool] = lambda: True
+                         ) -> Iterator[list[str]]:
+    """The statement after a declaration takes its number fails, when `when()` (asked in
+    the declaring thread) says so; yields the SQL sent meanwhile."""
+    seen: list[str] = []
+    doomed = threading.local()
+
+    def before(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(" ".join(sql.split()).lower())
+        if getattr(doomed, "next", False):
+            doomed.next = False
+            raise LostAfterNumber("lost after the UPDATE")
+        if seen[-1].startswith(TAKE_NUMBER):
+            doomed.next = when()
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
 def test_a_declaration_failing_after_taking_its_number_gives_it_back(world: World) -> None:
     actor = world.actor()
     assert incidents.declare(world.db, actor, title="First").number == 1
-    # A member deleted after the request was authenticated: the checks before the number
-    # pass (declaring as the commander given), and the INSERT fails on created_by's foreign
-    # key, after the UPDATE that took number 2.
+    with failing_after_number(world.db) as sent, pytest.raises(LostAfterNumber):
+        incidents.declare(world.db, actor, title="Doomed")
+    assert any(s.startswith(TAKE_NUMBER) for s in sent)
+    assert counter(world.db, world.ws_id) == 1
+
+    # A member deleted after the request was authenticated: the INSERT fails on
+    # created_by's foreign key, before any number is taken.
     stale = Actor(world.ws_id, 987654, "Gone", Role.ENGINEER, "slack")
     commander = world.members[Role.ENGINEER].id
     with statements(world.db) as sent, pytest.raises(IntegrityError):
         incidents.declare(world.db, stale, title="Doomed", commander_id=commander)
-    assert any(s.startswith("update workspace set last_incident_number") for s in sent)
-    assert counter(world.db, world.ws_id) == 1
+    assert not any(s.startswith(TAKE_NUMBER) for s in sent)
 
     # A commander from another workspace is refused before a number is taken.
     other = workspaces.create_workspace(world.db, "globex", "Globex")
@@ -121,25 +154,32 @@ def test_a_declaration_failing_after_taking_its_number_gives_it_back(world: Worl
 
     assert incidents.declare(world.db, actor, title="Second").number == 2
     assert stored_numbers(world.db, world.ws_id) == [1, 2]
+    with world.db.read() as session:  # no placeholder survives: every key is a real one
+        texts = session.exec(select(TimelineEvent.text)).all()
+    assert [t for t in texts if "declared" in t] == [
+        "Engineer declared INC-0001 (p3, medium): First",
+        "Engineer declared INC-0002 (p3, medium): Second"]
 
 
 def test_failures_among_concurrent_declarations_leave_no_gap(world: World) -> None:
     actor = world.actor()
-    stale = Actor(world.ws_id, 987654, "Gone", Role.ENGINEER, "slack")
-    commander = world.members[Role.ENGINEER].id
+    doomed = threading.local()
 
-    def attempt(i: int) -> int | None:
-        results: list[int | None] = []
+    def attempt(i: int) -> int:
+        succeeded = 0
         for j in range(2):
-            if (i + j) % 4 == 0:  # every fourth attempt rolls back after its UPDATE
-                with pytest.raises(IntegrityError):
-                    incidents.declare(world.db, stale, title="Doomed", commander_id=commander)
-                results.append(None)
+            doomed.now = (i + j) % 4 == 0  # every fourth rolls back after taking its number
+            if doomed.now:
+                with pytest.raises(LostAfterNumber):
+                    incidents.declare(world.db, actor, title="Doomed")
             else:
-                results.append(incidents.declare(world.db, actor, title=f"Ok {i}.{j}").number)
-        return len([r for r in results if r is not None])
+                incidents.declare(world.db, actor, title=f"Ok {i}.{j}")
+                succeeded += 1
+        return succeeded
 
-    succeeded = sum(together(THREADS, attempt))
+    with failing_after_number(world.db, lambda: getattr(doomed, "now", False)) as sent:
+        succeeded = sum(together(THREADS, attempt))
+    assert sum(1 for s in sent if s.startswith(TAKE_NUMBER)) == 2 * THREADS
     assert succeeded == 30
     assert stored_numbers(world.db, world.ws_id) == list(range(1, succeeded + 1))
     assert counter(world.db, world.ws_id) == succeeded
