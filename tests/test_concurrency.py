@@ -110,24 +110,29 @@ class LostAfterNumber(Exception):
 @contextmanager
 def failing_after_number(db: Database, when: Callable[[], bool] = lambda: True
                          ) -> Iterator[list[str]]:
-    """The statement after a declaration takes its number fails, when `when()` (asked in
-    the declaring thread) says so; yields the SQL sent meanwhile."""
+    """What comes after a declaration takes its number (a statement, or the commit) fails,
+    when `when()` (asked in the declaring thread) says so; yields the SQL sent meanwhile."""
     seen: list[str] = []
     doomed = threading.local()
 
-    def before(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        seen.append(" ".join(sql.split()).lower())
+    def fail_if_doomed(*_args: Any) -> None:
         if getattr(doomed, "next", False):
             doomed.next = False
             raise LostAfterNumber("lost after the UPDATE")
-        if seen[-1].startswith(TAKE_NUMBER):
+
+    def before(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(" ".join(sql.split()).lower())
+        fail_if_doomed()
+        if TAKE_NUMBER in seen[-1]:
             doomed.next = when()
 
     event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "commit", fail_if_doomed)
     try:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "commit", fail_if_doomed)
 
 
 def test_a_declaration_failing_after_taking_its_number_gives_it_back(world: World) -> None:
@@ -135,7 +140,7 @@ def test_a_declaration_failing_after_taking_its_number_gives_it_back(world: Worl
     assert incidents.declare(world.db, actor, title="First").number == 1
     with failing_after_number(world.db) as sent, pytest.raises(LostAfterNumber):
         incidents.declare(world.db, actor, title="Doomed")
-    assert any(s.startswith(TAKE_NUMBER) for s in sent)
+    assert any(TAKE_NUMBER in s for s in sent)
     assert counter(world.db, world.ws_id) == 1
 
     # A member deleted after the request was authenticated: the INSERT fails on
@@ -144,7 +149,7 @@ def test_a_declaration_failing_after_taking_its_number_gives_it_back(world: Worl
     commander = world.members[Role.ENGINEER].id
     with statements(world.db) as sent, pytest.raises(IntegrityError):
         incidents.declare(world.db, stale, title="Doomed", commander_id=commander)
-    assert not any(s.startswith(TAKE_NUMBER) for s in sent)
+    assert not any(TAKE_NUMBER in s for s in sent)
 
     # A commander from another workspace is refused before a number is taken.
     other = workspaces.create_workspace(world.db, "globex", "Globex")
@@ -179,7 +184,7 @@ def test_failures_among_concurrent_declarations_leave_no_gap(world: World) -> No
 
     with failing_after_number(world.db, lambda: getattr(doomed, "now", False)) as sent:
         succeeded = sum(together(THREADS, attempt))
-    assert sum(1 for s in sent if s.startswith(TAKE_NUMBER)) == 2 * THREADS
+    assert sum(1 for s in sent if TAKE_NUMBER in s) == 2 * THREADS
     assert succeeded == 30
     assert stored_numbers(world.db, world.ws_id) == list(range(1, succeeded + 1))
     assert counter(world.db, world.ws_id) == succeeded
@@ -253,3 +258,20 @@ def test_two_workers_deliver_each_of_200_effects_exactly_once(world: World) -> N
     for lane in {row.lane for row in rows}:
         in_lane = [effect_id for effect_id, seen in calls if seen == lane]
         assert in_lane == sorted(in_lane), f"lane {lane} delivered out of order"
+
+
+@pytest.mark.parametrize("last", [0, 41, 9998])
+def test_the_declared_entry_spells_the_key_as_format_key_does(world: World, last: int) -> None:
+    """PostgreSQL writes the key into the timeline inside the statement that takes it."""
+    with world.db.transaction() as session:
+        workspace = session.get(Workspace, world.ws_id)
+        assert workspace is not None
+        workspace.last_incident_number = last
+    made = [incidents.declare(world.db, world.actor(), title=f"T{n}") for n in range(3)]
+    assert [i.number for i in made] == [last + 1, last + 2, last + 3]
+    with world.db.read() as session:
+        texts = session.exec(select(TimelineEvent.text).order_by(col(TimelineEvent.id))).all()
+        numbers = session.exec(select(Incident.number).order_by(col(Incident.id))).all()
+    assert list(numbers) == [last + 1, last + 2, last + 3]
+    assert [t.split(" declared ")[1].split(" ")[0] for t in texts] == [
+        format_key(last + n) for n in (1, 2, 3)]
