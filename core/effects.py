@@ -6,6 +6,11 @@ SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
 SLACK_NUDGE = "slack.nudge"  # a reminder in the incident channel, with buttons
 SLACK_REMIND_OWNER = "slack.remind_owner"  # a direct message about an overdue action item
+# The announcements channel (setting announce_channel): an incident's one message, kept
+# current, and the posts about storms and published postmortems.
+SLACK_BROADCAST = "slack.broadcast"
+# Resolved with an archive_delay: a heads-up in the channel, and the archive planned.
+SLACK_ARCHIVE_LATER = "slack.archive_later"
 PAGERDUTY_TRIGGER = "pagerduty.trigger"
 PAGERDUTY_ACKNOWLEDGE = "pagerduty.acknowledge"
 PAGERDUTY_RESOLVE = "pagerduty.resolve"
@@ -19,7 +24,8 @@ AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a fi
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
 KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
-                   SLACK_NUDGE, SLACK_REMIND_OWNER, PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE,
+                   SLACK_NUDGE, SLACK_REMIND_OWNER, SLACK_BROADCAST, SLACK_ARCHIVE_LATER,
+                   PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE,
                    PAGERDUTY_RESOLVE, PAGERDUTY_URGENCY, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
                    AI_DRAFT_POSTMORTEM})

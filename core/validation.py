@@ -3,10 +3,12 @@
 import re
 import unicodedata
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from typing import Any
 
 import phonenumbers
 
+from core.channel_settings import archive_delay, clean_archive_delay, clean_channel_ref
 from core.errors import InvalidInput
 from core.numbers import is_digits
 from core.permissions import Role, parse_role
@@ -109,6 +111,11 @@ class WorkspaceSettings:
     remind_p2_minutes: int = 30
     remind_p3_minutes: int = 60
     remind_p4_minutes: int = 0
+    # The announcements channel (core/channel_settings.py): one message per incident at or
+    # above announce_severity, kept current; "" is off. archive_delay "0" archives at once.
+    announce_channel: str = ""
+    announce_severity: Severity = Severity.P2
+    archive_delay: str = "0"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -116,6 +123,10 @@ class WorkspaceSettings:
         """Minutes without a timeline update before a reminder, by severity (0: never)."""
         return {"p1": self.remind_p1_minutes, "p2": self.remind_p2_minutes,
                 "p3": self.remind_p3_minutes, "p4": self.remind_p4_minutes}
+
+    @property
+    def archive_after(self) -> timedelta:
+        return archive_delay(self.archive_delay)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> "WorkspaceSettings":
@@ -146,7 +157,12 @@ class WorkspaceSettings:
             setattr(self, key, _choice(key, value, ("all", "command")))
         elif key == "default_role":
             setattr(self, key, parse_role(str(value)))
-        elif key in ("status_page_auto_publish_severity", "page_severity"):
+        elif key == "announce_channel":
+            setattr(self, key, clean_channel_ref(value))
+        elif key == "archive_delay":
+            setattr(self, key, clean_archive_delay(value))
+        elif key in ("status_page_auto_publish_severity", "page_severity",
+                     "announce_severity"):
             setattr(self, key, parse_severity(str(value)))
 
 

@@ -71,5 +71,6 @@ def record(session: Session, actor: Actor, change: DomainEvent, text: str, *,
     audit(session, actor, change.audit_action, incident, **(detail or {}))
     incident_id = incident.id if incident is not None else None
     for spec in effects_for(change, settings_of(session, change.workspace_id)):
-        record_effect(session, spec, change.workspace_id, incident_id)
+        record_effect(session, spec, change.workspace_id,
+                      None if spec.workspace_wide else incident_id)
     return entry

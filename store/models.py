@@ -261,6 +261,7 @@ class WebSession(SQLModel, table=True):
 
 # Tables owned by other modules, imported here so that alembic and create_all see them.
 from store import insight_models  # noqa: E402, F401  (storms, runbooks, snoozes)
+from store.archive_models import ChannelArchive  # noqa: E402,F401  (delayed archives)
 from store.inbound_models import InboundWebhook  # noqa: E402,F401
 from store.inbox_models import SlackInbox  # noqa: E402,F401  (alembic sees it)
 from store.integration_models import IntegrationLink  # noqa: E402,F401

@@ -24,6 +24,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from services import queries, workspaces
+from services.actor import Actor
 from store.migrate import upgrade
 from store.models import Incident, Outbox, TimelineEvent
 from store.types import use_clock, utcnow
@@ -41,7 +42,7 @@ from vigilo.demo_cast import (
     ReplayClock,
     Step,
 )
-from vigilo.demo_narration import Narrator
+from vigilo.demo_narration import ANNOUNCEMENTS, Narrator
 from vigilo.demo_paging import PagingSandbox
 from vigilo.sandbox.signing import event_callback, message_event, sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
@@ -76,6 +77,7 @@ class Demo:
         self.workspace_id = 0
         self.slug = SLUG
         self.general = ""
+        self.announcements = ""
         self.problems: list[str] = []
         self.answers: list[int] = []  # HTTP status of every request sent to /slack/events
         self._events = 0
@@ -112,6 +114,11 @@ class Demo:
             workspaces.ensure_member(self.vigilo.db, self.workspace_id, person.user_id,
                                      person.real_name, person.role)
         self.paging.seed(self.vigilo.db, self.workspace_id, DANA.user_id)
+        # The announcements channel: the incident's one card there follows it to resolved.
+        self.announcements = self.fake.add_channel(ANNOUNCEMENTS, members=[
+            DANA.user_id, SAM.user_id, PRIYA.user_id])
+        workspaces.set_setting(self.vigilo.db, Actor.operator(self.workspace_id, "vigilo"),
+                               "announce_channel", f"#{ANNOUNCEMENTS}")
         assert self.vigilo.asgi is not None
         config = uvicorn.Config(self.vigilo.asgi, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)

@@ -9,6 +9,8 @@ from store.models import TimelineEvent
 
 _WIDTH = 96
 
+ANNOUNCEMENTS = "incidents"  # the demo's announcements channel (announce_channel)
+
 
 def _short(text: Any, width: int = _WIDTH) -> str:
     line = " ".join(str(text or "").split())
@@ -73,6 +75,8 @@ class Narrator:
         elif method == "chat.postMessage":
             line = (f"posts in {where}: {_short(_message_text(params), 60)}"
                     f"{_buttons(params)}")
+        elif method == "chat.update" and where == f"#{ANNOUNCEMENTS}":
+            line = f"updates the incident's card in {where}: {_short(_message_text(params), 60)}"
         elif method == "chat.update":
             line = f"updates the pinned report in {where}{_buttons(params)}"
         elif method == "pins.add":

@@ -29,6 +29,7 @@ def report(demo: "Demo", channel: str) -> int:
         ("the situation report is pinned", bool(demo.fake.pins(channel))),
         ("Sam and Priya were invited to the channel", {SAM.user_id, PRIYA.user_id}
          <= set(slack_channel.members if slack_channel else [])),
+        ("#incidents holds one card for INC-0001, now resolved", _announced(demo)),
         *demo.paging.checks(demo),
     ]
     say("\nResult:")
@@ -66,3 +67,8 @@ def links(demo: "Demo") -> dict[str, str]:
             f"SSL_CERT_FILE={os.environ.get('SSL_CERT_FILE', '')}",
             "VIGILO_BASE_URL=http://127.0.0.1:8001", "vigilo serve --port 8001"]),
     }
+
+
+def _announced(demo: "Demo") -> bool:
+    cards = demo.fake.messages(demo.announcements)
+    return len(cards) == 1 and "Resolved" in cards[0].full_text

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from services import action_item_reminders, reminders, storms
+from services import action_item_reminders, channel_archives, reminders, storms
 from store.db import Database
 from store.leader import LeaderLock
 from store.types import utcnow
@@ -47,11 +47,16 @@ def _remind_owners(db: Database, now: datetime) -> object:
     return action_item_reminders.send_overdue(db, now)
 
 
+def _archive_channels(db: Database, now: datetime) -> object:
+    return channel_archives.record_due(db, now)
+
+
 JOBS: tuple[Job, ...] = (
     Job("storm_detection", 60, _detect_storms),
     Job("storm_auto_resolve", 60, _resolve_storms),
     Job("reminders", 60, _remind),
     Job("action_item_reminders", 900, _remind_owners),
+    Job("channel_archives", 60, _archive_channels),  # archive_delay after resolve
 )
 
 

@@ -23,6 +23,7 @@ from bot.commands import (
     postmortem,
     reading,
     responders,
+    settings,
     statuspage,
     timeline,
 )
@@ -45,6 +46,7 @@ SUBS: list[Sub] = [
     *lifecycle.SUBS[:1], *reading.SUBS, *lifecycle.SUBS[1:], *postmortem.SUBS,
     *responders.SUBS, *notes.SUBS, *timeline.SUBS, *action_items.SUBS,
     *access.SUBS, *oncall.SUBS, *statuspage.SUBS, *integrations.SUBS,
+    *settings.SUBS,
     Sub("help", "help", "this list", lambda call: _help()),
 ]
 SUBS = insight.extend(SUBS)  # storm, link, unlink, stats before help; `cause suggest`

@@ -13,7 +13,7 @@ from core.events import (
     StatusChanged,
 )
 from core.fsm import Status
-from core.policies import slack_insight
+from core.policies import slack_channels, slack_insight
 from core.policies.spec import EffectSpec, event_key
 from core.validation import WorkspaceSettings
 
@@ -22,6 +22,12 @@ CREATE_CHANNEL = EffectSpec(fx.SLACK_CREATE_CHANNEL, "channel")
 
 
 def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
+    # The announcements channel comes after the incident channel's effects: same lane, so
+    # the channel it links to exists by then.
+    return _incident_channel(event, settings) + slack_channels.broadcast(event, settings)
+
+
+def _incident_channel(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
     if event.incident is None:
         return []
     key = event_key(event)
@@ -37,7 +43,7 @@ def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
                               move=event.move.value if event.move else None,
                               reason=event.reason, root_cause=event.root_cause))
         if event.new == Status.RESOLVED and settings.auto_archive:
-            specs.append(EffectSpec(fx.SLACK_ARCHIVE, key))
+            specs.append(slack_channels.archive(key, settings))
         return specs
     if isinstance(event, SeverityChanged):
         return [announce(event, key, old=event.old.value, new=event.new.value)]

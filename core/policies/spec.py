@@ -12,6 +12,9 @@ class EffectSpec:
     kind: str  # "<integration>.<verb>", from core.effects
     key: str  # the same key twice is the same effect: recorded once
     facts: dict[str, Any] = field(default_factory=dict)  # ids, statuses, names; never prose
+    # Recorded for the workspace, not the event's incident: one effect for a change that
+    # several incidents report at once (a storm's detection, recorded on every member).
+    workspace_wide: bool = False
 
 
 def event_key(event: DomainEvent) -> str:

@@ -19,7 +19,9 @@ from core.channels import channel_name
 from core.fsm import Move
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
 from integrations.slack import channels, insight_blocks, owner_reminders, store
+from integrations.slack.archive_later import ArchiveLater
 from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
+from integrations.slack.broadcast import Broadcasts
 from integrations.slack.errors import error_code, translate
 from integrations.slack.wording import announcement_text
 from store.db import Database
@@ -39,7 +41,9 @@ def handlers(db: Database, client: WebClient, base_url: str) -> dict[str, Handle
     return {fx.SLACK_CREATE_CHANNEL: slack.create_channel, fx.SLACK_ANNOUNCE: slack.announce,
             fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive,
             fx.SLACK_NUDGE: slack.nudge,
-            fx.SLACK_REMIND_OWNER: owner_reminders.handler(db, client, base_url)}
+            fx.SLACK_REMIND_OWNER: owner_reminders.handler(db, client, base_url),
+            fx.SLACK_BROADCAST: Broadcasts(db, client, base_url).deliver,
+            fx.SLACK_ARCHIVE_LATER: ArchiveLater(slack)}
 
 
 class SlackEffects:
@@ -94,6 +98,15 @@ class SlackEffects:
         self._set_topic(snap, memo)
         self._refresh_sitrep(snap, memo)
         return f"announced in {snap.where}"
+
+    def post_announcement(self, snap: store.Snapshot, words: str,
+                          mark: Callable[[str], object]) -> str:
+        """Post `words` in the incident channel as the latest announcement (its buttons)."""
+        text, blocks = announcement(snap.card, words)
+        posted = self._post(snap.channel_id or "", snap.where, text, blocks)
+        mark(posted)
+        self._supersede(snap, posted, text, blocks)
+        return posted
 
     def _supersede(self, snap: store.Snapshot, ts: str, text: str,
                    blocks: list[dict[str, Any]]) -> None:

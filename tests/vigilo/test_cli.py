@@ -94,6 +94,19 @@ def test_workspace_settings_from_cli(cli) -> None:
     assert code == 2 and "takes one of all, command" in err
 
 
+def test_announcements_channel_and_archive_delay_from_cli(cli) -> None:
+    cli("workspace", "create", "acme")
+    for key, typed, stored in (("announce_channel", "#Incidents", "#incidents"),
+                               ("announce_severity", "p1", "p1"),
+                               ("archive_delay", "90m", "1h30m")):
+        code, out, _ = cli("workspace", "set", "acme", key, typed)
+        assert code == 0 and f"{key} = {stored}" in out
+    code, _, err = cli("workspace", "set", "acme", "archive_delay", "tomorrow")
+    assert code == 2 and "0 (archive at once) or a length like 30m, 24h" in err
+    code, _, err = cli("workspace", "set", "acme", "announce_channel", "#no spaces")
+    assert code == 2 and "channel names are lowercase letters" in err
+
+
 def test_db_check_passes_at_head(cli) -> None:
     code, out, _ = cli("db", "check")
     assert code == 0 and "agree" in out

@@ -370,3 +370,31 @@ def test_wait_for_background_calls(fake: FakeSlack, client: WebClient) -> None:
     timer.join()
     with pytest.raises(TimeoutError):
         fake.wait_for("chat.postMessage", timeout=0.1)
+
+
+def test_message_metadata_comes_back_in_history_only_when_asked(fake: FakeSlack,
+                                                                client: WebClient) -> None:
+    channel = fake.add_channel("incidents")
+    before = client.chat_postMessage(channel=channel, text="older")["ts"]
+    meta = {"event_type": "vigilo_announcement", "event_payload": {"effect_id": 7}}
+    ts = client.chat_postMessage(channel=channel, text="card", metadata=meta)["ts"]
+    found = client.conversations_history(channel=channel, oldest=before,
+                                         include_all_metadata=True)["messages"]
+    assert [(m["ts"], m.get("metadata")) for m in found] == [(ts, meta)]
+    plain = client.conversations_history(channel=channel)["messages"]
+    assert all("metadata" not in m for m in plain) and len(plain) == 2
+    error = slack_error(lambda: client.chat_postMessage(channel=channel, text="x",
+                                                        metadata={"event_payload": {}}))
+    assert error.response["error"] == "invalid_metadata_schema"
+
+
+def test_a_lost_answer_is_carried_out_but_answered_500(fake: FakeSlack,
+                                                       client: WebClient) -> None:
+    channel = fake.add_channel("incidents")
+    other = fake.add_channel("elsewhere")
+    fake.lose_next_answer("chat.postMessage", channel=channel)
+    client.chat_postMessage(channel=other, text="not this one")  # another channel: answered
+    error = slack_error(lambda: client.chat_postMessage(channel=channel, text="card"))
+    assert error.response.status_code == 500
+    assert [m.text for m in fake.messages(channel)] == ["card"]  # Slack did post it
+    client.chat_postMessage(channel=channel, text="next")  # only the one answer was lost

@@ -71,6 +71,7 @@ class FakeSlack(LoopbackServer):
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
+        self._lost: list[tuple[str, str | None]] = []  # (method, channel): answers to lose
         self._responses: dict[str, list[Params]] = {}
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -112,6 +113,14 @@ class FakeSlack(LoopbackServer):
         with self._lock:
             queue = self._faults.setdefault(method, deque())
             queue.extend(_Fault(error, status, retry_after) for _ in range(times))
+
+    def lose_next_answer(self, method: str, *, channel: str | None = None,
+                         times: int = 1) -> None:
+        """The next `times` calls of `method` (to `channel`, if given) are carried out, but
+        answered HTTP 500 as if the answer were lost on the way back: what a retry must not
+        do twice."""
+        with self._lock:
+            self._lost.extend([(method, channel)] * times)
 
     @property
     def calls(self) -> list[Call]:
@@ -234,6 +243,8 @@ class FakeSlack(LoopbackServer):
             return self._fail(method, params, 500, "fatal_error")
         self._record(Call(method, params, time.time()))
         self._notify(method, params)
+        if self._take_lost(method, params):
+            return 500, {}, {"ok": False, "error": "internal_error"}
         return 200, {}, {"ok": True, **result}
 
     def _response(self, name: str, body: bytes) -> Answer:
@@ -264,6 +275,14 @@ class FakeSlack(LoopbackServer):
         with self._lock:
             queue = self._faults.get(method)
             return queue.popleft() if queue else None
+
+    def _take_lost(self, method: str, params: Params) -> bool:
+        with self._lock:
+            for i, (lost, channel) in enumerate(self._lost):
+                if lost == method and channel in (None, params.get("channel")):
+                    del self._lost[i]
+                    return True
+            return False
 
     def _record(self, call: Call) -> None:
         with self._lock:

@@ -175,6 +175,7 @@ class Message:
     user: str = BOT_USER_ID
     edited: bool = False
     ephemeral_to: str | None = None
+    metadata: Params | None = None  # chat.postMessage's `metadata` (event_type, event_payload)
 
     @property
     def full_text(self) -> str:
@@ -190,6 +191,13 @@ class Message:
             out["attachments"] = self.attachments
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
+        return out
+
+    def to_api_with_metadata(self) -> Params:
+        """As conversations.history answers with include_all_metadata=true."""
+        out = self.to_api()
+        if self.metadata:
+            out["metadata"] = self.metadata
         return out
 
 
@@ -235,3 +243,18 @@ def bearer_token(header: str) -> str:
     """The token of an `Authorization: Bearer ...` header, or "" for anything else."""
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def message_metadata(params: Params) -> Params | None:
+    """`metadata` arrives as an object in a JSON body, as JSON text in a form body."""
+    raw = params.get("metadata")
+    if isinstance(raw, str) and raw:
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise SlackError("invalid_metadata_format") from None
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, dict) or not raw.get("event_type"):
+        raise SlackError("invalid_metadata_schema")
+    return raw

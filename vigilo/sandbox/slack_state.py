@@ -27,6 +27,7 @@ from vigilo.sandbox.slack_model import (
     arg,
     flag,
     message_content,
+    message_metadata,
 )
 from vigilo.sandbox.slack_views import ViewStore
 
@@ -268,7 +269,7 @@ class SlackState:
         text, blocks, attachments = message_content(params, required=True)
         thread_ts = params.get("thread_ts") or None
         message = Message(channel.id, self._next_ts(), text, blocks, attachments,
-                          str(thread_ts) if thread_ts else None)
+                          str(thread_ts) if thread_ts else None, metadata=message_metadata(params))
         self.messages[channel.id].append(message)
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
 
@@ -305,13 +306,18 @@ class SlackState:
     def _history(self, params: Params) -> Params:
         """Newest first; `latest` + `inclusive` + `limit=1` fetches one message by its ts."""
         channel = self._channel(params)
-        latest = params.get("latest")
+        latest, oldest = params.get("latest"), params.get("oldest")
         inclusive = str(params.get("inclusive") or "").lower() in ("1", "true")
+        with_metadata = flag(params.get("include_all_metadata"))
         limit = int(params.get("limit") or 100)
         found = [m for m in reversed(self.messages[channel.id]) if m.thread_ts in (None, m.ts)
                  and (latest is None or float(m.ts) < float(str(latest))
-                      or (inclusive and m.ts == str(latest)))]
-        return {"messages": [m.to_api() for m in found[:limit]], "has_more": len(found) > limit,
+                      or (inclusive and m.ts == str(latest)))
+                 and (oldest is None or float(m.ts) > float(str(oldest))
+                      or (inclusive and m.ts == str(oldest)))]
+        shown = [m.to_api_with_metadata() if with_metadata else m.to_api()
+                 for m in found[:limit]]
+        return {"messages": shown, "has_more": len(found) > limit,
                 "response_metadata": {"next_cursor": ""}}
 
     def _permalink(self, params: Params) -> Params:
