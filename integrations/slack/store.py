@@ -14,6 +14,8 @@ from core.validation import WorkspaceSettings
 from integrations.slack.blocks import ClosingFacts, IncidentCard
 from services import slack_channel
 from services.slack_channel import (
+    CHANNEL,
+    SLACK,
     IncidentGone,
     add_event,
     channel_claimed,
@@ -26,9 +28,9 @@ from services.slack_channel import (
 from store.db import Database
 from store.types import utcnow
 
-__all__ = ["IncidentGone", "Snapshot", "add_event", "channel_claimed", "channel_effect",
-           "channel_memo", "closing_facts", "load", "mark", "progress", "remember",
-           "slack_ids", "store_channel"]
+__all__ = ["CHANNEL", "SLACK", "IncidentGone", "Snapshot", "add_event", "channel_claimed",
+           "channel_effect", "channel_memo", "closing_facts", "load", "mark", "progress",
+           "remember", "slack_ids", "store_channel"]
 
 CHANNEL_CREATED = Label.CHANNEL_CREATED
 CHANNEL_ARCHIVED = Label.CHANNEL_ARCHIVED
