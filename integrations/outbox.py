@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy.sql.expression import Executable
 
 from core.effects import integration_of
 from core.keys import format_key
@@ -98,6 +97,7 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._unhook: Callable[[], None] | None = None
         self.pools = Pools(self.threads, limits, on_done=self._wake.set)
 
     # -- claiming ---------------------------------------------------------------------------
@@ -106,34 +106,27 @@ class OutboxWorker:
         """Lease up to `limit` lane heads, none of the integrations in `skip`; with `room`,
         at most `room(integration)` of each."""
         now = self.clock()
-        earlier = aliased(Outbox)
-        blocked = exists().where(and_(col(earlier.lane) == col(Outbox.lane),
-                                      col(earlier.lane) != "",
-                                      col(earlier.status) == "pending",
-                                      col(earlier.id) < col(Outbox.id)))
-        query = (select(Outbox)
-                 .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now,
-                        or_(col(Outbox.locked_until).is_(None), col(Outbox.locked_until) < now),
-                        ~blocked)
-                 .order_by(col(Outbox.id)).limit(limit)
-                 .with_for_update(skip_locked=True, of=Outbox))
-        for name in skip:
-            query = query.where(~col(Outbox.kind).startswith(f"{name}."))
         left: dict[str, int] = {}
         with self.db.transaction() as session:
+            connection = session.connection()
+            rows = connection.execute(_claim_query(tuple(sorted(set(skip))), limit),
+                                      {"now": now}).all()
             taken = []
-            for row in session.exec(query):
+            for row in rows:
                 name = integration_of(row.kind)
                 if room is not None:
                     left.setdefault(name, room(name))
                     if left[name] <= 0:
                         continue  # locked but not leased: released when this commits
                     left[name] -= 1
-                row.attempts += 1
-                row.locked_until = now + timedelta(seconds=self.lease)
                 taken.append(row)
-            return [Effect(r.id or 0, r.kind, dict(r.payload), r.attempts, r.idempotency_key,
-                           r.workspace_id, r.incident_id) for r in taken]
+            if taken:
+                connection.execute(_lease_query(), {
+                    "ids": [row.id for row in taken],
+                    "until": now + timedelta(seconds=self.lease)})
+            return [Effect(row.id, row.kind, dict(row.payload or {}), row.attempts + 1,
+                           row.idempotency_key, row.workspace_id, row.incident_id)
+                    for row in taken]
 
     # -- delivering -------------------------------------------------------------------------
     def deliver(self, effect: Effect) -> str:
@@ -220,6 +213,7 @@ class OutboxWorker:
         if self._thread is not None:
             return
         self._stop.clear()
+        self._unhook = self.db.on_effects(self.notify)
         loop = self._loop if self.threads == 1 else self._parallel_loop
         self._thread = threading.Thread(target=loop, name="vigilo-outbox", daemon=True)
         self._thread.start()
@@ -229,6 +223,9 @@ class OutboxWorker:
         self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
+        if self._unhook is not None:
+            self._unhook()
+            self._unhook = None
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -282,3 +279,33 @@ def _log_dead(db: Database, effect: Effect, detail: str) -> None:
                 effect.attempts, detail, extra={"outbox_id": effect.id, "kind": effect.kind,
                                                 "integration": integration_of(effect.kind),
                                                 "incident": key})
+
+
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _claim_query(skip: tuple[str, ...], limit: int) -> Executable:
+    """The lane heads that are due, oldest first. Built once per shape: building and
+    cache-keying this select cost more than running it, on every wake-up of the worker."""
+    outbox = _OUTBOX
+    earlier = outbox.alias("earlier")
+    blocked = exists().where(and_(earlier.c.lane == outbox.c.lane, earlier.c.lane != "",
+                                  earlier.c.status == "pending", earlier.c.id < outbox.c.id))
+    query = (select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts,
+                    outbox.c.idempotency_key, outbox.c.workspace_id, outbox.c.incident_id)
+             .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= bindparam("now"),
+                    or_(outbox.c.locked_until.is_(None),
+                        outbox.c.locked_until < bindparam("now")),
+                    ~blocked)
+             .order_by(outbox.c.id).limit(limit)
+             .with_for_update(skip_locked=True, of=outbox))
+    for name in skip:
+        query = query.where(~outbox.c.kind.startswith(f"{name}."))
+    return query
+
+
+@functools.cache
+def _lease_query() -> Executable:
+    return (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+            .values(attempts=_OUTBOX.c.attempts + 1, locked_until=bindparam("until")))

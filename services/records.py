@@ -17,6 +17,7 @@ from core.keys import format_key, parse_key
 from core.permissions import Action, Role, require
 from core.policies.spec import EffectSpec
 from services.actor import Actor
+from store.db import EFFECTS_RECORDED
 from store.models import AuditLog, Incident, Member, Outbox, TimelineEvent
 from store.types import pk, utcnow
 
@@ -159,6 +160,7 @@ def record_effect(session: Session, spec: EffectSpec, workspace_id: int,
     if exists is not None:
         return
     payload = {"incident_id": incident_id, **spec.facts} if incident_id else dict(spec.facts)
+    session.info[EFFECTS_RECORDED] = True  # the outbox worker is woken after the commit
     session.add(Outbox(workspace_id=workspace_id, incident_id=incident_id, kind=spec.kind,
                        idempotency_key=idempotency_key,
                        lane=f"{integration_of(spec.kind)}:{owner}",

@@ -1,6 +1,6 @@
 """Engine and transactions. SQLite is tuned so concurrent writers queue instead of failing."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -10,6 +10,10 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 READ_ONLY = "vigilo_read_only"
+# Set in a session's `info` by whatever adds outbox rows; after that transaction commits,
+# `Database.on_effects` hooks run (the outbox worker looks at once instead of at its next
+# poll, whichever surface made the change).
+EFFECTS_RECORDED = "vigilo_effects_recorded"
 
 
 def is_sqlite(url: str) -> bool:
@@ -65,6 +69,7 @@ class Database:
         self.engine = engine
         self.url = str(engine.url)
         self.sqlite = engine.dialect.name == "sqlite"
+        self._on_effects: list[Callable[[], None]] = []
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> "Database":
@@ -73,8 +78,22 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit on success, roll back on any error. Objects stay readable after commit."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        with Session(self.engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+            if session.info.pop(EFFECTS_RECORDED, False):
+                for hook in list(self._on_effects):
+                    hook()
+
+    def on_effects(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Call `hook` after each commit that recorded outbox effects; returns the undo."""
+        self._on_effects.append(hook)
+
+        def remove() -> None:
+            if hook in self._on_effects:
+                self._on_effects.remove(hook)
+
+        return remove
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -100,18 +100,56 @@ def statements(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
+TAKE_NUMBER = "update workspace set last_incident_number"
+
+
+class LostAfterNumber(Exception):
+    """The injected failure: the connection went away right after the number was taken."""
+
+
+@contextmanager
+def failing_after_number(db: Database, when: Callable[[], bool] = lambda: True
+                         ) -> Iterator[list[str]]:
+    """What comes after a declaration takes its number (a statement, or the commit) fails,
+    when `when()` (asked in the declaring thread) says so; yields the SQL sent meanwhile."""
+    seen: list[str] = []
+    doomed = threading.local()
+
+    def fail_if_doomed(*_args: Any) -> None:
+        if getattr(doomed, "next", False):
+            doomed.next = False
+            raise LostAfterNumber("lost after the UPDATE")
+
+    def before(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(" ".join(sql.split()).lower())
+        fail_if_doomed()
+        if TAKE_NUMBER in seen[-1]:
+            doomed.next = when()
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "commit", fail_if_doomed)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "commit", fail_if_doomed)
+
+
 def test_a_declaration_failing_after_taking_its_number_gives_it_back(world: World) -> None:
     actor = world.actor()
     assert incidents.declare(world.db, actor, title="First").number == 1
-    # A member deleted after the request was authenticated: the checks before the number
-    # pass (declaring as the commander given), and the INSERT fails on created_by's foreign
-    # key, after the UPDATE that took number 2.
+    with failing_after_number(world.db) as sent, pytest.raises(LostAfterNumber):
+        incidents.declare(world.db, actor, title="Doomed")
+    assert any(TAKE_NUMBER in s for s in sent)
+    assert counter(world.db, world.ws_id) == 1
+
+    # A member deleted after the request was authenticated: the INSERT fails on
+    # created_by's foreign key, before any number is taken.
     stale = Actor(world.ws_id, 987654, "Gone", Role.ENGINEER, "slack")
     commander = world.members[Role.ENGINEER].id
     with statements(world.db) as sent, pytest.raises(IntegrityError):
         incidents.declare(world.db, stale, title="Doomed", commander_id=commander)
-    assert any(s.startswith("update workspace set last_incident_number") for s in sent)
-    assert counter(world.db, world.ws_id) == 1
+    assert not any(TAKE_NUMBER in s for s in sent)
 
     # A commander from another workspace is refused before a number is taken.
     other = workspaces.create_workspace(world.db, "globex", "Globex")
@@ -121,25 +159,32 @@ def test_a_declaration_failing_after_taking_its_number_gives_it_back(world: Worl
 
     assert incidents.declare(world.db, actor, title="Second").number == 2
     assert stored_numbers(world.db, world.ws_id) == [1, 2]
+    with world.db.read() as session:  # no placeholder survives: every key is a real one
+        texts = session.exec(select(TimelineEvent.text)).all()
+    assert [t for t in texts if "declared" in t] == [
+        "Engineer declared INC-0001 (p3, medium): First",
+        "Engineer declared INC-0002 (p3, medium): Second"]
 
 
 def test_failures_among_concurrent_declarations_leave_no_gap(world: World) -> None:
     actor = world.actor()
-    stale = Actor(world.ws_id, 987654, "Gone", Role.ENGINEER, "slack")
-    commander = world.members[Role.ENGINEER].id
+    doomed = threading.local()
 
-    def attempt(i: int) -> int | None:
-        results: list[int | None] = []
+    def attempt(i: int) -> int:
+        succeeded = 0
         for j in range(2):
-            if (i + j) % 4 == 0:  # every fourth attempt rolls back after its UPDATE
-                with pytest.raises(IntegrityError):
-                    incidents.declare(world.db, stale, title="Doomed", commander_id=commander)
-                results.append(None)
+            doomed.now = (i + j) % 4 == 0  # every fourth rolls back after taking its number
+            if doomed.now:
+                with pytest.raises(LostAfterNumber):
+                    incidents.declare(world.db, actor, title="Doomed")
             else:
-                results.append(incidents.declare(world.db, actor, title=f"Ok {i}.{j}").number)
-        return len([r for r in results if r is not None])
+                incidents.declare(world.db, actor, title=f"Ok {i}.{j}")
+                succeeded += 1
+        return succeeded
 
-    succeeded = sum(together(THREADS, attempt))
+    with failing_after_number(world.db, lambda: getattr(doomed, "now", False)) as sent:
+        succeeded = sum(together(THREADS, attempt))
+    assert sum(1 for s in sent if TAKE_NUMBER in s) == 2 * THREADS
     assert succeeded == 30
     assert stored_numbers(world.db, world.ws_id) == list(range(1, succeeded + 1))
     assert counter(world.db, world.ws_id) == succeeded
@@ -213,3 +258,20 @@ def test_two_workers_deliver_each_of_200_effects_exactly_once(world: World) -> N
     for lane in {row.lane for row in rows}:
         in_lane = [effect_id for effect_id, seen in calls if seen == lane]
         assert in_lane == sorted(in_lane), f"lane {lane} delivered out of order"
+
+
+@pytest.mark.parametrize("last", [0, 41, 9998])
+def test_the_declared_entry_spells_the_key_as_format_key_does(world: World, last: int) -> None:
+    """PostgreSQL writes the key into the timeline inside the statement that takes it."""
+    with world.db.transaction() as session:
+        workspace = session.get(Workspace, world.ws_id)
+        assert workspace is not None
+        workspace.last_incident_number = last
+    made = [incidents.declare(world.db, world.actor(), title=f"T{n}") for n in range(3)]
+    assert [i.number for i in made] == [last + 1, last + 2, last + 3]
+    with world.db.read() as session:
+        texts = session.exec(select(TimelineEvent.text).order_by(col(TimelineEvent.id))).all()
+        numbers = session.exec(select(Incident.number).order_by(col(Incident.id))).all()
+    assert list(numbers) == [last + 1, last + 2, last + 3]
+    assert [t.split(" declared ")[1].split(" ")[0] for t in texts] == [
+        format_key(last + n) for n in (1, 2, 3)]

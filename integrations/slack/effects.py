@@ -193,10 +193,11 @@ class SlackEffects:
             raise NotConfigured("incident channels are off (workspace setting "
                                 "auto_create_channel)")
         found = store.channel_effect(self.db, snap.incident_id)
-        if found is not None and found[1] == "pending" and found[0] < effect.id:
+        if found is not None and found.status == "pending" and found.id < effect.id:
             raise RetryAfter(WAIT_FOR_CHANNEL, "waiting for the incident channel")
-        if found is not None and found[1] == "dead":
-            raise PermanentFailure(f"the incident channel could not be created: {found[2]}")
+        if found is not None and found.status == "dead":
+            raise PermanentFailure("the incident channel could not be created: "
+                                   f"{found.last_error}")
         # Nothing to post to yet (e.g. channels start at investigating): the situation
         # report posted when the channel is created carries the current state.
         raise NotConfigured(f"no incident channel yet (created on "

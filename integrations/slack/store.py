@@ -1,48 +1,47 @@
-"""What the Slack handlers read and write in the store, each in its own short transaction.
+"""The Slack handlers' view of an incident, built from `services.slack_channel`'s read
+models; what they write goes through the same service, each call its own short transaction.
 
-No transaction is held across a Slack call. Progress that a retried delivery must not repeat
-(the situation report already posted, an announcement already sent) is written down right
-after the Slack call that made it, so a redelivery skips straight to the unfinished steps.
+No transaction is held across a Slack call, and nothing here queries a table: the adapter
+reads and writes through services, like every integration (docs/architecture.md).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
-
-from core.effects import SLACK_CREATE_CHANNEL, Label
+from core.effects import Label
 from core.keys import format_key
 from core.validation import WorkspaceSettings
 from integrations.slack.blocks import ClosingFacts, IncidentCard
-from services import integration_state
-from store.db import Database
-from store.models import (
-    ActionItem,
-    Incident,
-    IncidentResponder,
-    Member,
-    Outbox,
-    TimelineEvent,
-    Workspace,
+from services import slack_channel
+from services.slack_channel import (
+    CHANNEL,
+    SLACK,
+    IncidentGone,
+    add_event,
+    channel_claimed,
+    channel_memo,
+    progress,
+    remember,
+    slack_ids,
+    store_channel,
 )
+from store.db import Database
 from store.types import utcnow
+
+__all__ = ["CHANNEL", "SLACK", "IncidentGone", "Snapshot", "add_event", "channel_claimed",
+           "channel_effect", "channel_memo", "closing_facts", "load", "mark", "progress",
+           "remember", "slack_ids", "store_channel"]
 
 CHANNEL_CREATED = Label.CHANNEL_CREATED
 CHANNEL_ARCHIVED = Label.CHANNEL_ARCHIVED
 CHANNEL_UNARCHIVED = Label.CHANNEL_UNARCHIVED
-CREATED_DEDUPE = "slack:channel_created"
-SLACK, CHANNEL = "slack", "channel"  # integration_link's integration and kind
-
-
-class IncidentGone(LookupError):
-    pass
+mark = slack_channel.mark_progress
+channel_effect = slack_channel.channel_effect
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The incident as the handlers need it, read in one go."""
+    """The incident as the handlers need it, with the card its messages are made from."""
 
     incident_id: int
     workspace_id: int
@@ -65,147 +64,29 @@ class Snapshot:
 
 
 def load(db: Database, incident_id: int, base_url: str) -> Snapshot:
-    with db.read() as session:
-        incident = session.get(Incident, incident_id)
-        if incident is None:
-            raise IncidentGone(f"incident {incident_id} no longer exists")
-        workspace = session.get(Workspace, incident.workspace_id)
-        rows = session.exec(
-            select(IncidentResponder, Member)
-            .join(Member, col(Member.id) == IncidentResponder.member_id)
-            .where(IncidentResponder.incident_id == incident_id)
-            .order_by(col(IncidentResponder.joined_at), col(IncidentResponder.id))).all()
-    members = [m for _, m in rows]
-    commander = next((m for m in members if m.id == incident.commander_id), None)
-    ordered = ([commander] if commander else []) + [m for m in members if m is not commander]
-    key = format_key(incident.number)
-    slug = workspace.slug if workspace else "-"
+    view = slack_channel.incident_view(db, incident_id)
+    key = format_key(view.number)
+    commander = view.commander
     card = IncidentCard(
-        key=key, title=incident.title, severity=incident.severity, status=incident.status,
-        url=f"{base_url.rstrip('/')}/ws/{slug}/incidents/{key}",
+        key=key, title=view.title, severity=view.severity, status=view.status,
+        url=f"{base_url.rstrip('/')}/ws/{view.workspace_slug}/incidents/{key}",
         commander=commander.display_name if commander else None,
         commander_slack_id=commander.slack_user_id if commander else None,
-        services=tuple(incident.services or ()), description=incident.description or "")
+        services=view.services, description=view.description)
     return Snapshot(
-        incident_id=incident_id, workspace_id=incident.workspace_id, key=key,
-        number=incident.number, title=incident.title, status=incident.status,
-        settings=WorkspaceSettings.from_json(workspace.settings if workspace else None),
-        card=card, channel_id=incident.slack_channel_id,
-        channel_name=incident.slack_channel_name,
-        slack_user_ids=tuple(dict.fromkeys(m.slack_user_id for m in ordered
-                                           if m.slack_user_id)),
-        detected_at=incident.detected_at, resolved_at=incident.resolved_at,
-        root_cause=incident.root_cause)
-
-
-def store_channel(db: Database, incident_id: int, channel_id: str,
-                  name: str) -> tuple[str, str, bool]:
-    """Record the incident's channel unless one is already recorded.
-
-    Returns the recorded (id, name) and whether this call recorded it: a delivery that lost
-    a race learns the winner's channel and can archive its own duplicate.
-    """
-    with db.transaction() as session:
-        result = session.execute(
-            update(Incident)
-            .where(col(Incident.id) == incident_id, col(Incident.slack_channel_id).is_(None))
-            .values(slack_channel_id=channel_id, slack_channel_name=name))
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            incident = session.get(Incident, incident_id)
-            if incident is None or incident.slack_channel_id is None:
-                raise IncidentGone(f"incident {incident_id} no longer exists")
-            return incident.slack_channel_id, incident.slack_channel_name or "", False
-        workspace_id = session.exec(select(Incident.workspace_id).where(
-            Incident.id == incident_id)).one()
-        # The channel's own record, where its memo lives (not in the timeline, which the
-        # JSON API serves); Incident.slack_channel_id/name stay as the pages' copy.
-        integration_state.link_in(session, SLACK, channel_id, kind=CHANNEL,
-                                  workspace_id=workspace_id, incident_id=incident_id,
-                                  state={"name": name})
-        _add_event(session, incident_id, CHANNEL_CREATED, f"Slack channel #{name} created",
-                   CREATED_DEDUPE, {"channel_id": channel_id, "channel_name": name})
-        return channel_id, name, True
-
-
-def channel_claimed(db: Database, channel_id: str) -> bool:
-    """Whether some incident already has this Slack channel."""
-    with db.read() as session:
-        return session.exec(select(Incident.id).where(
-            col(Incident.slack_channel_id) == channel_id)).first() is not None
-
-
-def channel_memo(db: Database, incident_id: int) -> dict[str, Any]:
-    """What is known about the channel's state: the pinned report's ts, the topic last set."""
-    found = integration_state.first_for_incident(db, SLACK, incident_id, CHANNEL)
-    return found.state if found else {}
-
-
-def remember(db: Database, channel_id: str, **facts: Any) -> None:
-    integration_state.update(db, SLACK, channel_id, **facts)
-
-
-def progress(db: Database, outbox_id: int) -> dict[str, Any]:
-    """Steps an earlier attempt of this effect already finished (see `mark`)."""
-    with db.read() as session:
-        row = session.get(Outbox, outbox_id)
-        return dict((row.payload or {}).get("progress") or {}) if row else {}
-
-
-def mark(db: Database, outbox_id: int, **steps: Any) -> None:
-    with db.transaction() as session:
-        row = session.get(Outbox, outbox_id)
-        if row is not None:
-            done = dict((row.payload or {}).get("progress") or {})
-            row.payload = {**row.payload, "progress": {**done, **steps}}
-            session.add(row)
-
-
-def slack_ids(db: Database, workspace_id: int, member_ids: list[int]) -> list[str]:
-    if not member_ids:
-        return []
-    with db.read() as session:
-        rows = session.exec(select(Member.slack_user_id).where(
-            Member.workspace_id == workspace_id, col(Member.id).in_(member_ids)))
-        return [r for r in rows if r]
-
-
-def channel_effect(db: Database, incident_id: int) -> tuple[int, str, str | None] | None:
-    """(id, status, last_error) of the incident's channel-creation effect, if one exists."""
-    with db.read() as session:
-        row = session.exec(select(Outbox).where(
-            Outbox.incident_id == incident_id, Outbox.kind == SLACK_CREATE_CHANNEL)
-            .order_by(col(Outbox.id).desc())).first()
-        return (row.id or 0, row.status, row.last_error) if row else None
+        incident_id=incident_id, workspace_id=view.workspace_id, key=key,
+        number=view.number, title=view.title, status=view.status, settings=view.settings,
+        card=card, channel_id=view.channel_id, channel_name=view.channel_name,
+        slack_user_ids=tuple(dict.fromkeys(p.slack_user_id for p in view.people
+                                           if p.slack_user_id)),
+        detected_at=view.detected_at, resolved_at=view.resolved_at,
+        root_cause=view.root_cause)
 
 
 def closing_facts(db: Database, snap: Snapshot) -> ClosingFacts:
-    with db.read() as session:
-        events = session.exec(select(func.count()).select_from(TimelineEvent).where(
-            TimelineEvent.incident_id == snap.incident_id,
-            col(TimelineEvent.deleted_at).is_(None))).one()
-        responders = session.exec(select(func.count()).select_from(IncidentResponder).where(
-            IncidentResponder.incident_id == snap.incident_id)).one()
-        items = session.exec(select(ActionItem.done_at).where(
-            ActionItem.incident_id == snap.incident_id)).all()
+    counts = slack_channel.closing_counts(db, snap.incident_id)
     end = snap.resolved_at or utcnow()
     return ClosingFacts(duration=end - snap.detected_at, root_cause=snap.root_cause,
-                        timeline_events=int(events), responders=int(responders),
-                        action_items=len(items),
-                        open_action_items=sum(1 for done in items if done is None))
-
-
-def add_event(db: Database, incident_id: int, label: str, text: str, dedupe_key: str,
-              payload: dict[str, Any] | None = None) -> None:
-    with db.transaction() as session:
-        _add_event(session, incident_id, label, text, dedupe_key, payload or {})
-
-
-def _add_event(session: Session, incident_id: int, label: str, text: str, dedupe_key: str,
-               payload: dict[str, Any]) -> None:
-    seen = session.exec(select(TimelineEvent.id).where(
-        TimelineEvent.incident_id == incident_id,
-        TimelineEvent.dedupe_key == dedupe_key)).first()
-    if seen is None:
-        session.add(TimelineEvent(incident_id=incident_id, at=utcnow(), source="vigilo",
-                                  label=label, text=text, payload=payload,
-                                  dedupe_key=dedupe_key))
+                        timeline_events=counts.timeline_events, responders=counts.responders,
+                        action_items=counts.action_items,
+                        open_action_items=counts.open_action_items)

@@ -194,6 +194,27 @@ def test_background_thread_delivers(world: World) -> None:
         worker.stop()
 
 
+@pytest.mark.parametrize("threads", [1, 16])
+def test_a_commit_that_records_effects_wakes_the_worker(world: World, threads: int) -> None:
+    """No poll and no notify by the caller (the web API, the CLI, a job): the commit does it."""
+    delivered = threading.Event()
+
+    def handler(effect: Effect) -> str:
+        delivered.set()
+        return "ok"
+
+    worker = OutboxWorker(world.db, {SLACK_CREATE_CHANNEL: handler}, poll=3600, threads=threads)
+    worker.start()
+    try:
+        time.sleep(0.2)  # the worker's first look (an empty outbox) is over: it now sleeps
+        incidents.declare(world.db, world.actor(), title="x")
+        assert delivered.wait(20)
+    finally:
+        worker.stop()
+    # Stopped, it is no longer woken (and holds no reference from the database).
+    assert world.db._on_effects == []
+
+
 # --- parallel lanes, per-integration pools, breaker-style recovery -------------------------
 
 def queue(world: World, kind: str, lanes: list[str]) -> list[int]:

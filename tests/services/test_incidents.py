@@ -36,6 +36,27 @@ def test_declare_defaults_and_side_effects(world: World) -> None:
                             "statuspage.publish"]
 
 
+def test_no_placeholder_number_is_stored_anywhere(world: World) -> None:
+    """declare writes everything before it takes the number (services/incidents.py): what it
+    wrote first must not carry the stand-in (negative) number it had until then."""
+    incident = incidents.declare(world.db, world.actor(), title="Checkout is down",
+                                 severity="p1")
+    assert incident.number == 1
+
+    def numbers(value: object) -> list[int]:
+        if isinstance(value, dict):
+            return [n for v in value.values() for n in numbers(v)]
+        if isinstance(value, list):
+            return [n for v in value for n in numbers(v)]
+        return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+    with world.db.read() as session:
+        stored = ([row.payload for row in session.exec(select(Outbox))]
+                  + [row.detail for row in session.exec(select(AuditLog))])
+    assert len(stored) == 5  # four effects and the audit row
+    assert all(n >= 0 for value in stored for n in numbers(value))
+
+
 def test_declare_p3_does_not_page(world: World) -> None:
     incidents.declare(world.db, world.actor(), title="Slow search")
     assert kinds(world) == ["slack.create_channel"]

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 from core.effects import Label
 from core.fsm import Move
-from integrations.slack import store as slack_store
-from services import incidents
+from services import incidents, slack_channel
 from store.models import TimelineEvent
 from tests.web_support import Page, Web, own_incident_id, seed_incidents, web_fixture  # noqa: F401
 
@@ -65,10 +64,10 @@ def test_the_timeline_is_grouped_by_day_and_peoples_words_stand_apart(web: Web) 
 
 def test_a_reopened_incident_says_its_channel_is_archived(web: Web) -> None:
     incident_id = own_incident_id(web)
-    slack_store.store_channel(web.db, incident_id, "C0INC1", "inc-0001-checkout-is-down")
+    slack_channel.store_channel(web.db, incident_id, "C0INC1", "inc-0001-checkout-is-down")
     for move in (Move.INVESTIGATE, Move.RESOLVE):
         incidents.transition(web.db, web.own.actor, 1, move)
-    slack_store.add_event(web.db, incident_id, Label.CHANNEL_ARCHIVED,
+    slack_channel.add_event(web.db, incident_id, Label.CHANNEL_ARCHIVED,
                           "Slack channel #inc-0001-checkout-is-down archived", "test:archived")
     incidents.transition(web.db, web.own.actor, 1, Move.REOPEN)
     detail = Page(web.get("/ws/acme/incidents/INC-0001", via="session").text)
