@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from store.db import Database
 from store.inbox_models import DONE, PENDING, QUARANTINED, SLACK, InboxRow
+from store.inbox_models import WEBHOOK as WEBHOOK  # for takers outside services (integrations)
 from store.models import IntegrationLog
 from store.types import utcnow
 

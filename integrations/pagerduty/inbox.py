@@ -16,9 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from integrations.log_context import Repeated
 from services import inbox, pagerduty_inbound
-from services.inbox import Delivery
+from services.inbox import WEBHOOK, Delivery
 from store.db import Database
-from store.inbox_models import WEBHOOK
 
 log = logging.getLogger(__name__)
 
