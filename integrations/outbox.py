@@ -27,6 +27,7 @@ from core.effects import integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
 from integrations.lanes import Pools
+from integrations.lease_keeper import LeaseKeeper
 from integrations.log_context import Repeated, bound
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
@@ -98,6 +99,7 @@ class OutboxWorker:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._unhook: Callable[[], None] | None = None
+        self.leases = LeaseKeeper(db, lease, clock)  # renewed while a handler runs
         self.pools = Pools(self.threads, limits, on_done=self._wake.set)
 
     # -- claiming ---------------------------------------------------------------------------
@@ -139,8 +141,12 @@ class OutboxWorker:
             if handler is None:
                 raise NotConfigured(self.off.get(effect.kind)
                                     or f"{integration_of(effect.kind)} is not configured")
-            with bound(integration=integration_of(effect.kind)):  # on the handler's log lines
-                detail = handler(effect)
+            self.leases.hold(effect.id)
+            try:
+                with bound(integration=integration_of(effect.kind)):  # on its log lines
+                    detail = handler(effect)
+            finally:
+                self.leases.release(effect.id)
             status, ok = "done", True
         except NotConfigured as error:
             status, ok, detail = "skipped", False, str(error)
@@ -214,6 +220,7 @@ class OutboxWorker:
             return
         self._stop.clear()
         self._unhook = self.db.on_effects(self.notify)
+        self.leases.start()
         loop = self._loop if self.threads == 1 else self._parallel_loop
         self._thread = threading.Thread(target=loop, name="vigilo-outbox", daemon=True)
         self._thread.start()
@@ -232,6 +239,7 @@ class OutboxWorker:
             self._thread.join(timeout)
             self._thread = None
         self.pools.shutdown(timeout)
+        self.leases.stop()
 
     def _loop(self) -> None:
         failures = Repeated(log, "outbox worker round", base=self.poll)
