@@ -20,14 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
-from sqlalchemy.sql.expression import Executable
-
 from core.effects import integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
+from integrations.claims import LeaseKeeper, claim_query, lease_query
 from integrations.lanes import Pools
-from integrations.lease_keeper import LeaseKeeper
 from integrations.log_context import Repeated, bound
 from store.db import Database
 from store.models import Incident, IntegrationLog, Outbox
@@ -111,7 +108,7 @@ class OutboxWorker:
         left: dict[str, int] = {}
         with self.db.transaction() as session:
             connection = session.connection()
-            rows = connection.execute(_claim_query(tuple(sorted(set(skip))), limit),
+            rows = connection.execute(claim_query(tuple(sorted(set(skip))), limit),
                                       {"now": now}).all()
             taken = []
             for row in rows:
@@ -123,7 +120,7 @@ class OutboxWorker:
                     left[name] -= 1
                 taken.append(row)
             if taken:
-                connection.execute(_lease_query(), {
+                connection.execute(lease_query(), {
                     "ids": [row.id for row in taken],
                     "until": now + timedelta(seconds=self.lease)})
             return [Effect(row.id, row.kind, dict(row.payload or {}), row.attempts + 1,
@@ -287,33 +284,3 @@ def _log_dead(db: Database, effect: Effect, detail: str) -> None:
                 effect.attempts, detail, extra={"outbox_id": effect.id, "kind": effect.kind,
                                                 "integration": integration_of(effect.kind),
                                                 "incident": key})
-
-
-_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-
-
-@functools.cache
-def _claim_query(skip: tuple[str, ...], limit: int) -> Executable:
-    """The lane heads that are due, oldest first. Built once per shape: building and
-    cache-keying this select cost more than running it, on every wake-up of the worker."""
-    outbox = _OUTBOX
-    earlier = outbox.alias("earlier")
-    blocked = exists().where(and_(earlier.c.lane == outbox.c.lane, earlier.c.lane != "",
-                                  earlier.c.status == "pending", earlier.c.id < outbox.c.id))
-    query = (select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts,
-                    outbox.c.idempotency_key, outbox.c.workspace_id, outbox.c.incident_id)
-             .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= bindparam("now"),
-                    or_(outbox.c.locked_until.is_(None),
-                        outbox.c.locked_until < bindparam("now")),
-                    ~blocked)
-             .order_by(outbox.c.id).limit(limit)
-             .with_for_update(skip_locked=True, of=outbox))
-    for name in skip:
-        query = query.where(~outbox.c.kind.startswith(f"{name}."))
-    return query
-
-
-@functools.cache
-def _lease_query() -> Executable:
-    return (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-            .values(attempts=_OUTBOX.c.attempts + 1, locked_until=bindparam("until")))

@@ -1,4 +1,5 @@
-"""Keeps the outbox claims of effects being delivered right now.
+"""What an outbox claim is: the statement that takes lane heads, the lease it sets, and
+its renewal while the effect is being delivered.
 
 A claim is a lease (`locked_until`) so that a dead worker's effects are taken again. A live
 worker whose handler outlasts the lease (a page to many people, each call waiting out its
@@ -8,12 +9,14 @@ in-flight claim well before it runs out; a worker that dies stops renewing, so i
 still expire as before.
 """
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy.sql.expression import Executable
 
 from store.db import Database
 from store.models import Outbox
@@ -21,11 +24,42 @@ from store.models import Outbox
 log = logging.getLogger(__name__)
 
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-# Only claims still held: a row settled meanwhile has locked_until cleared and stays so.
-_RENEW = (update(_OUTBOX)
-          .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-                 _OUTBOX.c.status == "pending", _OUTBOX.c.locked_until.is_not(None))
-          .values(locked_until=bindparam("until")))
+
+
+@functools.cache
+def claim_query(skip: tuple[str, ...], limit: int) -> Executable:
+    """The lane heads that are due, oldest first. Built once per shape: building and
+    cache-keying this select cost more than running it, on every wake-up of the worker."""
+    outbox = _OUTBOX
+    earlier = outbox.alias("earlier")
+    blocked = exists().where(and_(earlier.c.lane == outbox.c.lane, earlier.c.lane != "",
+                                  earlier.c.status == "pending", earlier.c.id < outbox.c.id))
+    query = (select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts,
+                    outbox.c.idempotency_key, outbox.c.workspace_id, outbox.c.incident_id)
+             .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= bindparam("now"),
+                    or_(outbox.c.locked_until.is_(None),
+                        outbox.c.locked_until < bindparam("now")),
+                    ~blocked)
+             .order_by(outbox.c.id).limit(limit)
+             .with_for_update(skip_locked=True, of=outbox))
+    for name in skip:
+        query = query.where(~outbox.c.kind.startswith(f"{name}."))
+    return query
+
+
+@functools.cache
+def lease_query() -> Executable:
+    return (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+            .values(attempts=_OUTBOX.c.attempts + 1, locked_until=bindparam("until")))
+
+
+@functools.cache
+def renew_query() -> Executable:
+    # Only claims still held: a row settled meanwhile has locked_until cleared and stays so.
+    return (update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+                   _OUTBOX.c.status == "pending", _OUTBOX.c.locked_until.is_not(None))
+            .values(locked_until=bindparam("until")))
 
 
 class LeaseKeeper:
@@ -54,7 +88,7 @@ class LeaseKeeper:
             ids = list(self._held)
         if ids:
             with self.db.transaction() as session:
-                session.connection().execute(_RENEW, {
+                session.connection().execute(renew_query(), {
                     "ids": ids, "until": self.clock() + timedelta(seconds=self.lease)})
         return len(ids)
 
