@@ -1,11 +1,8 @@
 """The announcements channel end to end: services record, the real OutboxWorker delivers
 through the real slack_sdk client to the sandbox Slack, on SQLite and PostgreSQL."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from core import effects as fx
 from core.fsm import Move
@@ -13,30 +10,8 @@ from core.permissions import Role
 from core.postmortem import PmMove, Section
 from services import incidents, integration_log, postmortems, responders, storms
 from store.types import utcnow
-from tests.conftest import World
 from tests.integrations.test_slack_effects import Rig, set_setting
-from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import BOT_USER_ID
-
-
-def drain(rig: Rig) -> None:
-    """Deliver what is due now: the rig's clock catches up with effects recorded since it
-    was made, however long this loaded machine took to get here."""
-    rig.clock.now = max(rig.clock.now, utcnow() + timedelta(seconds=5))
-    rig.worker.drain()
-
-
-@pytest.fixture
-def fake(world: World) -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        for member in [*world.members.values(), *world.members_extra]:
-            server.add_user(member.slack_user_id, member.display_name.lower())
-        yield server
-
-
-@pytest.fixture
-def rig(world: World, fake: FakeSlack) -> Rig:
-    return Rig(world, fake)
 
 
 def announced(rig: Rig, name: str = "incidents") -> list[Any]:
@@ -57,7 +32,7 @@ def with_channel(rig: Rig, *, bot_member: bool = True, ref: str = "#incidents",
 def test_one_message_per_incident_updated_in_place_as_it_moves(rig: Rig) -> None:
     with_channel(rig)
     incident = rig.declare("Checkout is down", severity="p1")
-    drain(rig)
+    rig.drain()
     [card] = announced(rig)
     text = card.full_text
     for expected in ("INC-0001", "Checkout is down", "P1 (critical)", "Open",
@@ -71,7 +46,7 @@ def test_one_message_per_incident_updated_in_place_as_it_moves(rig: Rig) -> None
     responders.promote(rig.db, rig.world.actor(), 1, helper.id or 0)
     incidents.edit_incident(rig.db, rig.world.actor(Role.ADMIN), 1, title="Checkout is slow")
     rig.move(incident, Move.RESOLVE)
-    drain(rig)
+    rig.drain()
     [card] = announced(rig)  # still one message, now current
     text = card.full_text
     assert card.edited
@@ -88,15 +63,15 @@ def test_below_the_threshold_nothing_until_raised_into_range(rig: Rig) -> None:
     with_channel(rig, severity="p1")
     incident = rig.declare("Search is slow", severity="p3")
     rig.move(incident, Move.INVESTIGATE)
-    drain(rig)
+    rig.drain()
     assert announced(rig) == []
     assert [r.status for r in rig.rows(fx.SLACK_BROADCAST)] == ["skipped"]  # the move
     incidents.change_severity(rig.db, rig.world.actor(), 1, "p1")
-    drain(rig)
+    rig.drain()
     [card] = announced(rig)
     assert "P1 (critical)" in card.full_text and "Investigating" in card.full_text
     incidents.change_severity(rig.db, rig.world.actor(), 1, "p3")  # out of range: still kept
-    drain(rig)
+    rig.drain()
     [card] = announced(rig)
     assert "P3 (medium)" in card.full_text
 
@@ -104,7 +79,7 @@ def test_below_the_threshold_nothing_until_raised_into_range(rig: Rig) -> None:
 def test_no_setting_no_broadcast(rig: Rig) -> None:
     rig.fake.add_channel("incidents")
     rig.declare("Checkout is down", severity="p1")
-    drain(rig)
+    rig.drain()
     assert announced(rig) == [] and rig.rows(fx.SLACK_BROADCAST) == []
 
 
@@ -112,17 +87,17 @@ def test_a_lost_post_answer_is_adopted_not_posted_twice(rig: Rig) -> None:
     channel = with_channel(rig, ref="id")
     rig.fake.lose_next_answer("chat.postMessage", channel=channel)
     rig.declare("Checkout is down", severity="p1")
-    drain(rig)
+    rig.drain()
     [row] = rig.rows(fx.SLACK_BROADCAST)
     assert row.status == "pending" and "HTTP 500" in (row.last_error or "")
     assert len(rig.fake.messages(channel)) == 1  # Slack did post it
     rig.clock.advance(120)
-    drain(rig)
+    rig.drain()
     [card] = rig.fake.messages(channel)
     [row] = rig.rows(fx.SLACK_BROADCAST)
     assert row.status == "done" and row.payload["progress"]["adopted"] is True
     rig.move(rig.incident(), Move.INVESTIGATE)
-    drain(rig)
+    rig.drain()
     [card] = rig.fake.messages(channel)
     assert card.edited and "Investigating" in card.full_text
 
@@ -130,21 +105,21 @@ def test_a_lost_post_answer_is_adopted_not_posted_twice(rig: Rig) -> None:
 def test_a_lost_answer_by_channel_name_is_adopted_once_the_id_is_known(rig: Rig) -> None:
     with_channel(rig)
     rig.declare("First", severity="p1")
-    drain(rig)
+    rig.drain()
     channel = rig.fake.channel_by_name("incidents")
     assert channel is not None
     rig.fake.lose_next_answer("chat.postMessage", channel="#incidents")
     rig.declare("Second", severity="p1")
-    drain(rig)
+    rig.drain()
     rig.clock.advance(120)
-    drain(rig)
+    rig.drain()
     assert [m.full_text.count("INC-0002") > 0 for m in announced(rig)] == [False, True]
 
 
 def test_bot_not_in_a_channel_given_by_name_says_whom_to_invite(rig: Rig) -> None:
     with_channel(rig, bot_member=False)
     rig.declare("Checkout is down", severity="p1")
-    drain(rig)
+    rig.drain()
     [row] = rig.rows(fx.SLACK_BROADCAST)
     assert row.status == "dead"
     assert "invite @Vigilo to #incidents" in (row.last_error or "")
@@ -158,7 +133,7 @@ def test_bot_not_in_a_channel_given_by_name_says_whom_to_invite(rig: Rig) -> Non
 def test_a_public_channel_given_by_id_is_joined(rig: Rig) -> None:
     channel = with_channel(rig, bot_member=False, ref="id")
     rig.declare("Checkout is down", severity="p1")
-    drain(rig)
+    rig.drain()
     assert [c.error for c in rig.fake.calls_to("conversations.join")] == [None]
     assert BOT_USER_ID in rig.fake.channels[channel].members
     assert len(rig.fake.messages(channel)) == 1
@@ -168,7 +143,7 @@ def test_a_private_channel_the_bot_is_not_in_needs_an_invite(rig: Rig) -> None:
     channel = rig.fake.add_channel("war-room", is_private=True, bot_member=False)
     set_setting(rig.world, "announce_channel", channel)
     rig.declare("Checkout is down", severity="p1")
-    drain(rig)
+    rig.drain()
     [row] = rig.rows(fx.SLACK_BROADCAST)
     assert row.status == "dead" and f"invite @Vigilo to {channel}" in (row.last_error or "")
 
@@ -176,13 +151,13 @@ def test_a_private_channel_the_bot_is_not_in_needs_an_invite(rig: Rig) -> None:
 def test_missing_and_archived_channels_are_explained(rig: Rig) -> None:
     set_setting(rig.world, "announce_channel", "#nowhere")
     rig.declare("One", severity="p1")
-    drain(rig)
+    rig.drain()
     [row] = rig.rows(fx.SLACK_BROADCAST)
     assert row.status == "dead" and "#nowhere does not exist" in (row.last_error or "")
     channel = with_channel(rig)
     rig.fake.state.channels[channel].archived = True
     rig.declare("Two", severity="p1")
-    drain(rig)
+    rig.drain()
     row = rig.rows(fx.SLACK_BROADCAST)[-1]
     assert row.status == "dead" and "#incidents is archived" in (row.last_error or "")
     # The incident channel itself is not held up by the announcements channel.
@@ -199,10 +174,10 @@ def test_a_published_postmortem_is_posted_there(rig: Rig) -> None:
     postmortems.move(rig.db, actor, 1, PmMove.REVIEW)
     for section in (Section.SUMMARY, Section.IMPACT, Section.ROOT_CAUSE):
         postmortems.edit_section(rig.db, actor, 1, section, f"{section.value} text")
-    drain(rig)
+    rig.drain()
     assert len(announced(rig)) == 1  # review is quiet
     postmortems.move(rig.db, actor, 1, PmMove.PUBLISH)
-    drain(rig)
+    rig.drain()
     card, post = announced(rig)
     assert "Postmortem published for INC-0001" in post.text
     assert "incidents/INC-0001?tab=postmortem" in post.full_text
@@ -216,7 +191,7 @@ def test_a_storm_is_posted_there_once(rig: Rig) -> None:
                           severity="p3", detected_at=utcnow() - timedelta(minutes=3))
     storms.detect(rig.db, utcnow())
     storms.detect(rig.db, utcnow())  # the job again: nothing more
-    drain(rig)
+    rig.drain()
     [post] = announced(rig)  # no incident cards: all three are p3
     assert "Possible incident storm #1: 3 related incidents (service api)" in post.text
     assert "/ws/acme/storms/1" in post.full_text
@@ -228,15 +203,15 @@ def test_updates_to_a_deleted_channel_say_so_and_a_deleted_card_is_left_alone(
         rig: Rig) -> None:
     channel = with_channel(rig)
     rig.declare("Checkout is down", severity="p1")
-    drain(rig)
+    rig.drain()
     [card] = announced(rig)
     rig.fake.state.messages[channel].clear()  # someone deleted the card
     rig.move(rig.incident(), Move.INVESTIGATE)
-    drain(rig)
+    rig.drain()
     row = rig.rows(fx.SLACK_BROADCAST)[-1]
     assert row.status == "done" and announced(rig) == []
     del rig.fake.state.channels[channel]  # someone deleted the announcements channel
     rig.move(rig.incident(), Move.MITIGATE)
-    drain(rig)
+    rig.drain()
     row = rig.rows(fx.SLACK_BROADCAST)[-1]
     assert row.status == "dead" and "#incidents does not exist" in (row.last_error or "")

@@ -66,6 +66,11 @@ class Rig:
         self.slack = SlackEffects(self.db, self.client, BASE)
         self.worker = self.new_worker()
 
+    def drain(self) -> None:
+        """Deliver what is due now, however long this machine took to record it."""
+        self.clock.catch_up()
+        self.worker.drain()
+
     def new_worker(self) -> OutboxWorker:
         return OutboxWorker(self.db, handlers(self.db, self.client, BASE), clock=self.clock,
                             rng=random.Random(7))
@@ -99,19 +104,6 @@ class Rig:
 
     def messages(self, number: int = 1) -> list[Any]:
         return self.fake.messages(self.channel(number).id)
-
-
-@pytest.fixture
-def fake(world: World) -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        for member in [*world.members.values(), *world.members_extra]:
-            server.add_user(member.slack_user_id, member.display_name.lower())
-        yield server
-
-
-@pytest.fixture
-def rig(world: World, fake: FakeSlack) -> Rig:
-    return Rig(world, fake)
 
 
 def actions(message: Any) -> list[tuple[str, str]]:

@@ -2,11 +2,8 @@
 through the real outbox worker and slack_sdk client, on SQLite and PostgreSQL."""
 
 import random
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from core.fsm import Move
 from integrations.outbox import OutboxWorker
@@ -19,14 +16,6 @@ from tests.conftest import World
 from vigilo.sandbox.slack_api import DEFAULT_BOT_TOKEN, FakeSlack
 
 BASE = "https://vigilo.example.com"
-
-
-@pytest.fixture
-def fake(world: World) -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        for member in [*world.members.values(), *world.members_extra]:
-            server.add_user(member.slack_user_id, member.display_name.lower())
-        yield server
 
 
 def worker(world: World, fake: FakeSlack) -> OutboxWorker:

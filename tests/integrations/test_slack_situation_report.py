@@ -3,11 +3,9 @@ arrives later: the real outbox worker and slack_sdk client against the sandbox S
 enforces Block Kit's limits), on SQLite and PostgreSQL."""
 
 import random
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlmodel import select
 
 from core import effects as fx
@@ -23,14 +21,6 @@ from tests.conftest import World
 from vigilo.sandbox.slack_api import DEFAULT_BOT_TOKEN, FakeSlack
 
 BASE = "https://vigilo.example.com"
-
-
-@pytest.fixture
-def fake(world: World) -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        for member in [*world.members.values(), *world.members_extra]:
-            server.add_user(member.slack_user_id, member.display_name.lower())
-        yield server
 
 
 def worker(world: World, fake: FakeSlack) -> OutboxWorker:
