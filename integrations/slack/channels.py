@@ -21,7 +21,8 @@ PAGE = 1000
 def _pages(client: WebClient) -> Iterator[dict[str, Any]]:
     cursor = ""
     while True:
-        answer = client.conversations_list(types="public_channel,private_channel",
+        # Vigilo only makes public channels; listing private ones would need groups:read.
+        answer = client.conversations_list(types="public_channel",
                                            exclude_archived=True, limit=PAGE, cursor=cursor)
         yield from answer.get("channels") or []
         cursor = str((answer.get("response_metadata") or {}).get("next_cursor") or "")

@@ -27,6 +27,7 @@ TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavaila
 # The scope each method needs, for when Slack's answer does not name it.
 SCOPES = {"conversations.create": "channels:manage", "conversations.invite": "channels:manage",
           "conversations.setTopic": "channels:manage", "conversations.archive": "channels:manage",
+          "conversations.unarchive": "channels:manage", "conversations.list": "channels:read",
           "conversations.join": "channels:join", "chat.postMessage": "chat:write",
           "chat.update": "chat:write", "pins.add": "pins:write"}
 
