@@ -4,6 +4,7 @@ that answers each call in 30-50 ms; and how fast a backlog drains after a Slack 
     .venv/bin/python -m bench.bench_declare_to_channel [--db postgres|sqlite]
                                                         [--users 25] [--burst 100]
                                                         [--outage 20] [--skip-baseline]
+                                                        [--workers N]
 
 The real app (`vigilo.app.build`, outbox worker on) runs under uvicorn on loopback; the fake
 Slack (vigilo/sandbox) answers from a process of its own, with latency 30 ms + up to 20 ms;
@@ -11,6 +12,9 @@ a third process plays the users, each sending signed `/vigilo new` commands back
 its own connection. Times run from the moment a command is sent to the moment the fake Slack
 answered `conversations.create` (the channel exists) and the first `chat.postMessage` in
 that channel (the situation report), both on the same machine's wall clock.
+
+With `--workers N` the app runs as `vigilo serve --workers N` (its own processes) and, beside
+it in the same run, as `vigilo serve --workers 1`, instead of inside this process.
 
 Figures, each for the parallel outbox (`VIGILO_OUTBOX_THREADS` 16) and, as the baseline in
 the same run, the old single delivery thread (1):
@@ -35,6 +39,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bench.common import fresh_database, machine_line
+from bench.crash_rig import free_port, vigilo_server
 from bench.slack_load import (
     SECRET,
     TOKEN,
@@ -76,7 +81,16 @@ def seed(db: Database, users: list[str]) -> None:
 
 
 @contextmanager
-def app(db: Database, fake: FakeSlackProcess, threads: int) -> Iterator[int]:
+def app(db: Database, fake: FakeSlackProcess, threads: int, workers: int = 0) -> Iterator[int]:
+    """The app's port: in this process, or with `workers` as `vigilo serve --workers N`."""
+    if workers:
+        port = free_port()
+        env = {"VIGILO_OUTBOX_THREADS": str(threads), "WEB_CONCURRENCY": str(workers),
+               "VIGILO_BASE_URL": "http://vigilo.bench", "LOG_LEVEL": "ERROR"}
+        with vigilo_server(db.engine.url.render_as_string(hide_password=False),
+                           fake.url + "api/", port, extra=env):
+            yield port
+        return
     settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                         slack_api_url=fake.url + "api/", base_url="http://vigilo.bench",
                         outbox_threads=threads)
@@ -218,12 +232,18 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--threads", type=int, default=16, help="the parallel outbox's")
     parser.add_argument("--parts", default="burst,alone,outage")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="run `vigilo serve --workers N` (and, beside it, --workers 1) "
+                             "instead of the app in this process")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     users = [f"U{n:04d}" for n in range(args.users)]
     parts = set(args.parts.split(","))
-    runs = [(f"parallel ({args.threads} threads)", args.threads)] + (
-        [] if args.skip_baseline else [("old single thread", 1)])
+    runs = [(f"parallel ({args.threads} threads)", args.threads, 0)]
+    if args.workers:
+        runs = [(f"{args.workers} processes", args.threads, args.workers),
+                ("1 process", args.threads, 1)]
+    runs += [] if args.skip_baseline else [("old single thread", 1, 0)]
     with fresh_database(args.db, pool_size=30) as db, fake_slack_process(users) as fake:
         print(machine_line(db) + f", uvicorn/{http_flavour()}")
         seed(db, users)
@@ -231,15 +251,15 @@ def main() -> None:
         if "burst" in parts:
             print(f"\nburst: {args.burst} declarations from {args.users} users at once, "
                   f"Slack {LATENCY * 1000:.0f}-{(LATENCY + JITTER) * 1000:.0f} ms per call")
-            for label, threads in runs:
-                with app(db, fake, threads) as port:
+            for label, threads, workers in runs:
+                with app(db, fake, threads, workers) as port:
                     result, seconds = burst(db, fake, port, users, args.burst,
-                                            f"burst{threads}")
+                                            f"burst{threads}-{workers}")
                 report_burst(label, result, seconds, goals=threads > 1)
         if "alone" in parts:
             print("\nalone: one declaration at a time (10 each), to the channel")
-            label, threads = runs[0]
-            with app(db, fake, threads) as port:
+            label, threads, workers = runs[0]
+            with app(db, fake, threads, workers) as port:
                 fake.set(latency=0.0, jitter=0.0)
                 quick, quick_db = alone(db, fake, port, users, "alone-quick")
                 fake.set(latency=LATENCY, jitter=JITTER)
@@ -251,10 +271,10 @@ def main() -> None:
         if "outage" in parts:
             print(f"\noutage: half the calls fail (429 Retry-After 1 / 500) for "
                   f"{args.outage:.0f} s while {args.burst} are declared; then Slack answers")
-            for label, threads in runs:
-                with app(db, fake, threads) as port:
+            for label, threads, workers in runs:
+                with app(db, fake, threads, workers) as port:
                     drain, result = outage(db, fake, port, users, args.burst, args.outage,
-                                           f"outage{threads}")
+                                           f"outage{threads}-{workers}")
                 once = result.creates == result.incidents and result.repeats == 0
                 print(f"  {label:<22} every effect delivered {drain:5.1f} s after Slack came "
                       f"back; {result.creates} channels for {result.incidents} incidents, "

@@ -11,13 +11,18 @@ from vigilo.settings import Settings
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from vigilo import logs
-    from vigilo.server import serve
+    from vigilo.server import check_workers, serve
 
     settings = dataclasses.replace(settings, log_level=settings.log_level or "INFO")
     if args.json:  # the server prints logs, not results: --json makes them JSON lines
         settings = dataclasses.replace(settings, log_format="json")
         logs.configure(settings.log_level or "INFO", "json")
-    serve(settings, host=args.host, port=args.port or settings.port)
+    workers = settings.workers if args.workers is None else args.workers
+    try:
+        check_workers(settings, workers)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    serve(settings, host=args.host, port=args.port or settings.port, workers=workers)
     return 0
 
 
@@ -150,6 +155,9 @@ def register(cli: Commands) -> None:
                 log_level="INFO")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes serving one port (PostgreSQL only; default "
+                        "WEB_CONCURRENCY or 1)")
     p = cli.add("demo", cmd_demo, "replay an incident against a built-in sandbox Slack",
                 workspace=False)
     p.add_argument("--no-serve", action="store_true", help="exit after the replay")

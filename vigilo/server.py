@@ -1,32 +1,75 @@
-"""`vigilo serve`: the one ASGI app under uvicorn, after one line saying what is on."""
+"""`vigilo serve`: the one ASGI app under uvicorn, after one line saying what is on.
+
+With `--workers N` (PostgreSQL only) uvicorn runs N processes on one listening socket, each
+a whole Vigilo: one Python process holds one interpreter lock, so on a machine with several
+cores a burst is acked, recorded and delivered by all of them. Nothing needs to be shared
+between them beyond the database: the inbox and the outbox are taken with SKIP LOCKED
+leases, and the scheduler runs on the one holding the advisory lock, as with replicas.
+"""
 
 import logging
+import os
 
 import uvicorn
 from sqlalchemy.engine import make_url
+from starlette.types import ASGIApp
 
+from store.db import is_sqlite
 from vigilo.app import Vigilo, build
 from vigilo.settings import Settings
 
 log = logging.getLogger("vigilo")
 
+MAX_WORKERS = 64  # as WEB_CONCURRENCY allows (vigilo.settings)
 
-def serve(settings: Settings, *, host: str = "0.0.0.0", port: int = 8000) -> None:
+
+def serve(settings: Settings, *, host: str = "0.0.0.0", port: int = 8000,
+          workers: int = 1) -> None:
+    check_workers(settings, workers)
+    vigilo = build(settings)  # pure: what it would serve, for the line below
+    assert vigilo.asgi is not None
+    log.info("%s", summary(vigilo, workers), extra={"config": describe(vigilo, workers)})
+    # log_config=None: uvicorn keeps the handlers vigilo.logs configured (one format).
+    options = {"host": host, "port": port, "log_config": None, "proxy_headers": True,
+               "log_level": (settings.log_level or "INFO").lower()}
+    if workers == 1:
+        uvicorn.run(vigilo.asgi, **options)  # type: ignore[arg-type]
+        return
+    # Each worker is a fresh process that builds its own Vigilo from the environment; what
+    # the command line changed is handed down the same way.
+    os.environ.update(LOG_LEVEL=settings.log_level or "INFO", LOG_FORMAT=settings.log_format)
+    uvicorn.run("vigilo.server:worker_app", factory=True, workers=workers,
+                **options)  # type: ignore[arg-type]
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    if not 0 < workers <= MAX_WORKERS:
+        raise ValueError(f"--workers must be a number from 1 to {MAX_WORKERS}, not {workers}")
+    if workers > 1 and is_sqlite(settings.database_url):
+        raise ValueError("--workers above 1 needs PostgreSQL (DATABASE_URL): SQLite takes "
+                         "one writing process at a time")
+
+
+def worker_app() -> ASGIApp:
+    """One `--workers` process's app (uvicorn calls this in each worker it starts)."""
+    from vigilo import logs
+
+    settings = Settings.from_env()
+    logs.configure(settings.log_level or "INFO", settings.log_format)
     vigilo = build(settings)
     assert vigilo.asgi is not None
-    log.info("%s", summary(vigilo), extra={"config": describe(vigilo)})
-    # log_config=None: uvicorn keeps the handlers vigilo.logs configured (one format).
-    uvicorn.run(vigilo.asgi, host=host, port=port, log_config=None,
-                log_level=(settings.log_level or "INFO").lower(), proxy_headers=True)
+    return vigilo.asgi
 
 
-def describe(vigilo: Vigilo) -> dict[str, str]:
+def describe(vigilo: Vigilo, workers: int = 1) -> dict[str, str]:
     """What this process serves, and for each integration that is off, why."""
     settings = vigilo.settings
     out = {
         "database": make_url(settings.database_url).render_as_string(hide_password=True),
         "base_url": settings.base_url,
     }
+    if workers > 1:
+        out["workers"] = f"{workers} processes"
     for integration in vigilo.registry.integrations:
         if not integration.settings.enabled:
             out[integration.name] = f"off — {integration.settings.why_off}"
@@ -39,5 +82,6 @@ def describe(vigilo: Vigilo) -> dict[str, str]:
     return out
 
 
-def summary(vigilo: Vigilo) -> str:
-    return "Vigilo starting: " + "; ".join(f"{k} {v}" for k, v in describe(vigilo).items())
+def summary(vigilo: Vigilo, workers: int = 1) -> str:
+    return "Vigilo starting: " + "; ".join(f"{k} {v}"
+                                           for k, v in describe(vigilo, workers).items())

@@ -21,6 +21,7 @@ class Settings:
     base_url: str = "http://localhost:8000"
     workspace: str | None = None
     port: int = 8000
+    workers: int = 1  # `vigilo serve` processes on one port (PostgreSQL only)
     outbox_threads: int = 16  # delivery threads per integration; 1 = one thread, oldest first
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
@@ -63,6 +64,10 @@ class Settings:
         if not is_digits(threads_text) or not 0 < int(threads_text) <= 256:
             raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
                              f"not '{threads_text}'")
+        workers_text = get("WEB_CONCURRENCY") or "1"
+        if not is_digits(workers_text) or not 0 < int(workers_text) <= 64:
+            raise ValueError("WEB_CONCURRENCY must be a number of processes from 1 to 64, "
+                             f"not '{workers_text}'")
         retention_text = get("VIGILO_RETENTION_DAYS") or "30"
         if not is_digits(retention_text) or not 0 < int(retention_text) <= 3650:
             raise ValueError("VIGILO_RETENTION_DAYS must be a number of days from 1 to 3650, "
@@ -77,6 +82,7 @@ class Settings:
             base_url=(get("VIGILO_BASE_URL") or "http://localhost:8000").rstrip("/"),
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
+            workers=int(workers_text),
             outbox_threads=int(threads_text),
             retention_days=int(retention_text),
             inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),

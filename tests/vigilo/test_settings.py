@@ -1,4 +1,4 @@
-"""Settings from the environment: delivery threads, retention."""
+"""Settings from the environment: delivery threads, retention, serving processes."""
 
 import pytest
 
@@ -19,3 +19,11 @@ def test_retention_days_come_from_the_environment() -> None:
     for bad in ("0", "week", "-1", "99999", "²"):
         with pytest.raises(ValueError, match="VIGILO_RETENTION_DAYS must be a number"):
             Settings.from_env({"VIGILO_RETENTION_DAYS": bad}, dotenv=False)
+
+
+def test_serving_processes_come_from_web_concurrency() -> None:
+    assert Settings.from_env({}, dotenv=False).workers == 1
+    assert Settings.from_env({"WEB_CONCURRENCY": "3"}, dotenv=False).workers == 3
+    for bad in ("0", "many", "65"):
+        with pytest.raises(ValueError, match="WEB_CONCURRENCY must be a number"):
+            Settings.from_env({"WEB_CONCURRENCY": bad}, dotenv=False)

@@ -1,0 +1,84 @@
+"""`vigilo serve --workers N`: several processes on one port, each a whole Vigilo, sharing
+nothing but PostgreSQL; refused on SQLite, which takes one writing process at a time."""
+
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bench.crash_rig import TOKEN, free_port, vigilo_server
+from services import incidents, workspaces
+from services.actor import Actor
+from store import migrate
+from store.db import Database
+from store.models import Incident
+from vigilo.cli import main
+from vigilo.sandbox.slack_api import FakeSlack
+from vigilo.sandbox.slack_model import TEAM_ID
+from vigilo.server import check_workers
+from vigilo.settings import Settings
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def workers_of(pid: int) -> list[int]:
+    """uvicorn's worker processes (its other children are multiprocessing helpers)."""
+    return [c for c in children(pid)
+            if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()
+            and b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def test_two_workers_serve_one_port_and_share_the_work(pg_url: str) -> None:
+    migrate.upgrade(pg_url)
+    db = Database.from_url(pg_url)
+    ws = workspaces.create_workspace(db, "duo", "Duo", slack_team_id=TEAM_ID)
+    actor = Actor.operator(ws.id or 0)
+    with FakeSlack(TOKEN) as slack:
+        port = free_port()
+        with vigilo_server(pg_url, slack.base_url, port,
+                           extra={"WEB_CONCURRENCY": "2"}) as server:
+            deadline = time.monotonic() + 20
+            while len(workers_of(server.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(workers_of(server.pid)) == 2
+            for _ in range(10):  # either worker answers on the one port
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert r.status == 200
+            # A declaration made elsewhere reaches Slack once, whichever worker claims it.
+            for n in range(6):
+                incidents.declare(db, actor, title=f"Duo {n}", severity="p3")
+            slack.wait_for("conversations.create", 6, timeout=30)
+            time.sleep(1.0)  # a second claim of the same effect would have happened by now
+            assert len(slack.calls_to("conversations.create")) == 6
+    with db.read() as session:
+        assert all(i.slack_channel_id for i in session.exec(select(Incident)).all())
+    db.dispose()
+
+
+def test_workers_need_postgresql_and_a_sane_count(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    sqlite = Settings(database_url=f"sqlite:///{tmp_path}/v.db")
+    with pytest.raises(ValueError, match="needs PostgreSQL"):
+        check_workers(sqlite, 2)
+    check_workers(sqlite, 1)
+    with pytest.raises(ValueError, match="from 1 to 64"):
+        check_workers(Settings(database_url="postgresql+psycopg://x/y"), 0)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/v.db")
+    assert main(["serve", "--workers", "2", "--port", str(free_port())]) == 1
+    err = capsys.readouterr().err
+    assert "needs PostgreSQL" in err and "Traceback" not in err
+
