@@ -14,6 +14,9 @@ parameter, so running it twice, or on two replicas at once, changes nothing more
    an operator retries or drops them, whatever their age: they are what needs a person. An
    open incident's effects stay, since their idempotency keys are what keep a repeated
    effect from being delivered twice.
+4. The inbox keeps what was taken for the same retention, counted from when it was done:
+   long enough for every redelivery a sender makes (Slack and PagerDuty give up within
+   hours) to find its row. Quarantined rows stay until an operator retries them.
 """
 
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from sqlmodel import col
 
 from core.fsm import Status
 from store.db import Database
+from store.inbox_models import DONE, InboxRow
 from store.models import Incident, IntegrationLog, Outbox
 
 DEFAULT_RETENTION = timedelta(days=30)
@@ -39,6 +43,7 @@ class SweepResult:
     made_due: int
     log_pruned: int
     outbox_pruned: int
+    inbox_pruned: int = 0
 
 
 def sweep(db: Database, now: datetime, *, retention: timedelta = DEFAULT_RETENTION
@@ -63,10 +68,13 @@ def sweep(db: Database, now: datetime, *, retention: timedelta = DEFAULT_RETENTI
         or_(col(Outbox.delivered_at).is_(None), col(Outbox.delivered_at) < cutoff),
         or_(col(Outbox.incident_id).is_(None), col(Outbox.incident_id).in_(closed)),
         ~logged), Outbox)
-    return SweepResult(int(released or 0), int(due or 0), logs, outbox)
+    inbox = _prune(db, select(col(InboxRow.id)).where(
+        col(InboxRow.status) == DONE, col(InboxRow.done_at) < cutoff), InboxRow)
+    return SweepResult(int(released or 0), int(due or 0), logs, outbox, inbox)
 
 
-def _prune(db: Database, ids: object, table: type[Outbox] | type[IntegrationLog]) -> int:
+def _prune(db: Database, ids: object,
+           table: type[Outbox] | type[IntegrationLog] | type[InboxRow]) -> int:
     total = 0
     while True:
         with db.transaction() as session:

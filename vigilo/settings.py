@@ -30,7 +30,7 @@ class Settings:
     log_format: str = "text"
     # Seconds a replica holds a Slack delivery it is working on; after, another takes it.
     inbox_lease: float = 60.0
-    # Days the outbox keeps settled effects and the integration log its entries (the sweep).
+    # Days the outbox keeps settled effects, the log its entries, the inbox what it took.
     retention_days: int = 30
     # Seconds an outbox delivery is claimed for; a worker killed mid-delivery leaves its
     # effects to be claimed again (by a restart or another replica) after this.

@@ -1,6 +1,6 @@
-"""The outbox sweep: leases released, far-off schedules pulled in, old settled effects and
-log entries pruned (never dead ones, never an open incident's), twice changing nothing more;
-on SQLite and PostgreSQL."""
+"""The outbox sweep: leases released, far-off schedules pulled in, old settled effects,
+log entries and taken inbox rows pruned (never dead effects or quarantined deliveries, never
+an open incident's), twice changing nothing more; on SQLite and PostgreSQL."""
 
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from core.fsm import Move
 from services import incidents
 from services.outbox_sweep import MAX_WAIT, SweepResult, sweep
+from store.inbox_models import DISPATCH, DONE, MESSAGE, PENDING, QUARANTINED, InboxRow
 from store.models import IntegrationLog, Outbox
 from store.types import utcnow
 from tests.conftest import World
@@ -75,3 +76,22 @@ def test_nothing_is_pruned_inside_the_retention(world: World) -> None:
     before = len(outbox(world))
     result = sweep(world.db, utcnow() + timedelta(days=29), retention=timedelta(days=30))
     assert result.outbox_pruned == 0 and len(outbox(world)) == before
+
+
+def test_taken_inbox_rows_go_after_the_retention_and_quarantined_ones_stay(
+        world: World) -> None:
+    now = utcnow() + timedelta(days=45)
+    long_ago, lately = now - timedelta(days=31), now - timedelta(days=29)
+    rows = {"old done": (DONE, long_ago), "recent done": (DONE, lately),
+            "old quarantined": (QUARANTINED, None), "waiting": (PENDING, None)}
+    with world.db.transaction() as session:
+        for key, (status, done_at) in rows.items():
+            session.add(InboxRow(delivery_key=f"slack:{key}", kind=MESSAGE if done_at
+                                 else DISPATCH, body="{}", status=status, done_at=done_at,
+                                 received_at=long_ago))
+    result = sweep(world.db, now, retention=timedelta(days=30))
+    with world.db.read() as session:
+        left = {r.delivery_key for r in session.exec(select(InboxRow))}
+    assert result.inbox_pruned == 1
+    assert left == {"slack:recent done", "slack:old quarantined", "slack:waiting"}
+    assert sweep(world.db, now, retention=timedelta(days=30)).inbox_pruned == 0
