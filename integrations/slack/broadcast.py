@@ -21,14 +21,14 @@ from core.channel_settings import is_channel_id
 from core.policies.slack_channels import POSTMORTEM, STORM
 from core.severity import Severity
 from integrations.outbox import Effect, NotConfigured, PermanentFailure
-from integrations.slack import store
+from integrations.slack import calls, store
 from integrations.slack.broadcast_blocks import (
     EVENT_TYPE,
     incident_card,
     postmortem_post,
     storm_post,
 )
-from integrations.slack.errors import error_code, translate
+from integrations.slack.errors import translate
 from services import integration_state
 from services.workspace_view import workspace_ref
 from store.db import Database
@@ -159,29 +159,10 @@ class Broadcasts:
     def _call(self, fn: Callable[..., SlackResponse], method: str, workspace_id: int,
               ref: str, *, tolerate: tuple[str, ...] = (),
               **kwargs: Any) -> SlackResponse | str:
-        joined = False
-        while True:
-            try:
-                return fn(**kwargs)
-            except SlackApiError as error:
-                code = error_code(error)
-                if code in tolerate:
-                    return code
-                channel = self._channel_id(workspace_id, ref)
-                if code == "not_in_channel" and not joined and channel:
-                    joined = True
-                    self._join(channel, ref)
-                    continue
-                raise _explain(error, code, method, ref) from None
-
-    def _join(self, channel: str, ref: str) -> None:
-        try:
-            self.client.conversations_join(channel=channel)
-        except SlackApiError as error:
-            code = error_code(error)
-            if code in ("method_not_supported_for_channel_type", "is_archived"):
-                return  # the retried call fails with the error worth showing
-            raise _explain(error, code, "conversations.join", ref) from None
+        return calls.call(self.client, fn, method,
+                          lambda error, code, called: _explain(error, code, called, ref),
+                          join=lambda: self._channel_id(workspace_id, ref),
+                          tolerate=tolerate, **kwargs)
 
 
 def _learned_key(workspace_id: int, ref: str) -> str:

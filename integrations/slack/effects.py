@@ -11,18 +11,17 @@ from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from core import effects as fx
 from core.channels import channel_name
 from core.fsm import Move
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
-from integrations.slack import channels, insight_blocks, owner_reminders, store
+from integrations.slack import calls, channels, insight_blocks, owner_reminders, store
 from integrations.slack.archive_later import ArchiveLater
 from integrations.slack.blocks import announcement, closing_summary, situation_report, topic
 from integrations.slack.broadcast import Broadcasts
-from integrations.slack.errors import error_code, translate
+from integrations.slack.errors import translate
 from integrations.slack.wording import announcement_text
 from services import situation
 from store.db import Database
@@ -295,30 +294,6 @@ class SlackEffects:
 
     def _call(self, fn: Callable[..., SlackResponse], method: str, where: str, *,
               tolerate: tuple[str, ...] = (), **kwargs: Any) -> SlackResponse | str:
-        """Call Slack; a tolerated error comes back as its code, others as outbox exceptions.
-
-        `not_in_channel` gets one conversations.join and a second try: the bot may have been
-        removed from the channel by someone tidying up.
-        """
-        joined = False
-        while True:
-            try:
-                return fn(**kwargs)
-            except SlackApiError as error:
-                code = error_code(error)
-                if code in tolerate:
-                    return code
-                channel = kwargs.get("channel")
-                if code == "not_in_channel" and not joined and channel:
-                    joined = True
-                    self._join(str(channel), where)
-                    continue
-                raise translate(error, method, where) from None
-
-    def _join(self, channel: str, where: str) -> None:
-        try:
-            self.client.conversations_join(channel=channel)
-        except SlackApiError as error:
-            if error_code(error) in ("method_not_supported_for_channel_type", "is_archived"):
-                return  # the retried call then fails with the error worth showing
-            raise translate(error, "conversations.join", where) from None
+        return calls.call(self.client, fn, method,
+                          lambda error, _code, called: translate(error, called, where),
+                          join=lambda: kwargs.get("channel"), tolerate=tolerate, **kwargs)
