@@ -17,6 +17,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -87,14 +88,16 @@ def prime_authorization(app: App, identity: SlackResponse) -> None:
             middleware.auth_test_result = identity
 
 
-def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
-                    ) -> Callable[[Request], Awaitable[Response]]:
+def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter, *,
+                    hand_off: bool = False) -> Callable[[Request], Awaitable[Response]]:
     """POST /slack/events: signature checks (401), commands, interactivity, Events API.
 
     Every signed request gets a 2xx or a 4xx that says why; never a 5xx for its shape. A 2xx
     means the delivery is in the inbox: channel messages are then acked without Bolt (the
     inbox worker captures them); the rest run through Bolt, and their row is settled when
-    the work they caused ends."""
+    the work they caused ends. With `hand_off` (a web process), what is acked empty is left
+    in the inbox for a worker process to run, so this process's interpreter lock stays with
+    the acks."""
     limiter: list[anyio.CapacityLimiter] = []
     verifier = SignatureVerifier(signing_secret)
     dispatcher = TrackedExecutor(DISPATCH_THREADS, "vigilo-dispatch")
@@ -117,8 +120,10 @@ def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
         except BadRequest as error:
             return _refuse(error)
         row = incoming(raw, body, headers.get("content-type", ""))
+        if hand_off and row is not None and acked_empty(body):
+            row = replace(row, live=False)
         bolt_request: SlackRequest | None = None
-        if row is None or row.kind != MESSAGE:  # channel messages never need Bolt
+        if row is None or (row.kind != MESSAGE and row.live):  # messages never need Bolt
             try:
                 bolt_request = SlackRequest(raw, body, headers, query=str(request.query_params))
             except Exception:  # Bolt's context builders on a shape check_shape let through

@@ -8,7 +8,8 @@
   the message lands under the Slack user id and a `name` row asks again later.
 - `dispatch` rows (commands, clicks, form submissions) are run live by the request that
   stored them; one whose lease ran out (its replica crashed, or never finished) is run
-  again through the Bolt app, and answers through its response_url.
+  again through the Bolt app, and answers through its response_url. In a worker process
+  (VIGILO_ROLE=worker) the same path runs what web processes stored and handed off.
 """
 
 import json
@@ -43,8 +44,11 @@ Replay = Callable[[Delivery], None]
 
 class InboxWorker:
     def __init__(self, bot: Bot, people: People, replay: Replay, *, lease: float = 60.0,
-                 poll: float = 1.0) -> None:
+                 poll: float = 1.0, hand_off: bool = False) -> None:
         self.bot = bot
+        # In a worker process, dispatch rows are handed off by web processes: running one
+        # for the first time is the normal course, not a re-run after a crash.
+        self.hand_off = hand_off
         self.people = people
         self.replay = replay
         self.lease = lease
@@ -54,6 +58,7 @@ class InboxWorker:
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._thread: threading.Thread | None = None
+        self._messages = 0  # message rows the last pass took
 
     def start(self) -> None:
         if self._thread is None:
@@ -91,14 +96,15 @@ class InboxWorker:
                 if not self._wake.is_set():
                     self._idle.set()
                 self._wake.wait(wait)
-            elif GATHER_FROM <= busy < BATCH:
-                self._stop.wait(GATHER)
+            elif GATHER_FROM <= busy < BATCH and busy == self._messages:
+                self._stop.wait(GATHER)  # a flood of messages only: let the next batch grow
 
     def step(self) -> int:
         """One pass over what is due; returns how many rows it took."""
         db = self.bot.db
         taken = inbox_capture.take(db, limit=BATCH, lease=self.lease)
         self.captured += taken.captured
+        self._messages = taken.captured + taken.ignored + len(taken.leftovers)
         if taken.leftovers:
             self.capture(taken.leftovers)
         stale = inbox.claim(db, DISPATCH, limit=20, lease=self.lease)
@@ -187,8 +193,11 @@ class InboxWorker:
 
     # -- commands, clicks, forms ----------------------------------------------------------
     def _replay(self, delivery: Delivery) -> None:
-        log.warning("running Slack delivery #%d again (attempt %d): its first run did not "
-                    "finish", delivery.id, delivery.attempts)
+        if self.hand_off and delivery.attempts <= 1:
+            log.debug("running Slack delivery #%d handed off by a web process", delivery.id)
+        else:
+            log.warning("running Slack delivery #%d again (attempt %d): its first run did "
+                        "not finish", delivery.id, delivery.attempts)
         try:
             self.replay(delivery)
         except Exception as error:

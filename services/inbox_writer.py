@@ -41,6 +41,9 @@ class Incoming:
     subject: str | None = None  # rows of one subject are worked in order (webhooks)
     event_type: str | None = None
     occurred_at: datetime | None = None
+    # A dispatch row the storing request runs itself is leased to it; one it hands off to a
+    # worker process (VIGILO_ROLE=web) is free for any taker at once.
+    live: bool = True
 
     def as_row(self, locked_until: datetime | None) -> dict[str, Any]:
         """The `inbox.record` row; `locked_until` None: any taker may have it now."""
@@ -77,6 +80,11 @@ class InboxWriter:
     def on_written(self, source: str, hook: Callable[[], None]) -> None:
         """Called after each commit holding rows of `source` (its taker wakes up)."""
         self._written.append((source, hook))
+
+    def stored_elsewhere(self) -> None:
+        """Another process stored rows (store.wake): the takers look, as after a commit here."""
+        for _, hook in self._written:
+            hook()
 
     def submit(self, row: Incoming) -> "Future[int | None]":
         """The row's id once committed, or None when it was stored already (redelivery)."""
@@ -146,7 +154,7 @@ class InboxWriter:
             row = item.row
             # A live dispatch row is this replica's until its lease ends.
             rows.setdefault(row.delivery_key,
-                            row.as_row(until if row.kind == DISPATCH else None))
+                            row.as_row(until if row.kind == DISPATCH and row.live else None))
         # Key order: two writers inserting the same keys then lock them in the same order
         # (a redelivery racing its original waits, it cannot deadlock).
         ordered = [rows[key] for key in sorted(rows)]

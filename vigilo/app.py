@@ -19,7 +19,9 @@ from integrations.outbox import OutboxWorker
 from integrations.pagerduty.inbox import Inbox
 from integrations.registry import Registry
 from services.inbox_writer import InboxWriter
+from store import wake
 from store.db import Database
+from store.inbox_models import SOURCES
 from vigilo import inbound_wiring, integrations, slack_wiring
 from vigilo.scheduler import Scheduler
 from vigilo.settings import Settings
@@ -58,8 +60,11 @@ class Vigilo:
 
 def build(settings: Settings, *, db: Database | None = None, run_worker: bool = True,
           run_scheduler: bool | None = None) -> Vigilo:
-    """`run_scheduler` defaults to `run_worker`: the replica that delivers also schedules."""
+    """`run_scheduler` defaults to `run_worker`: the replica that delivers also schedules.
+    A `web` process (settings.role) runs neither: it stores, acks and wakes the workers."""
     database = db or Database.from_url(settings.database_url)
+    if settings.role == "web":
+        run_worker = run_scheduler = False
     registry = integrations.registry(settings, database)
     worker = OutboxWorker(database, registry.handlers, off=registry.off,
                           threads=settings.outbox_threads, lease=settings.outbox_lease)
@@ -75,6 +80,7 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
         *inbound_wiring.wire(vigilo),
         *site.routes(database, settings.base_url),
     ]
+    wake_across_processes(vigilo)
     # Last: what the inbox takers settled on their way out is written before the end.
     vigilo.on_shutdown.append(vigilo.inbox_writer.stop)
 
@@ -99,3 +105,20 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     vigilo.asgi = Starlette(routes=routes, lifespan=lifespan,
                             middleware=[Middleware(RequestId), Middleware(SecurityHeaders)])
     return vigilo
+
+
+def wake_across_processes(vigilo: Vigilo) -> None:
+    """A web process tells the workers when it stored deliveries or recorded effects; a
+    worker process listens and wakes its takers (store.wake)."""
+    url = vigilo.db.engine.url.render_as_string(hide_password=False)
+    if vigilo.settings.role == "web":
+        notifier = wake.Notifier(url)
+        for source in SOURCES:
+            vigilo.inbox_writer.on_written(source, lambda: notifier.poke(wake.INBOX))
+        vigilo.db.on_effects(lambda: notifier.poke(wake.OUTBOX))
+        vigilo.on_shutdown.append(notifier.stop)
+    elif vigilo.settings.role == "worker":
+        listener = wake.Listener(url, {wake.INBOX: vigilo.inbox_writer.stored_elsewhere,
+                                       wake.OUTBOX: vigilo.worker.notify})
+        vigilo.on_startup.append(listener.start)
+        vigilo.on_shutdown.insert(0, listener.stop)

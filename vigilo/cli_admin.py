@@ -6,7 +6,7 @@ import dataclasses
 from services import workspaces
 from services.actor import Actor
 from vigilo.cli_base import CliError, Commands, context, emit, note, open_db
-from vigilo.settings import Settings
+from vigilo.settings import ROLES, Settings
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -18,6 +18,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = dataclasses.replace(settings, log_format="json")
         logs.configure(settings.log_level or "INFO", "json")
     workers = settings.workers if args.workers is None else args.workers
+    if args.role is not None:
+        settings = dataclasses.replace(settings, role=args.role)
     try:
         check_workers(settings, workers)
     except ValueError as error:
@@ -158,6 +160,9 @@ def register(cli: Commands) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes serving one port (PostgreSQL only; default "
                         "WEB_CONCURRENCY or 1)")
+    p.add_argument("--role", choices=ROLES, default=None,
+                   help="all (default, VIGILO_ROLE): everything; web: store and ack, leaving "
+                        "the work to worker processes; worker: carry it out (PostgreSQL)")
     p = cli.add("demo", cmd_demo, "replay an incident against a built-in sandbox Slack",
                 workspace=False)
     p.add_argument("--no-serve", action="store_true", help="exit after the replay")

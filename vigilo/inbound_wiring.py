@@ -23,7 +23,7 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     inbox = Inbox(vigilo.db, vigilo.settings.workspace, vigilo.worker.notify,
                   lease=vigilo.settings.inbox_lease)
     vigilo.pagerduty_inbox = inbox
-    if settings.secrets:
+    if settings.secrets and vigilo.settings.role != "web":  # a web process only stores
         vigilo.inbox_writer.on_written(INTEGRATION, inbox.notify)
         vigilo.on_startup.append(inbox.start)
         vigilo.on_shutdown.append(inbox.stop)

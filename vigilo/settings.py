@@ -9,6 +9,9 @@ from core.numbers import is_digits
 DEFAULT_DATABASE_URL = "sqlite:///./vigilo.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+# all: one process does everything; web: stores and acks what arrives and serves pages and
+# API, leaving the work to worker processes, which carry it out (deliveries, outbox, jobs).
+ROLES = ("all", "web", "worker")
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class Settings:
     workspace: str | None = None
     port: int = 8000
     workers: int = 1  # `vigilo serve` processes on one port (PostgreSQL only)
+    role: str = "all"  # all | web (store and ack) | worker (carry out), PostgreSQL only
     outbox_threads: int = 16  # delivery threads per integration; 1 = one thread, oldest first
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
@@ -68,6 +72,9 @@ class Settings:
         if not is_digits(workers_text) or not 0 < int(workers_text) <= 64:
             raise ValueError("WEB_CONCURRENCY must be a number of processes from 1 to 64, "
                              f"not '{workers_text}'")
+        role = (get("VIGILO_ROLE") or "all").lower()
+        if role not in ROLES:
+            raise ValueError(f"VIGILO_ROLE must be one of {', '.join(ROLES)}, not '{role}'")
         retention_text = get("VIGILO_RETENTION_DAYS") or "30"
         if not is_digits(retention_text) or not 0 < int(retention_text) <= 3650:
             raise ValueError("VIGILO_RETENTION_DAYS must be a number of days from 1 to 3650, "
@@ -83,6 +90,7 @@ class Settings:
             workspace=get("VIGILO_WORKSPACE"),
             port=int(port_text),
             workers=int(workers_text),
+            role=role,
             outbox_threads=int(threads_text),
             retention_days=int(retention_text),
             inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),

@@ -60,8 +60,11 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     writer = vigilo.inbox_writer
     app = build_app(bot, people,
                     signing_secret=None if settings.socket_mode else settings.signing_secret)
-    inbox = InboxWorker(bot, people, replayer(app, writer), lease=vigilo.settings.inbox_lease)
-    writer.on_written(SLACK, inbox.notify)
+    web = vigilo.settings.role == "web"  # stores and acks; worker processes take the rest
+    inbox = InboxWorker(bot, people, replayer(app, writer), lease=vigilo.settings.inbox_lease,
+                        hand_off=vigilo.settings.role == "worker")
+    if not web:
+        writer.on_written(SLACK, inbox.notify)
     bot.on_idle_check(writer.wait_idle)
     bot.on_idle_check(inbox.wait_idle)
     wiring = SlackWiring(slack, bot, app, writer, inbox)
@@ -73,7 +76,8 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
     slack.on_start(prime)
     vigilo.slack = wiring
     # A restart first finishes what the inbox holds: deliveries acked before a crash.
-    slack.on_start(lambda _team, _workspace: inbox.start())
+    if not web:
+        slack.on_start(lambda _team, _workspace: inbox.start())
     # Finish what was acked already (replies, modal outcomes), then settle their rows.
     vigilo.on_shutdown += [bot.shutdown, inbox.stop]
     if settings.socket_mode:
@@ -83,5 +87,5 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         slack.on_stop(handler.close)
         return []
     return [Route("/slack/events", events_endpoint(app, bot, settings.signing_secret or "",
-                                                   writer), methods=["POST"])]
+                                                   writer, hand_off=web), methods=["POST"])]
 

@@ -1,5 +1,6 @@
 """`vigilo serve --workers N`: several processes on one port, each a whole Vigilo, sharing
-nothing but PostgreSQL; refused on SQLite, which takes one writing process at a time."""
+nothing but PostgreSQL; `--role web` / `--role worker`: one stores and acks, the other
+carries the work out; all of it refused on SQLite, which takes one writing process."""
 
 import time
 import urllib.request
@@ -8,13 +9,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bench.crash_rig import TOKEN, free_port, vigilo_server
+from bench.crash_rig import SECRET, TOKEN, free_port, vigilo_server
 from services import incidents, workspaces
 from services.actor import Actor
 from store import migrate
 from store.db import Database
+from store.inbox_models import DISPATCH, PENDING, InboxRow
 from store.models import Incident
 from vigilo.cli import main
+from vigilo.sandbox.signing import sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import TEAM_ID
 from vigilo.server import check_workers
@@ -82,3 +85,57 @@ def test_workers_need_postgresql_and_a_sane_count(
     err = capsys.readouterr().err
     assert "needs PostgreSQL" in err and "Traceback" not in err
 
+
+
+def command(port: int, slack: FakeSlack, text: str, name: str) -> int:
+    body, ctype = slash_command(text, user_id="UDUO", user_name="duo", channel_id="CGENERAL",
+                                response_url=slack.response_url(name))
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body,
+                                     headers={"Content-Type": ctype, **sign(SECRET, body)})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return int(answer.status)
+
+
+def test_a_web_process_acks_and_a_worker_process_carries_it_out(pg_url: str) -> None:
+    migrate.upgrade(pg_url)
+    db = Database.from_url(pg_url)
+    ws = workspaces.create_workspace(db, "split", "Split", slack_team_id=TEAM_ID)
+    workspaces.add_member(db, ws.id or 0, "UDUO", "Duo")
+    with FakeSlack(TOKEN) as slack:
+        slack.add_user("UDUO", "duo")
+        web_port = free_port()
+        with vigilo_server(pg_url, slack.base_url, web_port, extra={"VIGILO_ROLE": "web"}):
+            assert command(web_port, slack, "new p2 Checkout is down", "first") == 200
+            time.sleep(1.5)  # a web process never runs it: it waits for a worker
+            with db.read() as session:
+                [row] = session.exec(select(InboxRow).where(InboxRow.kind == DISPATCH)).all()
+                assert row.status == PENDING and row.locked_until is None
+                assert session.exec(select(Incident)).all() == []
+            with vigilo_server(pg_url, slack.base_url, free_port(),
+                               extra={"VIGILO_ROLE": "worker"}):
+                slack.wait_for("conversations.create", 1, timeout=20)
+                # With the worker listening, the next command is carried out at once.
+                asked = time.monotonic()
+                assert command(web_port, slack, "new p3 Search is slow", "second") == 200
+                slack.wait_for("conversations.create", 2, timeout=20)
+                assert time.monotonic() - asked < 5
+                deadline = time.monotonic() + 10
+                while not (slack.responses("first") and slack.responses("second")):
+                    assert time.monotonic() < deadline, "no reply through the response_url"
+                    time.sleep(0.1)
+    with db.read() as session:
+        titles = sorted(i.title for i in session.exec(select(Incident)))
+        rows = session.exec(select(InboxRow).where(InboxRow.kind == DISPATCH)).all()
+    assert titles == ["Checkout is down", "Search is slow"]
+    assert [r.status for r in rows] == ["done", "done"]
+    assert "INC-0001" in str(slack.responses("first")[-1])
+    db.dispose()
+
+
+@pytest.mark.parametrize("role", ["web", "worker"])
+def test_roles_need_postgresql(role: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=f"--role {role} needs PostgreSQL"):
+        check_workers(Settings(database_url=f"sqlite:///{tmp_path}/v.db", role=role), 1)
+    with pytest.raises(ValueError, match="Socket Mode"):
+        check_workers(Settings(database_url="postgresql+psycopg://x/y", role="web",
+                               slack_app_token="xapp-1"), 1)

@@ -27,3 +27,10 @@ def test_serving_processes_come_from_web_concurrency() -> None:
     for bad in ("0", "many", "65"):
         with pytest.raises(ValueError, match="WEB_CONCURRENCY must be a number"):
             Settings.from_env({"WEB_CONCURRENCY": bad}, dotenv=False)
+
+
+def test_the_role_comes_from_vigilo_role() -> None:
+    assert Settings.from_env({}, dotenv=False).role == "all"
+    assert Settings.from_env({"VIGILO_ROLE": "Worker"}, dotenv=False).role == "worker"
+    with pytest.raises(ValueError, match="VIGILO_ROLE must be one of all, web, worker"):
+        Settings.from_env({"VIGILO_ROLE": "both"}, dotenv=False)
