@@ -4,7 +4,7 @@ that answers each call in 30-50 ms; and how fast a backlog drains after a Slack 
     .venv/bin/python -m bench.bench_declare_to_channel [--db postgres|sqlite]
                                                         [--users 25] [--burst 100]
                                                         [--outage 20] [--skip-baseline]
-                                                        [--workers N]
+                                                        [--workers N] [--split]
 
 The real app (`vigilo.app.build`, outbox worker on) runs under uvicorn on loopback; the fake
 Slack (vigilo/sandbox) answers from a process of its own, with latency 30 ms + up to 20 ms;
@@ -14,7 +14,8 @@ answered `conversations.create` (the channel exists) and the first `chat.postMes
 that channel (the situation report), both on the same machine's wall clock.
 
 With `--workers N` the app runs as `vigilo serve --workers N` (its own processes) and, beside
-it in the same run, as `vigilo serve --workers 1`, instead of inside this process.
+it in the same run, as `vigilo serve --workers 1`, instead of inside this process; with
+`--split`, as a `--role web` and a `--role worker` process beside one `vigilo serve`.
 
 Figures, each for the parallel outbox (`VIGILO_OUTBOX_THREADS` 16) and, as the baseline in
 the same run, the old single delivery thread (1):
@@ -39,7 +40,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bench.common import fresh_database, machine_line
-from bench.crash_rig import free_port, vigilo_server
+from bench.crash_rig import served_apart
 from bench.slack_load import (
     SECRET,
     TOKEN,
@@ -81,14 +82,15 @@ def seed(db: Database, users: list[str]) -> None:
 
 
 @contextmanager
-def app(db: Database, fake: FakeSlackProcess, threads: int, workers: int = 0) -> Iterator[int]:
-    """The app's port: in this process, or with `workers` as `vigilo serve --workers N`."""
+def app(db: Database, fake: FakeSlackProcess, threads: int, workers: int = 0,
+        split: bool = False) -> Iterator[int]:
+    """The app's port: in this process, or with `workers` as `vigilo serve --workers N`
+    (with `split`, a `--role web` and a `--role worker` one, each with N)."""
     if workers:
-        port = free_port()
         env = {"VIGILO_OUTBOX_THREADS": str(threads), "WEB_CONCURRENCY": str(workers),
                "VIGILO_BASE_URL": "http://vigilo.bench", "LOG_LEVEL": "ERROR"}
-        with vigilo_server(db.engine.url.render_as_string(hide_password=False),
-                           fake.url + "api/", port, extra=env):
+        with served_apart(db.engine.url.render_as_string(hide_password=False),
+                          fake.url + "api/", split=split, extra=env) as port:
             yield port
         return
     settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
@@ -235,15 +237,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0,
                         help="run `vigilo serve --workers N` (and, beside it, --workers 1) "
                              "instead of the app in this process")
+    parser.add_argument("--split", action="store_true",
+                        help="run `vigilo serve --role web` + `--role worker` (and, beside "
+                             "it, one `vigilo serve`) instead of the app in this process")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     users = [f"U{n:04d}" for n in range(args.users)]
     parts = set(args.parts.split(","))
-    runs = [(f"parallel ({args.threads} threads)", args.threads, 0)]
-    if args.workers:
-        runs = [(f"{args.workers} processes", args.threads, args.workers),
-                ("1 process", args.threads, 1)]
-    runs += [] if args.skip_baseline else [("old single thread", 1, 0)]
+    runs = [(f"parallel ({args.threads} threads)", args.threads, 0, False)]
+    if args.split:
+        runs = [("web + worker", args.threads, args.workers or 1, True),
+                ("one process", args.threads, args.workers or 1, False)]
+    elif args.workers:
+        runs = [(f"{args.workers} processes", args.threads, args.workers, False),
+                ("1 process", args.threads, 1, False)]
+    runs += [] if args.skip_baseline else [("old single thread", 1, 0, False)]
     with fresh_database(args.db, pool_size=30) as db, fake_slack_process(users) as fake:
         print(machine_line(db) + f", uvicorn/{http_flavour()}")
         seed(db, users)
@@ -251,15 +259,15 @@ def main() -> None:
         if "burst" in parts:
             print(f"\nburst: {args.burst} declarations from {args.users} users at once, "
                   f"Slack {LATENCY * 1000:.0f}-{(LATENCY + JITTER) * 1000:.0f} ms per call")
-            for label, threads, workers in runs:
-                with app(db, fake, threads, workers) as port:
+            for label, threads, workers, split in runs:
+                with app(db, fake, threads, workers, split) as port:
                     result, seconds = burst(db, fake, port, users, args.burst,
-                                            f"burst{threads}-{workers}")
+                                            f"burst{threads}-{workers}-{split}")
                 report_burst(label, result, seconds, goals=threads > 1)
         if "alone" in parts:
             print("\nalone: one declaration at a time (10 each), to the channel")
-            label, threads, workers = runs[0]
-            with app(db, fake, threads, workers) as port:
+            label, threads, workers, split = runs[0]
+            with app(db, fake, threads, workers, split) as port:
                 fake.set(latency=0.0, jitter=0.0)
                 quick, quick_db = alone(db, fake, port, users, "alone-quick")
                 fake.set(latency=LATENCY, jitter=JITTER)
@@ -271,10 +279,10 @@ def main() -> None:
         if "outage" in parts:
             print(f"\noutage: half the calls fail (429 Retry-After 1 / 500) for "
                   f"{args.outage:.0f} s while {args.burst} are declared; then Slack answers")
-            for label, threads, workers in runs:
-                with app(db, fake, threads, workers) as port:
+            for label, threads, workers, split in runs:
+                with app(db, fake, threads, workers, split) as port:
                     drain, result = outage(db, fake, port, users, args.burst, args.outage,
-                                           f"outage{threads}-{workers}")
+                                           f"outage{threads}-{workers}-{split}")
                 once = result.creates == result.incidents and result.repeats == 0
                 print(f"  {label:<22} every effect delivered {drain:5.1f} s after Slack came "
                       f"back; {result.creates} channels for {result.incidents} incidents, "

@@ -1,7 +1,7 @@
 """Slash-command ack latency with 50 concurrent users, beside /healthz of the same server.
 
-    /tmp/venv/bin/python -m bench.bench_slack_ack [--db postgres|sqlite] [--users 50]
-                                                  [--commands 40] [--think 0.5]
+    .venv/bin/python -m bench.bench_slack_ack [--db postgres|sqlite] [--users 50]
+                                              [--commands 40] [--think 0.5] [--split]
 
 A fresh schema from the real migrations holds a workspace linked to the sandbox team, one
 member per user and a few open incidents. The real app (`vigilo.app.build`, outbox worker on)
@@ -16,13 +16,20 @@ commands a second in all, far busier than any real incident); `--think 0` is the
 Reported, all from the same run: /healthz alone with the same 50 users (the server's own
 floor), the command acks (time to Slack's 200), /healthz probed every 20 ms during the
 command load, and how long the work after ack took to drain. Goal: ack p99 <= 100 ms.
+
+`--split` (PostgreSQL) serves from `vigilo serve` processes instead of this one: first one
+process doing everything (`--role all`, the baseline), then a `--role web` process taking
+the commands and a `--role worker` process carrying them out, each on a fresh schema.
 """
 
 import argparse
 import logging
 import time
 
+from bench.common import fresh_database
+from bench.crash_rig import all_worked, served_apart
 from bench.slack_load import (
+    fake_slack,
     generate,
     http_get,
     http_post,
@@ -101,14 +108,51 @@ def bench(kind: str, users_count: int, per_user: int, think: float) -> bool:
     return ok
 
 
+def apart(users_count: int, per_user: int, think: float, split: bool) -> bool:
+    users = [f"UBENCH{i:03d}" for i in range(users_count)]
+    label = "web + worker processes" if split else "one process (--role all)"
+    with fresh_database("postgres") as db, fake_slack(users) as slack_url:
+        seed(db, users)
+        url = db.engine.url.render_as_string(hide_password=False)
+        with served_apart(url, slack_url + "api/", split=split,
+                          extra={"LOG_LEVEL": "ERROR"}) as port:
+            generate(port, commands(slack_url, users[:5], 2))  # warm-up: pools, caches
+            all_worked(db, 60)
+            floor = generate(port, [[http_get("/healthz")] * per_user] * users_count,
+                             think=think)
+            load = generate(port, commands(slack_url, users, per_user),
+                            probe=http_get("/healthz"), think=think)
+            started = time.perf_counter()
+            drained = all_worked(db, 300)
+            after = time.perf_counter() - started
+    total = users_count * per_user
+    p99 = pct(load.latencies, 99)
+    ok = load.statuses.get(200, 0) == total and drained and p99 <= GOAL_P99_MS
+    print(f"{label}: {users_count} users x {per_user} commands (think {think * 1000:.0f} ms), "
+          f"{total / load.seconds:.0f} commands/s")
+    print(f"  /healthz alone      {summary(floor.latencies)}")
+    print(f"  /vigilo ack         {summary(load.latencies)}  statuses {load.statuses}")
+    print(f"  /healthz meanwhile  {summary(load.probe)}")
+    print(f"  work after ack drained {after:.2f} s after the last ack"
+          + ("" if drained else " (NOT drained)"))
+    print(f"  ack p99 {p99:.1f} ms (goal <= {GOAL_P99_MS:.0f} ms): {'OK' if ok else 'MISSED'}")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--commands", type=int, default=40, help="per user")
     parser.add_argument("--think", type=float, default=0.5, help="seconds between commands")
+    parser.add_argument("--split", action="store_true",
+                        help="vigilo serve processes: --role all, then web + worker")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.split:
+        results = [apart(args.users, args.commands, args.think, split)
+                   for split in (False, True)]
+        return 0 if results[-1] else 1
     return 0 if bench(args.db, args.users, args.commands, args.think) else 1
 
 

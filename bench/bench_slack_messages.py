@@ -1,7 +1,8 @@
 """Channel messages → timeline: 20 concurrent deliveries, a share of them redelivered.
 
-    /tmp/venv/bin/python -m bench.bench_slack_messages [--db postgres|sqlite]
-                                                       [--messages 10000] [--redeliver 0.1]
+    .venv/bin/python -m bench.bench_slack_messages [--db postgres|sqlite]
+                                                   [--messages 10000] [--redeliver 0.1]
+                                                   [--split] [--crash]
 
 A fresh schema from the real migrations holds a workspace linked to the sandbox team, 20
 members and four incident channels. The real app runs under uvicorn on loopback; a separate
@@ -18,7 +19,8 @@ Reported: deliveries acked per second (and against the plain INSERTs); events/s 
 first delivery until the last message is on a timeline; lost (sent, never recorded) and
 duplicated (recorded twice). Goal on PostgreSQL: >= 2,000 deliveries/s and >= 1/2 of the
 plain INSERTs, ack p99 <= 100 ms, 0 lost, 0 duplicated. `--crash` runs the SIGKILL scenario
-instead (bench/crash_rig.py).
+instead (bench/crash_rig.py). `--split` serves from `vigilo serve` processes: one doing
+everything (`--role all`), then `--role web` + `--role worker`, each on a fresh schema.
 """
 
 import argparse
@@ -26,12 +28,14 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import func, text, update
 from sqlmodel import select
 
-from bench.common import fresh_url, machine_line
-from bench.crash_rig import crash_and_recover
+from bench.common import fresh_database, fresh_url, machine_line
+from bench.crash_rig import all_worked, crash_and_recover, served_apart
 from bench.slack_load import (
     fake_slack,
     generate,
@@ -141,28 +145,45 @@ def recorded(db: Database) -> tuple[int, int, set[str]]:
     return int(rows), len(keys), {k for k in keys if k}
 
 
-def bench(kind: str, count: int, redeliver: float) -> bool:
+@contextmanager
+def served(kind: str, users: list[str], split: bool | None
+           ) -> Iterator[tuple[Database, int, Callable[[float], bool]]]:
+    """(database, port, wait until drained): the app in this process (`split` None) or
+    `vigilo serve` processes of its own (bench.crash_rig.served_apart)."""
+    if split is None:
+        with slack_rig(kind, users, seed) as rig:
+            assert rig.vigilo.asgi is not None
+            with serving(rig.vigilo.asgi) as port:
+                yield rig.db, port, rig.bot.wait_idle
+        return
+    with fresh_database("postgres", pool_size=30) as db, fake_slack(users) as slack_url:
+        print(machine_line(db))
+        seed(db, users)
+        url = db.engine.url.render_as_string(hide_password=False)
+        with served_apart(url, slack_url + "api/", split=split,
+                          extra={"LOG_LEVEL": "ERROR"}) as port:
+            yield db, port, lambda timeout: all_worked(db, timeout)
+
+
+def bench(kind: str, count: int, redeliver: float, split: bool | None = None) -> bool:
     users = [f"UBENCH{i:03d}" for i in range(20)]
-    with slack_rig(kind, users, seed) as rig:
-        db, bot = rig.db, rig.bot
-        assert rig.vigilo.asgi is not None
+    with served(kind, users, split) as (db, port, wait_idle):
         now = int(time.time())
         warm, _ = deliveries(users, 200, 0.0, now - 7200)
         load_users, expected = deliveries(users, count, redeliver, now - 3600)
         sent = sum(len(u) for u in load_users)
-        with serving(rig.vigilo.asgi) as port:
-            generate(port, warm)  # pools, caches, code paths
-            bot.wait_idle(60)
-            with db.transaction() as session:  # the warm-up's messages are not counted
-                session.execute(TimelineEvent.__table__.delete().where(  # type: ignore
-                    TimelineEvent.label == "message"))
-            floor = generate(port, [[http_get("/healthz")] * (sent // CONNECTIONS)]
-                             * CONNECTIONS)
-            started = time.perf_counter()
-            load = generate(port, load_users)
-            acked = time.perf_counter() - started
-            drained = bot.wait_idle(300)
-            seconds = time.perf_counter() - started
+        generate(port, warm)  # pools, caches, code paths
+        wait_idle(60)
+        with db.transaction() as session:  # the warm-up's messages are not counted
+            session.execute(TimelineEvent.__table__.delete().where(  # type: ignore
+                TimelineEvent.label == "message"))
+        floor = generate(port, [[http_get("/healthz")] * (sent // CONNECTIONS)]
+                         * CONNECTIONS)
+        started = time.perf_counter()
+        load = generate(port, load_users)
+        acked = time.perf_counter() - started
+        drained = wait_idle(300)
+        seconds = time.perf_counter() - started
         rows, distinct, keys = recorded(db)
         plain = plain_inserts(db, [r.split(b"\r\n\r\n", 1)[1] for u in load_users for r in u])
     lost = len(expected - keys)
@@ -170,7 +191,9 @@ def bench(kind: str, count: int, redeliver: float) -> bool:
     rate = len(expected) / seconds
     acked_rate = sent / acked
     p99 = pct(load.latencies, 99) / 1000
-    print(f"{kind}: {len(expected)} messages + {sent - len(expected)} redeliveries on "
+    how = {None: "", False: " (vigilo serve, one process)",
+           True: " (vigilo serve, web + worker processes)"}[split]
+    print(f"{kind}{how}: {len(expected)} messages + {sent - len(expected)} redeliveries on "
           f"{CONNECTIONS} connections, {len(CHANNELS)} incident channels")
     print(f"  /healthz baseline   {len(floor.latencies) / floor.seconds:7.0f} req/s   "
           f"{summary(floor.latencies)}")
@@ -216,10 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--redeliver", type=float, default=0.1)
     parser.add_argument("--crash", action="store_true", help="the SIGKILL scenario")
+    parser.add_argument("--split", action="store_true",
+                        help="vigilo serve processes: --role all, then web + worker")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.crash:
         return 0 if crash(args.messages) else 1
+    if args.split:
+        results = [bench("postgres", args.messages, args.redeliver, split)
+                   for split in (False, True)]
+        return 0 if results[-1] else 1
     return 0 if bench(args.db, args.messages, args.redeliver) else 1
 
 

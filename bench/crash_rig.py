@@ -25,7 +25,7 @@ from sqlmodel import select
 from bench.slack_load import SECRET, TOKEN
 from store.db import Database
 from store.inbox_models import PENDING, InboxRow
-from store.models import TimelineEvent
+from store.models import Outbox, TimelineEvent
 from vigilo.sandbox.signing import event_callback, sign
 from vigilo.sandbox.slack_model import TEAM_ID
 
@@ -79,6 +79,39 @@ def vigilo_server(database_url: str, slack_url: str, port: int, *,
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def served_apart(database_url: str, slack_url: str, *, split: bool,
+                 extra: dict[str, str] | None = None) -> Iterator[int]:
+    """`vigilo serve` in processes of its own, the port Slack's deliveries go to: one process
+    doing everything, or with `split` a `--role web` one taking them and a `--role worker`
+    one carrying them out."""
+    port = free_port()
+    if not split:
+        with vigilo_server(database_url, slack_url, port, extra=extra):
+            yield port
+        return
+    with vigilo_server(database_url, slack_url, free_port(),
+                       extra={**(extra or {}), "VIGILO_ROLE": "worker"}), \
+            vigilo_server(database_url, slack_url, port,
+                          extra={**(extra or {}), "VIGILO_ROLE": "web"}):
+        yield port
+
+
+def all_worked(db: Database, timeout: float) -> bool:
+    """Wait until nothing is pending in the inbox or the outbox (work done, effects out)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.read() as session:
+            waiting = session.exec(select(func.count()).select_from(InboxRow).where(
+                InboxRow.status == PENDING)).one() + session.exec(
+                select(func.count()).select_from(Outbox).where(
+                    Outbox.status == PENDING)).one()
+        if not waiting:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def message_bodies(channels: list[str], users: list[str], count: int, base: int

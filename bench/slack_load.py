@@ -8,6 +8,7 @@ the whole response read.
 """
 
 import asyncio
+import gc
 import multiprocessing
 import random
 import socket
@@ -53,6 +54,7 @@ class Load:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     sent: dict[tuple[int, int], float] = field(default_factory=dict)  # (user, n) -> wall time
+    timed: list[tuple[float, float]] = field(default_factory=list)  # (wall time sent, seconds)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -88,6 +90,10 @@ def serving(app: Starlette) -> Iterator[int]:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
+    # What is built so far lives as long as the run, as `vigilo serve` settles its heap
+    # (vigilo.server.settle_heap): full collections then scan only what requests make.
+    gc.collect()
+    gc.freeze()
     try:
         yield port
     finally:
@@ -197,6 +203,7 @@ async def _user(port: int, requests: list[bytes], load: Load, think: float,
         writer.write(request)
         status = await _response(reader)
         load.latencies.append(time.perf_counter() - started)
+        load.timed.append((load.sent[(me, n)], load.latencies[-1]))
         load.statuses[status] = load.statuses.get(status, 0) + 1
         if think:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
