@@ -281,6 +281,17 @@ class ActionItemOverdue(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpdatePosted(DomainEvent):
+    """Someone posted a status update (the Post update form, `/vigilo update`): what is
+    known, tried and next. The incident channel hears it in the person's own words."""
+
+    label = Label.UPDATE
+    audit = "incident.update"
+
+    words: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class NoteAdded(DomainEvent):
     """Someone wrote a note on the timeline (`/vigilo log`, the timeline editor), or a note
     came in from an integration (a PagerDuty annotation: its source is "pagerduty", so the

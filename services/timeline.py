@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from core.effects import Label
 from core.errors import InvalidInput, NotFound
-from core.events import IncidentFacts, NoteAdded
+from core.events import IncidentFacts, NoteAdded, UpdatePosted
 from core.keys import format_key, parse_key
 from core.permissions import Action
 from core.validation import WorkspaceSettings, clean_text
@@ -35,12 +35,13 @@ def append_entry(db: Database, actor: Actor, key: str | int, text: str, *,
     """Add a manual entry. A repeated `dedupe_key` adds nothing and returns None."""
     body = clean_text(text, what="timeline entry", field_name="text")
     # A hot write: two statements, no ORM row loaded or flushed, and the unique
-    # (incident_id, dedupe_key) constraint does the dedupe. A note's first statement also
-    # brings what its effects need (PagerDuty mirrors notes when the workspace asks).
+    # (incident_id, dedupe_key) constraint does the dedupe. A note's or an update's first
+    # statement also brings what its effects need (PagerDuty mirrors notes when the
+    # workspace asks; an update is announced in the incident channel).
     try:
         with db.transaction() as session:
             facts, settings = None, None
-            if label == Label.NOTE:  # a note may need effects: found with the incident
+            if label in (Label.NOTE, Label.UPDATE):  # effects: found with the incident
                 facts, settings = _note_facts(session, actor.workspace_id, key)
                 incident = IncidentRef(facts.id, facts.commander_id)
             else:
@@ -50,7 +51,7 @@ def append_entry(db: Database, actor: Actor, key: str | int, text: str, *,
                 incident.id, actor, label, body, source=source, payload=payload, at=at,
                 dedupe_key=dedupe_key, editable=True))
             if entry is not None and facts is not None:
-                note_added(session, actor, facts, entry, settings)
+                spoken(session, actor, facts, entry, settings)
             return entry
     except IntegrityError as error:
         if dedupe_key and is_unique_violation(error):
@@ -58,12 +59,19 @@ def append_entry(db: Database, actor: Actor, key: str | int, text: str, *,
         raise
 
 
-def note_added(session: Session, actor: Actor, facts: IncidentFacts, entry: TimelineEvent,
-               settings: WorkspaceSettings | None = None) -> None:
-    """The effects a note needs (a captured channel message stays off this path)."""
-    note = NoteAdded(workspace_id=actor.workspace_id, source=actor.source, actor=actor.name,
-                     incident=facts, event_id=entry.id)
-    changes.effects(session, note, facts.id, settings)
+def spoken(session: Session, actor: Actor, facts: IncidentFacts, entry: TimelineEvent,
+           settings: WorkspaceSettings | None = None) -> None:
+    """The effects a note or a status update needs (a captured channel message stays off
+    this path)."""
+    event: NoteAdded | UpdatePosted
+    if entry.label == Label.UPDATE:
+        event = UpdatePosted(workspace_id=actor.workspace_id, source=actor.source,
+                             actor=actor.name, incident=facts, event_id=entry.id,
+                             words=entry.text)
+    else:
+        event = NoteAdded(workspace_id=actor.workspace_id, source=actor.source,
+                          actor=actor.name, incident=facts, event_id=entry.id)
+    changes.effects(session, event, facts.id, settings)
 
 
 def _note_facts(session: Session, workspace_id: int,

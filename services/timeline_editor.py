@@ -172,7 +172,7 @@ def add_at(db: Database, actor: Actor, key: str | int, text: str, at: datetime |
         session.flush()
         audit(session, actor, "timeline.added", incident, event_id=event.id,
               at=when.isoformat())
-        timeline.note_added(session, writer, changes.facts(incident), event)
+        timeline.spoken(session, writer, changes.facts(incident), event)
         postmortems.refresh_copy(session, incident)
         return event
 

@@ -11,6 +11,7 @@ from core.events import (
     ResponderAdded,
     SeverityChanged,
     StatusChanged,
+    UpdatePosted,
 )
 from core.fsm import Status
 from core.policies import slack_channels, slack_insight
@@ -19,6 +20,7 @@ from core.validation import WorkspaceSettings
 
 # One creation effect per incident ever: its key has no per-event part.
 CREATE_CHANNEL = EffectSpec(fx.SLACK_CREATE_CHANNEL, "channel")
+UPDATE_CHARS = 2500  # Slack's section block holds 3,000; the announcement adds its header
 
 
 def policy(event: DomainEvent, settings: WorkspaceSettings) -> list[EffectSpec]:
@@ -61,6 +63,9 @@ def _incident_channel(event: DomainEvent, settings: WorkspaceSettings) -> list[E
         return [EffectSpec(fx.SLACK_REMIND_OWNER, f"item-{event.item_id}-day-{event.days}",
                            {"item_id": event.item_id, "owner_id": event.owner_id,
                             "due_on": event.due_on, "days": event.days})]
+    if isinstance(event, UpdatePosted):
+        # What one announcement can hold; the timeline keeps the whole update.
+        return [announce(event, key, update=event.words[:UPDATE_CHARS])]
     if isinstance(event, PostmortemStatusChanged) and event.new == "published":
         return [announce(event, key, postmortem_status=event.new)]
     return slack_insight.policy(event, settings)

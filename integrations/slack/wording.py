@@ -31,6 +31,8 @@ def announcement_text(facts: dict[str, Any]) -> str:
         who = f" to {facts['member']}" if facts.get("member") else ""
         return (f":pager: Commander: the SMS page{who} did not go out: {facts.get('reason')}. "
                 "Reach the on-call another way.")
+    if event == "update_posted":
+        return f"📣 Update from {actor}:\n{facts.get('update') or ''}"
     if event == "postmortem_status_changed":
         return (f"📘 {actor} published the postmortem: read it on the incident's Postmortem "
                 "tab, or export it as Markdown from there")

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from core.effects import Label
 from core.permissions import Role
 from integrations.slack.insight_blocks import ACTION_POST_UPDATE
-from services import cause, incidents, reminders
+from services import cause, incidents, queries, reminders
 from store.models import ChangeRequest, Incident, TimelineEvent
 from store.types import utcnow
 from tests.bot_harness import Slack, slack_fixture, value, when  # noqa: F401
@@ -49,8 +49,13 @@ def test_post_update_button_opens_a_modal_whose_text_resets_the_reminder(slack: 
 
 def test_vigilo_update_with_text_posts_it_and_alone_opens_the_modal(slack: Slack) -> None:
     incidents.declare(slack.db, slack.world.actor(), title="Slow checkout")
+    slack.drain()  # the incident channel
     assert "Update posted on INC-0001" in slack.reply("update INC-1 Still investigating")
     assert updates(slack) == ["Still investigating"]
+    slack.drain()
+    channel = queries.get_detail(slack.db, slack.world.ws_id, 1).incident.slack_channel_id
+    posted = [m.text for m in slack.fake.messages(channel or "")]
+    assert any("Update from" in t and "Still investigating" in t for t in posted), posted
     assert slack.command("update INC-1") == []
     assert slack.last_view()["callback_id"] == "post_update"
     assert "can read incidents but not" in slack.reply("update INC-1 hi", role=Role.VIEWER)

@@ -4,6 +4,7 @@ import pytest
 
 from core import effects as fx
 from core.events import (
+    UpdatePosted,
     CommanderChanged,
     Declared,
     DomainEvent,
@@ -128,3 +129,14 @@ def test_a_change_matching_an_open_incident_redraws_its_report_once_per_change()
     specs = effects_for(event, WorkspaceSettings())
     assert [(s.kind, s.key, s.facts) for s in specs] == [
         (fx.SLACK_REFRESH_REPORT, "change-9", {"change_number": 12})]
+
+
+def test_a_status_update_is_announced_in_its_own_words_and_nowhere_else() -> None:
+    words = "Rolled back v2.14; errors falling. " * 200
+    event = UpdatePosted(workspace_id=1, source="slack", actor="Dana", incident=incident("p1"),
+                         event_id=9, words=words)
+    [announce] = effects_for(event, WorkspaceSettings())
+    assert (announce.kind, announce.key) == (fx.SLACK_ANNOUNCE, "9")
+    assert announce.facts["event"] == "update_posted" and announce.facts["actor"] == "Dana"
+    assert words.startswith(str(announce.facts["update"]))
+    assert 0 < len(str(announce.facts["update"])) <= 3000  # one Slack section block
