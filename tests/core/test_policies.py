@@ -4,7 +4,6 @@ import pytest
 
 from core import effects as fx
 from core.events import (
-    UpdatePosted,
     CommanderChanged,
     Declared,
     DomainEvent,
@@ -12,6 +11,7 @@ from core.events import (
     ResponderAdded,
     SeverityChanged,
     StatusChanged,
+    UpdatePosted,
 )
 from core.fsm import Move, Status
 from core.insight_events import ChangeMatched
