@@ -17,6 +17,7 @@ from store.db import Database
 from store.inbox_models import DISPATCH, PENDING, InboxRow
 from store.models import Incident
 from vigilo.cli import main
+from vigilo.sandbox.pagerduty_api import API_KEY, FROM_EMAIL, SERVICE_ID, FakePagerDuty
 from vigilo.sandbox.signing import sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import TEAM_ID
@@ -129,6 +130,41 @@ def test_a_web_process_acks_and_a_worker_process_carries_it_out(pg_url: str) -> 
     assert titles == ["Checkout is down", "Search is slow"]
     assert [r.status for r in rows] == ["done", "done"]
     assert "INC-0001" in str(slack.responses("first")[-1])
+    db.dispose()
+
+
+def test_a_pagerduty_webhook_stored_by_web_is_worked_by_the_worker(
+        pg_url: str, tmp_path: Path) -> None:
+    migrate.upgrade(pg_url)
+    db = Database.from_url(pg_url)
+    ws = workspaces.create_workspace(db, "split", "Split", slack_team_id=TEAM_ID)
+    workspaces.set_setting(db, Actor.operator(ws.id or 0), "pagerduty_declare_on_trigger", "on")
+    with FakeSlack(TOKEN) as slack, FakePagerDuty() as pd:
+        env = {"PAGERDUTY_API_KEY": API_KEY, "PAGERDUTY_FROM_EMAIL": FROM_EMAIL,
+               "PAGERDUTY_SERVICE_ID": SERVICE_ID, "PAGERDUTY_API_URL": pd.base_url,
+               "PAGERDUTY_WEBHOOK_SECRET": "pd-secret", "VIGILO_WORKSPACE": "split",
+               "SSL_CERT_FILE": pd.ca_file(str(tmp_path))}
+        web_port = free_port()
+        with vigilo_server(pg_url, slack.base_url, web_port,
+                           extra={**env, "VIGILO_ROLE": "web"}), \
+                vigilo_server(pg_url, slack.base_url, free_port(),
+                              extra={**env, "VIGILO_ROLE": "worker"}):
+            alert = pd.trigger("Disk full on db-1")
+            body, headers = pd.webhook("incident.triggered", alert.id, "pd-secret")
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{web_port}/integrations/pagerduty_events/", data=body,
+                headers=headers)
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                assert answer.status in (200, 202)
+            deadline = time.monotonic() + 20
+            while True:  # declared by the worker, with its channel made by the worker
+                with db.read() as session:
+                    found = session.exec(select(Incident)).all()
+                if found and found[0].slack_channel_id:
+                    break
+                assert time.monotonic() < deadline, "the worker never took the webhook"
+                time.sleep(0.1)
+    assert (found[0].title, found[0].pagerduty_incident_id) == ("Disk full on db-1", alert.id)
     db.dispose()
 
 
