@@ -25,6 +25,8 @@ the commands and a `--role worker` process carrying them out, each on a fresh sc
 import argparse
 import logging
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from bench.common import fresh_database
 from bench.crash_rig import all_worked, served_apart
@@ -78,24 +80,41 @@ def commands(slack_url: str, users: list[str], per_user: int) -> list[list[bytes
     return out
 
 
-def bench(kind: str, users_count: int, per_user: int, think: float) -> bool:
+@contextmanager
+def served(kind: str, users: list[str], split: bool | None
+           ) -> Iterator[tuple[str, int, Callable[[float], bool]]]:
+    """(fake Slack's URL, port, wait until the work is done): the app in this process
+    (`split` None) or `vigilo serve` processes of its own (bench.crash_rig.served_apart)."""
+    if split is None:
+        with slack_rig(kind, users, seed) as rig:
+            assert rig.vigilo.asgi is not None
+            with serving(rig.vigilo.asgi) as port:
+                yield rig.slack_url, port, rig.bot.wait_idle
+        return
+    with fresh_database("postgres") as db, fake_slack(users) as slack_url:
+        seed(db, users)
+        url = db.engine.url.render_as_string(hide_password=False)
+        with served_apart(url, slack_url + "api/", split=split,
+                          extra={"LOG_LEVEL": "ERROR"}) as port:
+            yield slack_url, port, lambda timeout: all_worked(db, timeout)
+
+
+def bench(kind: str, users_count: int, per_user: int, think: float,
+          split: bool | None = None) -> bool:
     users = [f"UBENCH{i:03d}" for i in range(users_count)]
-    with slack_rig(kind, users, seed) as rig:
-        slack_url, bot = rig.slack_url, rig.bot
-        assert rig.vigilo.asgi is not None
-        with serving(rig.vigilo.asgi) as port:
-            generate(port, commands(slack_url, users[:5], 2))  # warm-up: pools, caches
-            bot.wait_idle(60)
-            floor = generate(port, [[http_get("/healthz")] * per_user] * users_count,
-                             think=think)
-            load = generate(port, commands(slack_url, users, per_user),
-                            probe=http_get("/healthz"), think=think)
-            started = time.perf_counter()
-            drained = bot.wait_idle(300)
-            after = time.perf_counter() - started
+    with served(kind, users, split) as (slack_url, port, wait_idle):
+        generate(port, commands(slack_url, users[:5], 2))  # warm-up: pools, caches
+        wait_idle(60)
+        floor = generate(port, [[http_get("/healthz")] * per_user] * users_count, think=think)
+        load = generate(port, commands(slack_url, users, per_user),
+                        probe=http_get("/healthz"), think=think)
+        started = time.perf_counter()
+        drained = wait_idle(300)
+        after = time.perf_counter() - started
     total = users_count * per_user
-    ok_status = load.statuses.get(200, 0) == total
-    print(f"{kind}: {users_count} concurrent users x {per_user} commands"
+    how = {None: "", False: " (vigilo serve, one process)",
+           True: " (vigilo serve, web + worker processes)"}[split]
+    print(f"{kind}{how}: {users_count} concurrent users x {per_user} commands"
           f" (think {think * 1000:.0f} ms), {total / load.seconds:.0f} commands/s")
     print(f"  /healthz alone      {summary(floor.latencies)}")
     print(f"  /vigilo ack         {summary(load.latencies)}  statuses {load.statuses}")
@@ -103,38 +122,7 @@ def bench(kind: str, users_count: int, per_user: int, think: float) -> bool:
     print(f"  work after ack drained {after:.2f} s after the last ack"
           + ("" if drained else " (NOT drained)"))
     p99 = pct(load.latencies, 99)
-    ok = ok_status and drained and p99 <= GOAL_P99_MS
-    print(f"  ack p99 {p99:.1f} ms (goal <= {GOAL_P99_MS:.0f} ms): {'OK' if ok else 'MISSED'}")
-    return ok
-
-
-def apart(users_count: int, per_user: int, think: float, split: bool) -> bool:
-    users = [f"UBENCH{i:03d}" for i in range(users_count)]
-    label = "web + worker processes" if split else "one process (--role all)"
-    with fresh_database("postgres") as db, fake_slack(users) as slack_url:
-        seed(db, users)
-        url = db.engine.url.render_as_string(hide_password=False)
-        with served_apart(url, slack_url + "api/", split=split,
-                          extra={"LOG_LEVEL": "ERROR"}) as port:
-            generate(port, commands(slack_url, users[:5], 2))  # warm-up: pools, caches
-            all_worked(db, 60)
-            floor = generate(port, [[http_get("/healthz")] * per_user] * users_count,
-                             think=think)
-            load = generate(port, commands(slack_url, users, per_user),
-                            probe=http_get("/healthz"), think=think)
-            started = time.perf_counter()
-            drained = all_worked(db, 300)
-            after = time.perf_counter() - started
-    total = users_count * per_user
-    p99 = pct(load.latencies, 99)
     ok = load.statuses.get(200, 0) == total and drained and p99 <= GOAL_P99_MS
-    print(f"{label}: {users_count} users x {per_user} commands (think {think * 1000:.0f} ms), "
-          f"{total / load.seconds:.0f} commands/s")
-    print(f"  /healthz alone      {summary(floor.latencies)}")
-    print(f"  /vigilo ack         {summary(load.latencies)}  statuses {load.statuses}")
-    print(f"  /healthz meanwhile  {summary(load.probe)}")
-    print(f"  work after ack drained {after:.2f} s after the last ack"
-          + ("" if drained else " (NOT drained)"))
     print(f"  ack p99 {p99:.1f} ms (goal <= {GOAL_P99_MS:.0f} ms): {'OK' if ok else 'MISSED'}")
     return ok
 
@@ -150,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.split:
-        results = [apart(args.users, args.commands, args.think, split)
+        results = [bench("postgres", args.users, args.commands, args.think, split)
                    for split in (False, True)]
         return 0 if results[-1] else 1
     return 0 if bench(args.db, args.users, args.commands, args.think) else 1
