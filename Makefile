@@ -30,11 +30,12 @@ bench: install
 	for b in bench/bench_*.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
 
 # Issue 8/9's inbox figures, one after the other (each prints its goal; a miss does not stop
-# the rest). PostgreSQL at 127.0.0.1:5432/test, throwaway schemas.
+# the rest). PostgreSQL at 127.0.0.1:5432/test, throwaway schemas. --split: one `vigilo serve`
+# beside a web + worker pair.
 bench-inbox: install
-	-$(BIN)/python -m bench.bench_slack_messages --messages 10000 --redeliver 0.1
+	-$(BIN)/python -m bench.bench_slack_messages --messages 10000 --redeliver 0.1 --split
 	-$(BIN)/python -m bench.bench_slack_messages --crash --messages 3000
-	-$(BIN)/python -m bench.bench_slack_ack --users 50 --think 0
+	-$(BIN)/python -m bench.bench_slack_ack --users 50 --think 0 --split
 	-$(BIN)/python -m bench.bench_slack_forms
 	-$(BIN)/python -m bench.bench_integrations --users 50
 
