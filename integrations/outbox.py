@@ -23,7 +23,7 @@ from typing import Any
 from core.effects import integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
-from integrations.claims import LeaseKeeper, claim_query, lease_query
+from integrations.claims import SETTLE, LeaseKeeper, claim_query, lease_query
 from integrations.lanes import Pools
 from integrations.log_context import Repeated, bound
 from store.db import Database
@@ -172,6 +172,15 @@ class OutboxWorker:
 
     def _settle(self, effect: Effect, status: str, ok: bool, detail: str,
                 next_at: datetime | None, backing_off: bool = False) -> None:
+        logged = f"attempt {effect.attempts}: {status}" + (f" — {detail}" if detail else "")
+        if not self.db.sqlite:
+            with self.db.statements() as connection:
+                connection.execute(SETTLE, {
+                    "id": effect.id, "status": status, "backing_off": backing_off, "ok": ok,
+                    "now": self.clock(), "error": detail[:4000], "next_at": next_at,
+                    "integration": integration_of(effect.kind), "kind": effect.kind,
+                    "detail": logged})
+            return
         with self.db.transaction() as session:
             row = session.get(Outbox, effect.id)
             if row is None:
@@ -190,8 +199,7 @@ class OutboxWorker:
                                        incident_id=effect.incident_id,
                                        integration=integration_of(effect.kind),
                                        kind=effect.kind, outbox_id=effect.id, ok=ok,
-                                       detail=f"attempt {effect.attempts}: {status}"
-                                              + (f" — {detail}" if detail else "")))
+                                       detail=logged))
 
     def run_once(self, limit: int = 20) -> int:
         """Claim and deliver one batch, one by one; returns how many were attempted."""

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -134,6 +134,14 @@ class Database:
         # close() (not rollback()) ends it without expiring what was loaded.
         with Session(self._reader, expire_on_commit=False) as session:
             yield session
+
+    @contextmanager
+    def statements(self) -> Iterator[Connection]:
+        """A connection with no transaction around its statements: each is its own (one
+        round trip, where BEGIN and COMMIT would be two more). For a statement that is a
+        whole change by itself."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
 
     def ping(self) -> bool:
         try:
