@@ -27,8 +27,15 @@ E = TypeVar("E", bound=DomainEvent)
 
 
 def settings_of(session: Session, workspace_id: int) -> WorkspaceSettings:
-    workspace = session.get(Workspace, workspace_id)
-    return WorkspaceSettings.from_json(workspace.settings if workspace else None)
+    # Only the settings column, by a statement built once: several times per declaration,
+    # loading the whole workspace row into the session cost more than the query.
+    found = session.execute(_settings_query(), {"ws": workspace_id}).scalar_one_or_none()
+    return WorkspaceSettings.from_json(found)
+
+
+@cache
+def _settings_query() -> Executable:
+    return core_select(col(Workspace.settings)).where(col(Workspace.id) == bindparam("ws"))
 
 
 def facts(incident: Incident) -> IncidentFacts:

@@ -2,8 +2,9 @@
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import cache
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import Executable, bindparam, case, delete, func
 from sqlmodel import col, select
 
 from core import runbooks as rules
@@ -83,25 +84,31 @@ def candidates(db: Database, workspace_id: int, wanted: Iterable[str],
     if not terms or limit <= 0:
         return []
     with db.read() as session:
-        conn = session.connection()
-        # The database scores as core.runbooks does (tag terms weigh TAG_WEIGHT, title terms
-        # 1), so only the best `limit` runbooks come back; core then ranks and explains them.
-        score = func.sum(case((col(RunbookTerm.tag), rules.TAG_WEIGHT), else_=1)).label("score")
-        found = (col(RunbookTerm.workspace_id) == workspace_id,
-                 col(RunbookTerm.term).in_(terms))
-        # One round trip: the best few as a subquery, their shared terms straight back.
-        top = (select(col(RunbookTerm.runbook_id)).where(*found)
-               .group_by(col(RunbookTerm.runbook_id))
-               .order_by(score.desc(), col(RunbookTerm.runbook_id).desc()).limit(limit))
-        rows = conn.execute(
-            select(col(RunbookTerm.runbook_id), col(RunbookTerm.term), col(RunbookTerm.tag))
-            .where(*found, col(RunbookTerm.runbook_id).in_(top))).all()
+        rows = session.connection().execute(_candidates_query(limit),
+                                            {"ws": workspace_id, "terms": terms}).all()
     shared: dict[int, tuple[set[str], set[str]]] = {}
     for runbook_id, term, tag in rows:
         title, tags = shared.setdefault(int(runbook_id or 0), (set(), set()))
         (tags if tag else title).add(term)
     return [rules.Candidate(i, "", rules.RunbookTerms(frozenset(t), frozenset(g)))
             for i, (t, g) in shared.items()]
+
+
+@cache
+def _candidates_query(limit: int) -> Executable:
+    """Built once per limit (every declaration asks, twice): building and cache-keying it
+    cost more than the database took to answer."""
+    # The database scores as core.runbooks does (tag terms weigh TAG_WEIGHT, title terms
+    # 1), so only the best `limit` runbooks come back; core then ranks and explains them.
+    score = func.sum(case((col(RunbookTerm.tag), rules.TAG_WEIGHT), else_=1)).label("score")
+    found = (col(RunbookTerm.workspace_id) == bindparam("ws"),
+             col(RunbookTerm.term).in_(bindparam("terms", expanding=True)))
+    # One round trip: the best few as a subquery, their shared terms straight back.
+    top = (select(col(RunbookTerm.runbook_id)).where(*found)
+           .group_by(col(RunbookTerm.runbook_id))
+           .order_by(score.desc(), col(RunbookTerm.runbook_id).desc()).limit(limit))
+    return (select(col(RunbookTerm.runbook_id), col(RunbookTerm.term), col(RunbookTerm.tag))
+            .where(*found, col(RunbookTerm.runbook_id).in_(top)))
 
 
 def for_text(db: Database, workspace_id: int, title: str, services: list[str],

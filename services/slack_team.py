@@ -1,9 +1,12 @@
 """The Slack team behind a workspace, and Slack users as members (first contact)."""
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import Executable, bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import col, select
 
 from core.channels import slugify
 from core.errors import Conflict
@@ -119,10 +122,18 @@ def members_by_slack_id(db: Database, workspace_id: int,
 
 
 def incident_channel(db: Database, workspace_id: int, number: int) -> str | None:
-    """The incident's Slack channel id, once the outbox has created it."""
+    """The incident's Slack channel id, once the outbox has created it (asked again and
+    again by replies waiting for their channel: the statement is built once)."""
     with db.read() as session:
-        return session.exec(select(Incident.slack_channel_id).where(
-            Incident.workspace_id == workspace_id, Incident.number == number)).first()
+        return session.execute(_channel_query(), {"ws": workspace_id,
+                                                  "number": number}).scalar_one_or_none()
+
+
+@cache
+def _channel_query() -> Executable:
+    return core_select(col(Incident.slack_channel_id)).where(
+        col(Incident.workspace_id) == bindparam("ws"),
+        col(Incident.number) == bindparam("number"))
 
 
 def incident_number_for_channel(db: Database, workspace_id: int, channel_id: str) -> int | None:
