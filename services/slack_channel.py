@@ -9,9 +9,11 @@ unfinished steps.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Executable, bindparam, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from core.effects import SLACK_CREATE_CHANNEL, Label
@@ -84,34 +86,47 @@ class ChannelEffect:
 
 
 def incident_view(db: Database, incident_id: int) -> IncidentView:
+    # Two statements built once, columns only: every Slack effect starts here, and loading
+    # the incident, its workspace and its people as ORM objects cost more than the queries.
     with db.read() as session:
-        incident = session.get(Incident, incident_id)
-        if incident is None:
+        found = session.execute(_view_query(), {"id": incident_id}).first()
+        if found is None:
             raise IncidentGone(f"incident {incident_id} no longer exists")
-        workspace = session.get(Workspace, incident.workspace_id)
-        rows = session.exec(
-            select(IncidentResponder, Member)
-            .join(Member, col(Member.id) == IncidentResponder.member_id)
-            .where(IncidentResponder.incident_id == incident_id)
-            .order_by(col(IncidentResponder.joined_at), col(IncidentResponder.id))).all()
-    members = [m for _, m in rows]
-    commander = next((m for m in members if m.id == incident.commander_id), None)
-    ordered = ([commander] if commander else []) + [m for m in members if m is not commander]
+        people = session.execute(_people_query(), {"id": incident_id}).all()
+    row = found._mapping
+    members = [(member_id, Person(name, slack_id)) for member_id, name, slack_id in people]
+    commander = next((p for member_id, p in members if member_id == row["commander_id"]),
+                     None)
+    ordered = ([commander] if commander else []) + [p for _, p in members if p is not commander]
     return IncidentView(
-        incident_id=incident_id, workspace_id=incident.workspace_id,
-        workspace_slug=workspace.slug if workspace else "-", number=incident.number,
-        title=incident.title, severity=incident.severity, status=incident.status,
-        description=incident.description or "", services=tuple(incident.services or ()),
-        settings=WorkspaceSettings.from_json(workspace.settings if workspace else None),
-        channel_id=incident.slack_channel_id, channel_name=incident.slack_channel_name,
-        commander=_person(commander) if commander else None,
-        people=tuple(_person(m) for m in ordered),
-        detected_at=incident.detected_at, resolved_at=incident.resolved_at,
-        root_cause=incident.root_cause)
+        incident_id=incident_id, workspace_id=row["workspace_id"],
+        workspace_slug=row["slug"], number=row["number"], title=row["title"],
+        severity=row["severity"], status=row["status"], description=row["description"] or "",
+        services=tuple(row["services"] or ()),
+        settings=WorkspaceSettings.from_json(row["settings"]),
+        channel_id=row["slack_channel_id"], channel_name=row["slack_channel_name"],
+        commander=commander, people=tuple(ordered), detected_at=row["detected_at"],
+        resolved_at=row["resolved_at"], root_cause=row["root_cause"])
 
 
-def _person(member: Member) -> Person:
-    return Person(member.display_name, member.slack_user_id)
+@cache
+def _view_query() -> Executable:
+    incident = (Incident.workspace_id, Incident.number, Incident.title, Incident.severity,
+                Incident.status, Incident.description, Incident.services,
+                Incident.slack_channel_id, Incident.slack_channel_name, Incident.commander_id,
+                Incident.detected_at, Incident.resolved_at, Incident.root_cause)
+    return (core_select(*(col(c) for c in incident), col(Workspace.slug),
+                        col(Workspace.settings))
+            .join(Workspace, col(Workspace.id) == col(Incident.workspace_id))
+            .where(col(Incident.id) == bindparam("id")))
+
+
+@cache
+def _people_query() -> Executable:
+    return (core_select(col(Member.id), col(Member.display_name), col(Member.slack_user_id))
+            .join(IncidentResponder, col(Member.id) == col(IncidentResponder.member_id))
+            .where(col(IncidentResponder.incident_id) == bindparam("id"))
+            .order_by(col(IncidentResponder.joined_at), col(IncidentResponder.id)))
 
 
 def store_channel(db: Database, incident_id: int, channel_id: str,
