@@ -61,6 +61,7 @@ STATUS_STAMPS: dict[Status, str | None] = {
 }
 
 ACTIVE_STATUSES = (Status.OPEN, Status.INVESTIGATING, Status.MITIGATED)
+CLOSED_STATUSES = (Status.RESOLVED, Status.POST_MORTEM)
 STATUS_ORDER = (Status.OPEN, Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED,
                 Status.POST_MORTEM)
 

@@ -12,15 +12,13 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from core import effects as fx
-from core.fsm import Status
+from core.fsm import CLOSED_STATUSES
 from core.policies.spec import EffectSpec
 from services.records import record_effect
 from store.archive_models import CANCELLED, RECORDED, SCHEDULED, ChannelArchive
 from store.db import Database
 from store.models import Incident
 from store.types import utcnow
-
-CLOSED = (Status.RESOLVED.value, Status.POST_MORTEM.value)
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def _settle(db: Database, plan_id: int, now: datetime) -> int:
             return 0  # another run or replica settled it first
         incident = session.get(Incident, row.incident_id)
         row.updated_at = utcnow()
-        reopened = (incident is None or incident.status not in CLOSED
+        reopened = (incident is None or incident.status not in CLOSED_STATUSES
                     or incident.resolved_at is None
                     or not _same(incident.resolved_at, row.resolved_at))
         row.status = CANCELLED if reopened else RECORDED

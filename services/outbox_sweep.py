@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select, update
 from sqlmodel import col
 
-from core.fsm import Status
+from core.fsm import CLOSED_STATUSES
 from store.db import Database
 from store.inbox_models import DONE, InboxRow
 from store.models import Incident, IntegrationLog, Outbox
@@ -34,7 +34,6 @@ DEFAULT_RETENTION = timedelta(days=30)
 MAX_WAIT = timedelta(hours=6)
 BATCH = 5000  # rows deleted per statement: short transactions, however much is due
 SETTLED = ("done", "skipped")
-CLOSED = (Status.RESOLVED.value, Status.POST_MORTEM.value)
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,8 @@ def sweep(db: Database, now: datetime, *, retention: timedelta = DEFAULT_RETENTI
     cutoff = now - retention
     logs = _prune(db, select(col(IntegrationLog.id)).where(col(IntegrationLog.at) < cutoff),
                   IntegrationLog)
-    closed = select(col(Incident.id)).where(col(Incident.status).in_(CLOSED))
+    closed = select(col(Incident.id)).where(
+        col(Incident.status).in_([s.value for s in CLOSED_STATUSES]))
     logged = exists().where(col(IntegrationLog.outbox_id) == col(Outbox.id))
     outbox = _prune(db, select(col(Outbox.id)).where(
         col(Outbox.status).in_(SETTLED), col(Outbox.created_at) < cutoff,

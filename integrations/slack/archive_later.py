@@ -8,6 +8,7 @@ heads-up is an announcement, so it carries the Reopen button and takes the previ
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from core.fsm import CLOSED_STATUSES
 from integrations.outbox import Effect, NotConfigured
 from integrations.slack import store
 from integrations.slack.broadcast_blocks import archive_heads_up
@@ -17,7 +18,6 @@ from store.types import utcnow
 if TYPE_CHECKING:  # effects.py registers this handler
     from integrations.slack.effects import SlackEffects
 
-CLOSED = ("resolved", "post_mortem")
 
 
 class ArchiveLater:
@@ -29,7 +29,7 @@ class ArchiveLater:
         snap = slack._snapshot(effect)
         if snap.channel_id is None:
             raise NotConfigured("the incident has no Slack channel to archive")
-        if snap.status not in CLOSED:
+        if snap.status not in CLOSED_STATUSES:
             raise NotConfigured(f"the incident was reopened ({snap.status}): "
                                 "its channel stays open")
         if not snap.settings.auto_archive:

@@ -6,6 +6,7 @@ status, commander, title, its channel and its page.
 """
 
 from core.durations import duration_text
+from core.fsm import CLOSED_STATUSES
 from core.storms import describe_key
 from integrations.slack.blocks import (
     MAX_FIELD,
@@ -23,11 +24,10 @@ from integrations.slack.blocks import (
 # What the bot stamps on its posts (chat.postMessage `metadata`): a retry whose answer was
 # lost finds the post by it in conversations.history instead of posting again.
 EVENT_TYPE = "vigilo_announcement"
-CLOSED = ("resolved", "post_mortem")
 
 
 def incident_card(card: IncidentCard, channel_id: str | None) -> Message:
-    mark = "✅" if card.status in CLOSED else SEVERITY_MARKS.get(card.severity, "")
+    mark = "✅" if card.status in CLOSED_STATUSES else SEVERITY_MARKS.get(card.severity, "")
     where = f"<#{channel_id}>" if channel_id else "_no channel yet_"
     fields = [mrkdwn(f"*Status*\n{card.status_text}", MAX_FIELD),
               mrkdwn(f"*Severity*\n{card.severity_text}", MAX_FIELD),
