@@ -21,11 +21,10 @@ from starlette.types import ASGIApp
 
 from store.db import is_sqlite
 from vigilo.app import Vigilo, build
-from vigilo.settings import Settings
+from vigilo.settings import MAX_WORKERS, Settings
 
 log = logging.getLogger("vigilo")
 
-MAX_WORKERS = 64  # as WEB_CONCURRENCY allows (vigilo.settings)
 WORKER_NICENESS = 10  # a worker process's: on a machine it shares, the acks come first
 
 

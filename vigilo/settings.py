@@ -12,6 +12,7 @@ LOG_FORMATS = ("text", "json")
 # all: one process does everything; web: stores and acks what arrives and serves pages and
 # API, leaving the work to worker processes, which carry it out (deliveries, outbox, jobs).
 ROLES = ("all", "web", "worker")
+MAX_WORKERS = 64  # processes one `vigilo serve` may run (WEB_CONCURRENCY, --workers)
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,7 @@ class Settings:
             value = env.get(name)
             return value.strip() if value and value.strip() else None
 
-        port_text = get("PORT") or "8000"
-        if not is_digits(port_text) or not 0 < int(port_text) < 65536:
-            raise ValueError(f"PORT must be a number from 1 to 65535, not '{port_text}'")
+        port = _whole(get("PORT") or "8000", "PORT", "a number", 1, 65535)
         log_level = (get("LOG_LEVEL") or "").upper() or None
         if log_level is not None and log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
@@ -64,21 +63,15 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in LOG_FORMATS:
             raise ValueError(f"LOG_FORMAT must be text or json, not '{log_format}'")
-        threads_text = get("VIGILO_OUTBOX_THREADS") or "16"
-        if not is_digits(threads_text) or not 0 < int(threads_text) <= 256:
-            raise ValueError("VIGILO_OUTBOX_THREADS must be a number from 1 to 256, "
-                             f"not '{threads_text}'")
-        workers_text = get("WEB_CONCURRENCY") or "1"
-        if not is_digits(workers_text) or not 0 < int(workers_text) <= 64:
-            raise ValueError("WEB_CONCURRENCY must be a number of processes from 1 to 64, "
-                             f"not '{workers_text}'")
+        threads = _whole(get("VIGILO_OUTBOX_THREADS") or "16", "VIGILO_OUTBOX_THREADS",
+                         "a number", 1, 256)
+        workers = _whole(get("WEB_CONCURRENCY") or "1", "WEB_CONCURRENCY",
+                         "a number of processes", 1, MAX_WORKERS)
         role = (get("VIGILO_ROLE") or "all").lower()
         if role not in ROLES:
             raise ValueError(f"VIGILO_ROLE must be one of {', '.join(ROLES)}, not '{role}'")
-        retention_text = get("VIGILO_RETENTION_DAYS") or "30"
-        if not is_digits(retention_text) or not 0 < int(retention_text) <= 3650:
-            raise ValueError("VIGILO_RETENTION_DAYS must be a number of days from 1 to 3650, "
-                             f"not '{retention_text}'")
+        retention = _whole(get("VIGILO_RETENTION_DAYS") or "30", "VIGILO_RETENTION_DAYS",
+                           "a number of days", 1, 3650)
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -88,11 +81,11 @@ class Settings:
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             base_url=(get("VIGILO_BASE_URL") or "http://localhost:8000").rstrip("/"),
             workspace=get("VIGILO_WORKSPACE"),
-            port=int(port_text),
-            workers=int(workers_text),
+            port=port,
+            workers=workers,
             role=role,
-            outbox_threads=int(threads_text),
-            retention_days=int(retention_text),
+            outbox_threads=threads,
+            retention_days=retention,
             inbox_lease=_seconds(get("VIGILO_INBOX_LEASE") or "60", "VIGILO_INBOX_LEASE"),
             outbox_lease=_seconds(get("VIGILO_OUTBOX_LEASE") or "120", "VIGILO_OUTBOX_LEASE"),
             pagerduty={k: v for k in ("PAGERDUTY_API_KEY", "PAGERDUTY_FROM_EMAIL",
@@ -106,6 +99,12 @@ class Settings:
             log_level=log_level,
             log_format=log_format,
         )
+
+
+def _whole(text: str, name: str, what: str, low: int, high: int) -> int:
+    if not is_digits(text) or not low <= int(text) <= high:
+        raise ValueError(f"{name} must be {what} from {low} to {high}, not '{text}'")
+    return int(text)
 
 
 def _seconds(text: str, name: str) -> float:
