@@ -54,7 +54,6 @@ class Load:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     sent: dict[tuple[int, int], float] = field(default_factory=dict)  # (user, n) -> wall time
-    timed: list[tuple[float, float]] = field(default_factory=list)  # (wall time sent, seconds)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -203,7 +202,6 @@ async def _user(port: int, requests: list[bytes], load: Load, think: float,
         writer.write(request)
         status = await _response(reader)
         load.latencies.append(time.perf_counter() - started)
-        load.timed.append((load.sent[(me, n)], load.latencies[-1]))
         load.statuses[status] = load.statuses.get(status, 0) + 1
         if think:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think)

@@ -80,8 +80,9 @@ def _ping_when_idle(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get(_CHECKED_IN, 0.0) < IDLE_BEFORE_PING:
-            return
+        rested = record.info.get(_CHECKED_IN)
+        if rested is None or time.monotonic() - rested < IDLE_BEFORE_PING:
+            return  # just made, or handed back a moment ago
         try:
             dbapi_conn.execute("SELECT 1")
             if not dbapi_conn.autocommit:

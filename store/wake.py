@@ -44,7 +44,6 @@ class Notifier:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
-        self.sent = 0
 
     def poke(self, topic: str) -> None:
         with self._cond:
@@ -78,7 +77,6 @@ class Notifier:
                 for topic in sorted(topics):
                     connection.execute("SELECT pg_notify(%s, '')",
                                        (channel(self.database_url, topic),))
-                    self.sent += 1
             except psycopg.Error as error:  # the worker still finds the rows at its poll
                 log.warning("could not wake the workers (%s): they find the work at their "
                             "next poll", error)

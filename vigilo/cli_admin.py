@@ -11,7 +11,7 @@ from vigilo.settings import ROLES, Settings
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from vigilo import logs
-    from vigilo.server import check_workers, serve
+    from vigilo.server import check_serving, serve
 
     settings = dataclasses.replace(settings, log_level=settings.log_level or "INFO")
     if args.json:  # the server prints logs, not results: --json makes them JSON lines
@@ -21,7 +21,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.role is not None:
         settings = dataclasses.replace(settings, role=args.role)
     try:
-        check_workers(settings, workers)
+        check_serving(settings, workers)
     except ValueError as error:
         raise CliError(str(error)) from None
     serve(settings, host=args.host, port=args.port or settings.port, workers=workers)

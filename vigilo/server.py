@@ -30,7 +30,7 @@ WORKER_NICENESS = 10  # a worker process's: on a machine it shares, the acks com
 
 def serve(settings: Settings, *, host: str = "0.0.0.0", port: int = 8000,
           workers: int = 1) -> None:
-    check_workers(settings, workers)
+    check_serving(settings, workers)
     if settings.role == "worker":
         os.nice(WORKER_NICENESS)
     vigilo = build(settings)  # pure: what it would serve, for the line below
@@ -51,7 +51,7 @@ def serve(settings: Settings, *, host: str = "0.0.0.0", port: int = 8000,
                 **options)  # type: ignore[arg-type]
 
 
-def check_workers(settings: Settings, workers: int) -> None:
+def check_serving(settings: Settings, workers: int) -> None:
     """Refuse, with the reason, what cannot work: processes SQLite cannot share, a web
     process whose deliveries no worker would be woken for, Socket Mode split in two."""
     if not 0 < workers <= MAX_WORKERS:

@@ -21,7 +21,7 @@ from vigilo.sandbox.pagerduty_api import API_KEY, FROM_EMAIL, SERVICE_ID, FakePa
 from vigilo.sandbox.signing import sign, slash_command
 from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.sandbox.slack_model import TEAM_ID
-from vigilo.server import check_workers
+from vigilo.server import check_serving
 from vigilo.settings import Settings
 
 
@@ -77,10 +77,10 @@ def test_workers_need_postgresql_and_a_sane_count(
         capsys: pytest.CaptureFixture[str]) -> None:
     sqlite = Settings(database_url=f"sqlite:///{tmp_path}/v.db")
     with pytest.raises(ValueError, match="needs PostgreSQL"):
-        check_workers(sqlite, 2)
-    check_workers(sqlite, 1)
+        check_serving(sqlite, 2)
+    check_serving(sqlite, 1)
     with pytest.raises(ValueError, match="from 1 to 64"):
-        check_workers(Settings(database_url="postgresql+psycopg://x/y"), 0)
+        check_serving(Settings(database_url="postgresql+psycopg://x/y"), 0)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/v.db")
     assert main(["serve", "--workers", "2", "--port", str(free_port())]) == 1
     err = capsys.readouterr().err
@@ -171,7 +171,7 @@ def test_a_pagerduty_webhook_stored_by_web_is_worked_by_the_worker(
 @pytest.mark.parametrize("role", ["web", "worker"])
 def test_roles_need_postgresql(role: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=f"--role {role} needs PostgreSQL"):
-        check_workers(Settings(database_url=f"sqlite:///{tmp_path}/v.db", role=role), 1)
+        check_serving(Settings(database_url=f"sqlite:///{tmp_path}/v.db", role=role), 1)
     with pytest.raises(ValueError, match="Socket Mode"):
-        check_workers(Settings(database_url="postgresql+psycopg://x/y", role="web",
+        check_serving(Settings(database_url="postgresql+psycopg://x/y", role="web",
                                slack_app_token="xapp-1"), 1)
