@@ -25,19 +25,13 @@ the commands and a `--role worker` process carrying them out, each on a fresh sc
 import argparse
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
-from bench.common import fresh_database
-from bench.crash_rig import all_worked, served_apart
+from bench.crash_rig import served
 from bench.slack_load import (
-    fake_slack,
     generate,
     http_get,
     http_post,
     pct,
-    serving,
-    slack_rig,
     summary,
 )
 from core.permissions import Role
@@ -80,29 +74,11 @@ def commands(slack_url: str, users: list[str], per_user: int) -> list[list[bytes
     return out
 
 
-@contextmanager
-def served(kind: str, users: list[str], split: bool | None
-           ) -> Iterator[tuple[str, int, Callable[[float], bool]]]:
-    """(fake Slack's URL, port, wait until the work is done): the app in this process
-    (`split` None) or `vigilo serve` processes of its own (bench.crash_rig.served_apart)."""
-    if split is None:
-        with slack_rig(kind, users, seed) as rig:
-            assert rig.vigilo.asgi is not None
-            with serving(rig.vigilo.asgi) as port:
-                yield rig.slack_url, port, rig.bot.wait_idle
-        return
-    with fresh_database("postgres") as db, fake_slack(users) as slack_url:
-        seed(db, users)
-        url = db.engine.url.render_as_string(hide_password=False)
-        with served_apart(url, slack_url + "api/", split=split,
-                          extra={"LOG_LEVEL": "ERROR"}) as port:
-            yield slack_url, port, lambda timeout: all_worked(db, timeout)
-
-
 def bench(kind: str, users_count: int, per_user: int, think: float,
           split: bool | None = None) -> bool:
     users = [f"UBENCH{i:03d}" for i in range(users_count)]
-    with served(kind, users, split) as (slack_url, port, wait_idle):
+    with served(kind, users, seed, split) as rig:
+        slack_url, port, wait_idle = rig.slack_url, rig.port, rig.wait_idle
         generate(port, commands(slack_url, users[:5], 2))  # warm-up: pools, caches
         wait_idle(60)
         floor = generate(port, [[http_get("/healthz")] * per_user] * users_count, think=think)

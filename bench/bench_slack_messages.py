@@ -28,22 +28,18 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import func, text, update
 from sqlmodel import select
 
-from bench.common import fresh_database, fresh_url, machine_line
-from bench.crash_rig import all_worked, crash_and_recover, served_apart
+from bench.common import fresh_url, machine_line
+from bench.crash_rig import crash_and_recover, served
 from bench.slack_load import (
     fake_slack,
     generate,
     http_get,
     http_post,
     pct,
-    serving,
-    slack_rig,
     summary,
 )
 from core.permissions import Role
@@ -145,29 +141,10 @@ def recorded(db: Database) -> tuple[int, int, set[str]]:
     return int(rows), len(keys), {k for k in keys if k}
 
 
-@contextmanager
-def served(kind: str, users: list[str], split: bool | None
-           ) -> Iterator[tuple[Database, int, Callable[[float], bool]]]:
-    """(database, port, wait until drained): the app in this process (`split` None) or
-    `vigilo serve` processes of its own (bench.crash_rig.served_apart)."""
-    if split is None:
-        with slack_rig(kind, users, seed) as rig:
-            assert rig.vigilo.asgi is not None
-            with serving(rig.vigilo.asgi) as port:
-                yield rig.db, port, rig.bot.wait_idle
-        return
-    with fresh_database("postgres", pool_size=30) as db, fake_slack(users) as slack_url:
-        print(machine_line(db))
-        seed(db, users)
-        url = db.engine.url.render_as_string(hide_password=False)
-        with served_apart(url, slack_url + "api/", split=split,
-                          extra={"LOG_LEVEL": "ERROR"}) as port:
-            yield db, port, lambda timeout: all_worked(db, timeout)
-
-
 def bench(kind: str, count: int, redeliver: float, split: bool | None = None) -> bool:
     users = [f"UBENCH{i:03d}" for i in range(20)]
-    with served(kind, users, split) as (db, port, wait_idle):
+    with served(kind, users, seed, split) as rig:
+        db, port, wait_idle = rig.db, rig.port, rig.wait_idle
         now = int(time.time())
         warm, _ = deliveries(users, 200, 0.0, now - 7200)
         load_users, expected = deliveries(users, count, redeliver, now - 3600)

@@ -15,14 +15,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from bench.slack_load import SECRET, TOKEN
+from bench.common import fresh_database, machine_line
+from bench.slack_load import SECRET, TOKEN, fake_slack, serving, slack_rig
 from store.db import Database
 from store.inbox_models import PENDING, InboxRow
 from store.models import Outbox, TimelineEvent
@@ -97,6 +98,34 @@ def served_apart(database_url: str, slack_url: str, *, split: bool,
             vigilo_server(database_url, slack_url, port,
                           extra={**(extra or {}), "VIGILO_ROLE": "web"}):
         yield port
+
+
+@dataclass
+class Served:
+    db: Database
+    slack_url: str  # the fake Slack's root URL
+    port: int  # where Slack's deliveries go
+    wait_idle: Callable[[float], bool]  # until the work after the acks is done
+
+
+@contextmanager
+def served(kind: str, users: list[str], seed: Callable[[Database, list[str]], None],
+           split: bool | None) -> Iterator[Served]:
+    """A fresh database seeded by `seed`, the fake Slack, and Vigilo serving both: in this
+    process (`split` None), or as `vigilo serve` processes of its own (`served_apart`)."""
+    if split is None:
+        with slack_rig(kind, users, seed) as rig:
+            assert rig.vigilo.asgi is not None
+            with serving(rig.vigilo.asgi) as port:
+                yield Served(rig.db, rig.slack_url, port, rig.bot.wait_idle)
+        return
+    with fresh_database("postgres", pool_size=30) as db, fake_slack(users) as slack_url:
+        print(machine_line(db))
+        seed(db, users)
+        url = db.engine.url.render_as_string(hide_password=False)
+        with served_apart(url, slack_url + "api/", split=split,
+                          extra={"LOG_LEVEL": "ERROR"}) as port:
+            yield Served(db, slack_url, port, lambda timeout: all_worked(db, timeout))
 
 
 def all_worked(db: Database, timeout: float) -> bool:
