@@ -5,7 +5,8 @@ No workspace labels: the endpoint needs no sign-in, so it says how the service i
 never whose incidents they are.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import anyio.to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -50,17 +51,11 @@ class DatabaseCollector(Collector):
                         if value is not None:
                             family.add_metric([f"{days}d", level, quantile], value)
             yield family
-        outbox = GaugeMetricFamily("vigilo_outbox_effects", "Side effects waiting or dead",
-                                   labels=["integration", "status"])
-        for (name, state), count in sorted(snap.outbox.items()):
-            outbox.add_metric([name, state], count)
-        yield outbox
-        oldest = GaugeMetricFamily("vigilo_outbox_oldest_pending_seconds",
-                                   "Age of the oldest pending side effect",
-                                   labels=["integration"])
-        for name, age in sorted(snap.oldest_pending.items()):
-            oldest.add_metric([name], age)
-        yield oldest
+        yield gauge("vigilo_outbox_effects", "Side effects waiting or dead",
+                    ["integration", "status"], snap.outbox)
+        yield gauge("vigilo_outbox_oldest_pending_seconds",
+                    "Age of the oldest pending side effect", ["integration"],
+                    snap.oldest_pending)
         latency = HistogramMetricFamily(
             "vigilo_delivery_latency_seconds",
             "Recorded → delivered, effects delivered in the last hour", labels=["integration"])
@@ -69,18 +64,21 @@ class DatabaseCollector(Collector):
             buckets.append(("+Inf", len(values)))
             latency.add_metric([name], buckets, sum(values))
         yield latency
-        limited = GaugeMetricFamily("vigilo_rate_limited_recent",
-                                    "Deliveries rate-limited (HTTP 429) in the last hour",
-                                    labels=["integration"])
-        for name, count in sorted(snap.rate_limited.items()):
-            limited.add_metric([name], count)
-        yield limited
-        lag = GaugeMetricFamily("vigilo_inbox_lag_seconds",
-                                "Age of the oldest inbound delivery not processed yet",
-                                labels=["source"])
-        for source, age in sorted(snap.inbox_lag.items()):
-            lag.add_metric([source], age)
-        yield lag
+        yield gauge("vigilo_rate_limited_recent",
+                    "Deliveries rate-limited (HTTP 429) in the last hour", ["integration"],
+                    snap.rate_limited)
+        yield gauge("vigilo_inbox_lag_seconds",
+                    "Age of the oldest inbound delivery not processed yet", ["source"],
+                    snap.inbox_lag)
+
+
+def gauge(name: str, documentation: str, labels: list[str],
+          values: Mapping[Any, float]) -> GaugeMetricFamily:
+    """One gauge per key, in key order; a key is the label value, or a tuple of them."""
+    family = GaugeMetricFamily(name, documentation, labels=labels)
+    for key, value in sorted(values.items()):
+        family.add_metric(list(key) if isinstance(key, tuple) else [key], value)
+    return family
 
 
 def render(db: Database) -> bytes:
