@@ -72,11 +72,21 @@ class SlackEffects:
                                  f"parallel delivery; archived the duplicate #{created_name}")
             detail = f"created #{stored_name} ({stored_id})"
             snap = replace(snap, channel_id=stored_id, channel_name=stored_name)
-        invited = self._invite(snap, list(snap.slack_user_ids))
         memo = {} if fresh else store.channel_memo(self.db, snap.incident_id)
-        self._set_topic(snap, memo)
-        self._post_sitrep(snap, memo)
-        return f"{detail}; invited {len(invited)}; topic set; situation report pinned"
+        # The report before the invitations: what people find when they arrive, and in a storm
+        # the sooner it is up the better. The topic and the report's ts are remembered in one
+        # write (a topic set again after a crash is harmless; the report's ts is written as
+        # soon as Slack answers, so it is never posted twice).
+        facts = self._topic(snap, memo)
+        ts = memo.get("sitrep_ts")
+        if not ts:
+            ts = facts["sitrep_ts"] = self._post(snap.channel_id or "", snap.where,
+                                                 *self._report(snap))
+        if facts:
+            store.remember(self.db, snap.channel_id or "", **facts)
+        self._pin(snap, str(ts))
+        invited = self._invite(snap, list(snap.slack_user_ids))
+        return f"{detail}; situation report pinned; topic set; invited {len(invited)}"
 
     def announce(self, effect: Effect) -> str:
         snap = self._snapshot(effect)
@@ -251,23 +261,23 @@ class SlackEffects:
         return invited
 
     def _set_topic(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
+        facts = self._topic(snap, memo)
+        if facts:
+            store.remember(self.db, snap.channel_id or "", **facts)
+
+    def _topic(self, snap: store.Snapshot, memo: dict[str, Any]) -> dict[str, Any]:
+        """Set the topic unless it is unchanged; what to remember about that."""
         # Slack tells the channel about every topic change, so an unchanged one is not re-set.
         wanted = topic(snap.card)
         if memo.get("topic") == wanted:
-            return
+            return {}
         self._call(self.client.conversations_setTopic, "conversations.setTopic", snap.where,
                    channel=snap.channel_id or "", topic=wanted)
-        store.remember(self.db, snap.channel_id or "", topic=wanted)
+        return {"topic": wanted}
 
-    def _post_sitrep(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
-        channel = snap.channel_id or ""
-        ts = memo.get("sitrep_ts")
-        if not ts:
-            text, blocks = self._report(snap)
-            ts = self._post(channel, snap.where, text, blocks)
-            store.remember(self.db, channel, sitrep_ts=ts)
+    def _pin(self, snap: store.Snapshot, ts: str) -> None:
         self._call(self.client.pins_add, "pins.add", snap.where,
-                   tolerate=("already_pinned", "message_not_found"), channel=channel,
+                   tolerate=("already_pinned", "message_not_found"), channel=snap.channel_id or "",
                    timestamp=ts)
 
     def _refresh_sitrep(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
