@@ -6,12 +6,11 @@ caller's (so a link can be written atomically with the change that made it).
 """
 
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, cast
+from sqlalchemy import JSON, Row, bindparam, cast
 from sqlalchemy import update as update_rows
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
@@ -108,7 +107,7 @@ def update(db: Database, integration: str, external_id: str, **state: Any) -> Li
             found = connection.execute(_merge_state(), {
                 "of": integration, "external": external_id, "patch": state,
                 "now": utcnow()}).first()
-        return _link_of(found._mapping) if found else None
+        return _link_of(found) if found else None
     with db.transaction() as session:
         row = session.exec(select(IntegrationLink).where(
             IntegrationLink.integration == integration,
@@ -135,7 +134,6 @@ def _merge_state() -> Executable:
             .returning(*table.c))
 
 
-def _link_of(row: Mapping[str, Any]) -> Link:
-    return Link(row["id"], row["integration"], row["external_id"], row["kind"],
-                row["workspace_id"], row["incident_id"], dict(row["state"] or {}),
-                row["created_at"], row["updated_at"])
+def _link_of(row: Row[Any]) -> Link:
+    return Link(row.id, row.integration, row.external_id, row.kind, row.workspace_id,
+                row.incident_id, dict(row.state or {}), row.created_at, row.updated_at)
