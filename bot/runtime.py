@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.channel_watch import ChannelWatch
 from bot.inbox import CURRENT
 from bot.render import Reply
 from core.keys import format_key
@@ -90,6 +91,10 @@ class Bot:
         default_factory=lambda: TrackedExecutor(8, "vigilo-reply"))
     _teams: dict[str, WorkspaceRef] = field(default_factory=dict)
     _idle_hooks: list[Callable[[float], bool]] = field(default_factory=list)
+    _watch: ChannelWatch = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._watch = ChannelWatch(lambda keys: slack_team.incident_channels(self.db, keys))
 
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
         self.jobs.submit(*_as_part_of_delivery(fn, args))
@@ -119,24 +124,17 @@ class Bot:
     def list_url(self, workspace: WorkspaceRef) -> str:
         return f"{self.base_url}/ws/{workspace.slug}/incidents"
 
-    def channel(self, workspace: WorkspaceRef, number: int, *,
-                wait: float = 0.0) -> tuple[str | None, bool]:
-        """(channel id, whether one is coming) for a new incident; waits up to `wait` for
-        the outbox to create it, when the workspace creates one on declaration."""
+    def channel(self, workspace: WorkspaceRef, number: int) -> tuple[str | None, bool]:
+        """(channel id, whether one is coming) for a new incident: whether the workspace
+        creates one on declaration, and the channel if the outbox has made it already."""
         settings = slack_team.workspace_settings(self.db, workspace.id)
         if not (settings.auto_create_channel and settings.create_channel_on == "open"):
             return None, False
-        deadline = time.monotonic() + wait
-        pause = 0.1
-        while True:
-            channel = slack_team.incident_channel(self.db, workspace.id, number)
-            if channel or time.monotonic() >= deadline:
-                return channel, True
-            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            # Longer pauses as the wait goes on: in a burst, when channels take seconds, a
-            # hundred waiting replies polling every 0.1 s took a tenth of the process's CPU
-            # (bench/bench_declare_to_channel.py, CPU by thread).
-            pause = min(pause * 1.5, 0.5)
+        return slack_team.incident_channel(self.db, workspace.id, number), True
+
+    def made_channel(self, workspace: WorkspaceRef, number: int) -> str | None:
+        """The new incident's channel, waiting up to `channel_wait` for the outbox."""
+        return self._watch.wait(workspace.id, number, self.channel_wait)
 
     def follow_up(self, reply: Reply, send: Callable[[Reply], None]) -> None:
         """Send `reply.follow_up()`, when there is one and it comes, through `send`."""

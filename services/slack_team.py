@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, bindparam
+from sqlalchemy import Executable, bindparam, tuple_
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
@@ -127,6 +127,22 @@ def incident_channel(db: Database, workspace_id: int, number: int) -> str | None
     with db.read() as session:
         return session.execute(_channel_query(), {"ws": workspace_id,
                                                   "number": number}).scalar_one_or_none()
+
+
+def incident_channels(db: Database, keys: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The channels made so far of these (workspace id, number) incidents."""
+    with db.read() as session:
+        rows = session.execute(_channels_query(), {"keys": keys}).all()
+    return {(ws, number): channel for ws, number, channel in rows}
+
+
+@cache
+def _channels_query() -> Executable:
+    return core_select(col(Incident.workspace_id), col(Incident.number),
+                       col(Incident.slack_channel_id)).where(
+        tuple_(col(Incident.workspace_id), col(Incident.number)).in_(
+            bindparam("keys", expanding=True)),
+        col(Incident.slack_channel_id).is_not(None))
 
 
 @cache

@@ -109,7 +109,7 @@ def declared_reply(bot: Bot, workspace: WorkspaceRef, incident: Incident) -> ren
     reply = render.declared(incident, key, url, channel, expected, buttons)
     if channel is None and expected:
         def with_channel() -> render.Reply | None:
-            made, _ = bot.channel(workspace, incident.number, wait=bot.channel_wait)
+            made = bot.made_channel(workspace, incident.number)
             if made is None:
                 return None  # the first reply said it is on its way; the page will link it
             later = render.declared(incident, key, url, made, True, buttons)

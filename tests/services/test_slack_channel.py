@@ -3,10 +3,12 @@
 import dataclasses
 
 import pytest
+from sqlmodel import select
 
 from core.effects import Label
 from core.permissions import Role
-from services import incidents, slack_channel
+from services import incidents, slack_channel, slack_team
+from store.models import TimelineEvent
 from tests.conftest import World
 
 
@@ -44,6 +46,13 @@ def test_a_channel_is_recorded_once_and_the_loser_learns_the_winner(world: World
     assert (view.channel_id, view.channel_name) == ("C1", "inc-0001-a")
     counts = slack_channel.closing_counts(world.db, incident_id)
     assert counts.timeline_events == 2  # declared, channel created (once)
+    with world.db.read() as session:
+        entry = session.exec(select(TimelineEvent).where(
+            TimelineEvent.label == Label.CHANNEL_CREATED)).one()
+    assert (entry.incident_id, entry.source, entry.text) == (
+        incident_id, "vigilo", "Slack channel #inc-0001-a created")
+    assert entry.payload == {"channel_id": "C1", "channel_name": "inc-0001-a"}
+    assert entry.at.tzinfo is not None and not entry.editable
     slack_channel.add_event(world.db, incident_id, Label.CHANNEL_ARCHIVED, "archived", "k")
     slack_channel.add_event(world.db, incident_id, Label.CHANNEL_ARCHIVED, "archived", "k")
     assert slack_channel.closing_counts(world.db, incident_id).timeline_events == 3
@@ -61,3 +70,11 @@ def test_progress_is_kept_on_the_effect(world: World) -> None:
     assert slack_channel.slack_ids(world.db, world.ws_id, []) == []
     assert slack_channel.slack_ids(world.db, world.ws_id,
                                    [world.members[Role.OWNER].id or 0]) == ["UOWNER"]
+
+
+def test_the_channels_made_so_far_of_many_incidents_in_one_query(world: World) -> None:
+    first = incidents.declare(world.db, world.actor(), title="One")
+    incidents.declare(world.db, world.actor(), title="Two")
+    slack_channel.store_channel(world.db, first.id or 0, "C1", "inc-0001-one")
+    keys = [(world.ws_id, 1), (world.ws_id, 2), (world.ws_id, 3), (world.ws_id + 99, 1)]
+    assert slack_team.incident_channels(world.db, keys) == {(world.ws_id, 1): "C1"}
