@@ -124,13 +124,11 @@ class Bot:
     def list_url(self, workspace: WorkspaceRef) -> str:
         return f"{self.base_url}/ws/{workspace.slug}/incidents"
 
-    def channel(self, workspace: WorkspaceRef, number: int) -> tuple[str | None, bool]:
-        """(channel id, whether one is coming) for a new incident: whether the workspace
-        creates one on declaration, and the channel if the outbox has made it already."""
+    def channel_coming(self, workspace: WorkspaceRef) -> bool:
+        """Whether the workspace's new incidents get a channel at once. The reply to a
+        declaration does not look for it yet: the outbox has not had the time to make it."""
         settings = slack_team.workspace_settings(self.db, workspace.id)
-        if not (settings.auto_create_channel and settings.create_channel_on == "open"):
-            return None, False
-        return slack_team.incident_channel(self.db, workspace.id, number), True
+        return settings.auto_create_channel and settings.create_channel_on == "open"
 
     def made_channel(self, workspace: WorkspaceRef, number: int) -> str | None:
         """The new incident's channel, waiting up to `channel_wait` for the outbox."""

@@ -54,12 +54,13 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
     try:
         with db.transaction() as session:
             authorize(actor, Action.DECLARE)
-            if idempotency_key:
-                found = _by_declare_key(session, actor.workspace_id, idempotency_key)
-                if found is not None:
-                    return found
+            # A repeated idempotency key is not looked for first: the unique (workspace,
+            # declare_key) index refuses the second INSERT and the winner is returned below
+            # (a repeat is rare; the SELECT was one more round trip in every declaration).
             commander = commander_id if commander_id is not None else actor.member_id
-            if commander is not None:
+            if commander is not None and commander != actor.member_id:
+                # The actor was read from this workspace's members a moment ago; anyone else
+                # named as commander is checked to be one.
                 load_member(session, actor.workspace_id, commander)
             incident = Incident(
                 workspace_id=actor.workspace_id, number=_placeholder(),

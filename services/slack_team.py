@@ -121,14 +121,6 @@ def members_by_slack_id(db: Database, workspace_id: int,
         return {m.slack_user_id: m for m in rows}
 
 
-def incident_channel(db: Database, workspace_id: int, number: int) -> str | None:
-    """The incident's Slack channel id, once the outbox has created it (asked again and
-    again by replies waiting for their channel: the statement is built once)."""
-    with db.read() as session:
-        return session.execute(_channel_query(), {"ws": workspace_id,
-                                                  "number": number}).scalar_one_or_none()
-
-
 def incident_channels(db: Database, keys: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
     """The channels made so far of these (workspace id, number) incidents."""
     with db.read() as session:
@@ -143,13 +135,6 @@ def _channels_query() -> Executable:
         tuple_(col(Incident.workspace_id), col(Incident.number)).in_(
             bindparam("keys", expanding=True)),
         col(Incident.slack_channel_id).is_not(None))
-
-
-@cache
-def _channel_query() -> Executable:
-    return core_select(col(Incident.slack_channel_id)).where(
-        col(Incident.workspace_id) == bindparam("ws"),
-        col(Incident.number) == bindparam("number"))
 
 
 def incident_number_for_channel(db: Database, workspace_id: int, channel_id: str) -> int | None:

@@ -99,15 +99,15 @@ class NewIncident:
 
 
 def declared_reply(bot: Bot, workspace: WorkspaceRef, incident: Incident) -> render.Reply:
-    """Names the key at once and links the channel: right away if the outbox has made it
-    already, else in a follow-up that replaces this reply when it has (bounded wait)."""
+    """Names the key at once, and links the channel in a follow-up that replaces this reply
+    once the outbox has made it (bounded wait)."""
     key = format_key(incident.number)
     url = bot.incident_url(workspace, key)
     buttons = [*next_move_blocks(incident.status, key),
                *runbook_blocks(bot, workspace, incident)]
-    channel, expected = bot.channel(workspace, incident.number)
-    reply = render.declared(incident, key, url, channel, expected, buttons)
-    if channel is None and expected:
+    expected = bot.channel_coming(workspace)
+    reply = render.declared(incident, key, url, None, expected, buttons)
+    if expected:
         def with_channel() -> render.Reply | None:
             made = bot.made_channel(workspace, incident.number)
             if made is None:
