@@ -14,9 +14,11 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, text, update
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy import JSON, Integer, and_, bindparam, cast, exists, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.expression import Executable, Select
 
 from store.db import Database
 from store.models import Outbox
@@ -27,7 +29,7 @@ _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 
 
 @functools.cache
-def claim_query(skip: tuple[str, ...], limit: int) -> Executable:
+def claim_query(skip: tuple[str, ...], limit: int) -> Select[Any]:
     """The lane heads that are due, oldest first. Built once per shape: building and
     cache-keying this select cost more than running it, on every wake-up of the worker."""
     outbox = _OUTBOX
@@ -45,6 +47,26 @@ def claim_query(skip: tuple[str, ...], limit: int) -> Executable:
     for name in skip:
         query = query.where(~outbox.c.kind.startswith(f"{name}."))
     return query
+
+
+@functools.cache
+def claim_and_lease(skip: tuple[str, ...], limit: int) -> Executable:
+    """PostgreSQL, one statement (its own transaction): the lane heads `claim_query` finds,
+    at most `rooms[integration]` (else `room`) of each integration, leased and returned.
+    Rows over an integration's room were locked only for the statement. The two-statement
+    transaction this replaces took four round trips on every wake-up of the worker."""
+    heads = claim_query(skip, limit).cte("heads")
+    integration = func.split_part(heads.c.kind, ".", 1)
+    ranked = select(heads.c.id, integration.label("integration"),
+                    func.row_number().over(partition_by=integration, order_by=heads.c.id)
+                    .label("n")).cte("ranked")
+    room = func.coalesce(cast(cast(bindparam("rooms", type_=JSON), JSONB).op("->>")(
+        ranked.c.integration), Integer), bindparam("room"))
+    return (update(_OUTBOX).where(_OUTBOX.c.id == ranked.c.id, ranked.c.n <= room)
+            .values(attempts=_OUTBOX.c.attempts + 1, locked_until=bindparam("until"))
+            .returning(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.payload, _OUTBOX.c.attempts,
+                       _OUTBOX.c.idempotency_key, _OUTBOX.c.workspace_id,
+                       _OUTBOX.c.incident_id))
 
 
 @functools.cache

@@ -23,7 +23,13 @@ from typing import Any
 from core.effects import integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
-from integrations.claims import SETTLE, LeaseKeeper, claim_query, lease_query
+from integrations.claims import (
+    SETTLE,
+    LeaseKeeper,
+    claim_and_lease,
+    claim_query,
+    lease_query,
+)
 from integrations.lanes import Pools
 from integrations.log_context import Repeated, bound
 from store.db import Database
@@ -98,6 +104,9 @@ class OutboxWorker:
         self._unhook: Callable[[], None] | None = None
         self.leases = LeaseKeeper(db, lease, clock)  # renewed while a handler runs
         self.pools = Pools(self.threads, limits, on_done=self._wake.set)
+        # Every integration whose effects may be claimed, for the claim's room per integration.
+        self._integrations = sorted({integration_of(kind) for kind in [*handlers, *self.off]}
+                                    | set(self.pools.limits))
 
     # -- claiming ---------------------------------------------------------------------------
     def claim(self, limit: int = 20, room: Callable[[str], int] | None = None,
@@ -105,6 +114,8 @@ class OutboxWorker:
         """Lease up to `limit` lane heads, none of the integrations in `skip`; with `room`,
         at most `room(integration)` of each."""
         now = self.clock()
+        if not self.db.sqlite:
+            return self._claim_in_one(now, limit, room, tuple(sorted(set(skip))))
         left: dict[str, int] = {}
         with self.db.transaction() as session:
             connection = session.connection()
@@ -126,6 +137,17 @@ class OutboxWorker:
             return [Effect(row.id, row.kind, dict(row.payload or {}), row.attempts + 1,
                            row.idempotency_key, row.workspace_id, row.incident_id)
                     for row in taken]
+
+    def _claim_in_one(self, now: datetime, limit: int, room: Callable[[str], int] | None,
+                      skip: tuple[str, ...]) -> list[Effect]:
+        rooms = {} if room is None else {name: room(name) for name in self._integrations}
+        with self.db.statements() as connection:
+            rows = connection.execute(claim_and_lease(skip, limit), {
+                "now": now, "until": now + timedelta(seconds=self.lease), "rooms": rooms,
+                "room": limit if room is None else self.threads}).all()
+        return [Effect(row.id, row.kind, dict(row.payload or {}), row.attempts,
+                       row.idempotency_key, row.workspace_id, row.incident_id)
+                for row in sorted(rows, key=lambda row: row.id)]
 
     # -- delivering -------------------------------------------------------------------------
     def deliver(self, effect: Effect) -> str:

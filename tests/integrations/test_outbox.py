@@ -284,6 +284,21 @@ def test_lanes_are_delivered_at_the_same_time_each_in_order(world: World) -> Non
     assert [n for lane, n in handler.order if lane == "slack:A"] == [8, 9, 10]
 
 
+def test_a_claim_takes_no_more_of_an_integration_than_it_has_room_for(world: World) -> None:
+    slack = queue(world, SLACK_ANNOUNCE, [f"slack:{n}" for n in range(3)])
+    pagerduty = queue(world, PAGERDUTY_TRIGGER, [f"pagerduty:{n}" for n in range(2)])
+    worker = OutboxWorker(world.db, {SLACK_ANNOUNCE: Slow(0), PAGERDUTY_TRIGGER: Slow(0)},
+                          lease=60)
+    room = {"slack": 1, "pagerduty": 0}
+    taken = worker.claim(10, room.__getitem__)
+    assert [(e.id, e.attempts) for e in taken] == [(slack[0], 1)]
+    # What was over the room was not leased: the next claim finds it, oldest first.
+    again = worker.claim(10)
+    assert [e.id for e in again] == [*slack[1:], *pagerduty]
+    assert all(e.attempts == 1 for e in again)
+    assert worker.claim(10) == []  # all leased now
+
+
 @pytest.mark.timeout(30)
 def test_a_hung_integration_never_delays_slack(world: World) -> None:
     release = threading.Event()
