@@ -12,20 +12,68 @@ still expire as before.
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, and_, bindparam, cast, exists, func, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    Row,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import Executable, Select
 
+from core.effects import integration_of
 from store.db import Database
 from store.models import Outbox
 
 log = logging.getLogger(__name__)
 
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+# What a claimed effect is made of; `attempts` as leased (counting this attempt).
+_CLAIMED = tuple(_OUTBOX.c[name] for name in ("id", "kind", "payload", "attempts",
+                                               "idempotency_key", "workspace_id",
+                                               "incident_id"))
+
+
+def take(db: Database, now: datetime, lease: float, limit: int, skip: tuple[str, ...],
+         rooms: Mapping[str, int] | None, room: int) -> list[Row[Any]]:
+    """Lease up to `limit` lane heads, oldest first, none of the integrations in `skip`;
+    with `rooms`, at most `rooms[integration]` (else `room`) of each. Each row's `attempts`
+    counts this one."""
+    until = now + timedelta(seconds=lease)
+    if not db.sqlite:
+        with db.statements() as connection:
+            rows = connection.execute(claim_and_lease(skip, limit), {
+                "now": now, "until": until, "rooms": rooms or {},
+                "room": limit if rooms is None else room}).all()
+        return sorted(rows, key=lambda row: row.id)
+    left = dict(rooms or {})
+    with db.transaction() as session:
+        connection = session.connection()
+        taken = []
+        for row in connection.execute(claim_query(skip, limit), {"now": now}).all():
+            name = integration_of(row.kind)
+            if rooms is not None:
+                left.setdefault(name, room)
+                if left[name] <= 0:
+                    continue  # locked but not leased: released when this commits
+                left[name] -= 1
+            taken.append(row)
+        if not taken:
+            return []
+        return sorted(connection.execute(lease_query(), {
+            "ids": [row.id for row in taken], "until": until}).all(), key=lambda row: row.id)
 
 
 @functools.cache
@@ -64,15 +112,14 @@ def claim_and_lease(skip: tuple[str, ...], limit: int) -> Executable:
         ranked.c.integration), Integer), bindparam("room"))
     return (update(_OUTBOX).where(_OUTBOX.c.id == ranked.c.id, ranked.c.n <= room)
             .values(attempts=_OUTBOX.c.attempts + 1, locked_until=bindparam("until"))
-            .returning(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.payload, _OUTBOX.c.attempts,
-                       _OUTBOX.c.idempotency_key, _OUTBOX.c.workspace_id,
-                       _OUTBOX.c.incident_id))
+            .returning(*_CLAIMED))
 
 
 @functools.cache
 def lease_query() -> Executable:
     return (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-            .values(attempts=_OUTBOX.c.attempts + 1, locked_until=bindparam("until")))
+            .values(attempts=_OUTBOX.c.attempts + 1, locked_until=bindparam("until"))
+            .returning(*_CLAIMED))
 
 
 @functools.cache

@@ -23,13 +23,7 @@ from typing import Any
 from core.effects import integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
-from integrations.claims import (
-    SETTLE,
-    LeaseKeeper,
-    claim_and_lease,
-    claim_query,
-    lease_query,
-)
+from integrations.claims import SETTLE, LeaseKeeper, take
 from integrations.lanes import Pools
 from integrations.log_context import Repeated, bound
 from store.db import Database
@@ -113,41 +107,11 @@ class OutboxWorker:
               skip: Iterable[str] = ()) -> list[Effect]:
         """Lease up to `limit` lane heads, none of the integrations in `skip`; with `room`,
         at most `room(integration)` of each."""
-        now = self.clock()
-        if not self.db.sqlite:
-            return self._claim_in_one(now, limit, room, tuple(sorted(set(skip))))
-        left: dict[str, int] = {}
-        with self.db.transaction() as session:
-            connection = session.connection()
-            rows = connection.execute(claim_query(tuple(sorted(set(skip))), limit),
-                                      {"now": now}).all()
-            taken = []
-            for row in rows:
-                name = integration_of(row.kind)
-                if room is not None:
-                    left.setdefault(name, room(name))
-                    if left[name] <= 0:
-                        continue  # locked but not leased: released when this commits
-                    left[name] -= 1
-                taken.append(row)
-            if taken:
-                connection.execute(lease_query(), {
-                    "ids": [row.id for row in taken],
-                    "until": now + timedelta(seconds=self.lease)})
-            return [Effect(row.id, row.kind, dict(row.payload or {}), row.attempts + 1,
-                           row.idempotency_key, row.workspace_id, row.incident_id)
-                    for row in taken]
-
-    def _claim_in_one(self, now: datetime, limit: int, room: Callable[[str], int] | None,
-                      skip: tuple[str, ...]) -> list[Effect]:
-        rooms = {} if room is None else {name: room(name) for name in self._integrations}
-        with self.db.statements() as connection:
-            rows = connection.execute(claim_and_lease(skip, limit), {
-                "now": now, "until": now + timedelta(seconds=self.lease), "rooms": rooms,
-                "room": limit if room is None else self.threads}).all()
+        rows = take(self.db, self.clock(), self.lease, limit, tuple(sorted(set(skip))),
+                    None if room is None else {name: room(name) for name in self._integrations},
+                    self.threads)
         return [Effect(row.id, row.kind, dict(row.payload or {}), row.attempts,
-                       row.idempotency_key, row.workspace_id, row.incident_id)
-                for row in sorted(rows, key=lambda row: row.id)]
+                       row.idempotency_key, row.workspace_id, row.incident_id) for row in rows]
 
     # -- delivering -------------------------------------------------------------------------
     def deliver(self, effect: Effect) -> str:
