@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from core import effects as fx
-from core.channels import channel_name
 from core.fsm import Move
 from integrations.outbox import Effect, Handler, NotConfigured, PermanentFailure, RetryAfter
 from integrations.slack import calls, channels, insight_blocks, owner_reminders, store
@@ -26,7 +25,6 @@ from integrations.slack.wording import announcement_text
 from services import situation
 from store.db import Database
 
-MAX_NAME_ATTEMPTS = 20
 WAIT_FOR_CHANNEL = 2.0
 LOST_RACE_RECHECK = 30.0
 # conversations.invite answers these for one user among many; the others still get in.
@@ -213,18 +211,11 @@ class SlackEffects:
                             f"{snap.settings.create_channel_on})")
 
     def _create(self, number: int, title: str) -> tuple[str, str]:
-        for suffix in [0, *range(2, MAX_NAME_ATTEMPTS + 1)]:
-            name = channel_name(number, title, suffix=suffix)
-            answer = self._call(self.client.conversations_create, "conversations.create",
-                                f"#{name}", tolerate=("name_taken",), name=name)
-            if isinstance(answer, SlackResponse):
-                return str(answer["channel"]["id"]), str(answer["channel"]["name"])
-            adopted = channels.ours(self.client, self.db, name, self._bot_user_id())
-            if adopted is not None:  # made by an earlier try whose answer was lost
-                return adopted, name
-        raise PermanentFailure(f"{MAX_NAME_ATTEMPTS} Slack channels named "
-                               f"{channel_name(number, title)}[-N] are taken: rename or "
-                               "delete some")
+        def create(name: str) -> SlackResponse | str:
+            return self._call(self.client.conversations_create, "conversations.create",
+                              f"#{name}", tolerate=("name_taken",), name=name)
+
+        return channels.create(self.client, self.db, number, title, create, self._bot_user_id)
 
     def _bot_user_id(self) -> str:
         if not self._me:
