@@ -4,9 +4,12 @@ commander in the incident channel when a page does not go out."""
 
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlalchemy import Executable, bindparam, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
 
 from core.events import PageProblem, PageStatus
 from core.keys import format_key
@@ -15,7 +18,6 @@ from core.severity import Severity
 from services import changes, oncall
 from services.actor import Actor
 from services.oncall import Person
-from services.records import is_unique_violation
 from store.db import Database
 from store.models import Incident, Member, Workspace
 from store.paging_models import SmsPage
@@ -47,15 +49,21 @@ class Claim:
 
 def page_facts(db: Database, incident_id: int) -> PageFacts | None:
     with db.read() as session:
-        row = session.exec(select(Incident, Workspace.slug).join(
-            Workspace, Workspace.id == Incident.workspace_id).where(  # type: ignore[arg-type]
-            Incident.id == incident_id)).first()
+        row = session.execute(_facts_query(), {"id": incident_id}).first()
     if row is None:
         return None
-    incident, slug = row
-    return PageFacts(incident.id or 0, incident.workspace_id, slug,
-                     format_key(incident.number), incident.title,
-                     Severity(incident.severity), incident.status)
+    return PageFacts(row.id, row.workspace_id, row.slug, format_key(row.number), row.title,
+                     Severity(row.severity), row.status)
+
+
+@cache
+def _facts_query() -> Executable:
+    # Columns, not the ORM row, by a statement built once: read for every page.
+    return (core_select(col(Incident.id), col(Incident.workspace_id), col(Workspace.slug),
+                        col(Incident.number), col(Incident.title), col(Incident.severity),
+                        col(Incident.status))
+            .join(Workspace, col(Workspace.id) == col(Incident.workspace_id))
+            .where(col(Incident.id) == bindparam("id")))
 
 
 def on_call(db: Database, workspace_id: int) -> tuple[list[tuple[str, Person]], list[str]]:
@@ -64,17 +72,15 @@ def on_call(db: Database, workspace_id: int) -> tuple[list[tuple[str, Person]], 
 
 def claim(db: Database, facts: PageFacts, trigger: str, person: Person) -> Claim:
     """This person's page for this trigger: new (send it) or what was recorded before."""
-    try:
-        with db.transaction() as session:
-            row = SmsPage(workspace_id=facts.workspace_id, incident_id=facts.incident_id,
-                          trigger=trigger, member_id=person.member_id,
-                          phone=person.phone or "", marker=secrets.token_hex(2))
-            session.add(row)
-            session.flush()
-            return Claim(row.id or 0, row.marker, "new", None)
-    except IntegrityError as error:
-        if not is_unique_violation(error):
-            raise
+    row = SmsPage(workspace_id=facts.workspace_id, incident_id=facts.incident_id,
+                  trigger=trigger, member_id=person.member_id, phone=person.phone or "",
+                  marker=secrets.token_hex(2))
+    # One statement: the unique (trigger, member) index answers a repeat, no error raised.
+    with db.statements() as connection:
+        made = connection.execute(_claim_insert(connection.dialect.name), {
+            column: getattr(row, column) for column in _CLAIM_COLUMNS}).scalar()
+    if made is not None:
+        return Claim(int(made), row.marker, "new", None)
     with db.read() as session:
         found = session.exec(select(SmsPage).where(SmsPage.trigger == trigger,
                                                    SmsPage.member_id == person.member_id)
@@ -82,12 +88,23 @@ def claim(db: Database, facts: PageFacts, trigger: str, person: Person) -> Claim
         return Claim(found.id or 0, found.marker, found.status, found.sid)
 
 
+_CLAIM_COLUMNS = ("workspace_id", "incident_id", "trigger", "member_id", "phone", "marker",
+                  "status", "created_at", "updated_at")
+
+
+@cache
+def _claim_insert(dialect: str) -> Executable:
+    table = SmsPage.__table__  # type: ignore[attr-defined]
+    flavour = postgresql if dialect == "postgresql" else sqlite
+    return (flavour.insert(table).on_conflict_do_nothing(index_elements=["trigger", "member_id"])
+            .returning(table.c.id))
+
+
 def accepted(db: Database, row_id: int, sid: str, status: str) -> None:
     """Twilio took the message: recorded before anything else can retry it."""
-    with db.transaction() as session:
-        row = session.get(SmsPage, row_id, with_for_update=True)
-        if row is not None:
-            row.sid, row.status, row.updated_at = sid, status[:16], utcnow()
+    with db.statements() as connection:  # one UPDATE (its row lock) is the whole change
+        connection.execute(update(SmsPage).where(col(SmsPage.id) == row_id).values(
+            sid=sid, status=status[:16], updated_at=utcnow()))
 
 
 def refused(db: Database, facts: PageFacts, row_id: int, person: Person, reason: str) -> None:

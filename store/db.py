@@ -140,7 +140,11 @@ class Database:
     def statements(self) -> Iterator[Connection]:
         """A connection with no transaction around its statements: each is its own (one
         round trip, where BEGIN and COMMIT would be two more). For a statement that is a
-        whole change by itself."""
+        whole change by itself. On SQLite, one transaction around them all."""
+        if self.sqlite:  # one writer at a time: the statement takes the write lock as a
+            with self.transaction() as session:  # transaction of its own would
+                yield session.connection()
+            return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             yield conn
 
