@@ -3,14 +3,18 @@ the link to PagerDuty's incident id (an `integration_link`, with the denormalise
 `Incident.pagerduty_incident_id` that the pages and the seed's JSON read)."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlmodel import select
+from sqlalchemy import Executable, bindparam, func, insert, literal, update
+from sqlalchemy import select as core_select
+from sqlmodel import col, select
 
 from core.keys import format_key
 from core.severity import Severity
 from services import integration_state
 from store.db import Database
-from store.models import Incident, TimelineEvent, Workspace
+from store.models import Incident, IntegrationLink, TimelineEvent, Workspace
+from store.types import utcnow
 
 INTEGRATION = "pagerduty"
 KIND = "incident"
@@ -42,17 +46,25 @@ class Mirror:
 
 def mirror(db: Database, incident_id: int) -> Mirror | None:
     with db.read() as session:
-        row = session.exec(select(Incident, Workspace.slug).join(
-            Workspace, Workspace.id == Incident.workspace_id).where(  # type: ignore[arg-type]
-            Incident.id == incident_id)).first()
+        row = session.execute(_mirror_query(), {"id": incident_id}).first()
     if row is None:
         return None
-    incident, slug = row
-    pd_id = incident.pagerduty_incident_id
-    if pd_id is None and (incident.declare_key or "").startswith(DECLARE_PREFIX):
-        pd_id = (incident.declare_key or "")[len(DECLARE_PREFIX):]
-    return Mirror(incident.id or 0, incident.workspace_id, slug, format_key(incident.number),
-                  incident.title, Severity(incident.severity), incident.status, pd_id)
+    pd_id = row.pagerduty_incident_id
+    if pd_id is None and (row.declare_key or "").startswith(DECLARE_PREFIX):
+        pd_id = (row.declare_key or "")[len(DECLARE_PREFIX):]
+    return Mirror(row.id, row.workspace_id, row.slug, format_key(row.number), row.title,
+                  Severity(row.severity), row.status, pd_id)
+
+
+@cache
+def _mirror_query() -> Executable:
+    # Columns, not the ORM row, by a statement built once: read for every PagerDuty effect.
+    columns = (Incident.id, Incident.workspace_id, Workspace.slug, Incident.number,
+               Incident.title, Incident.severity, Incident.status,
+               Incident.pagerduty_incident_id, Incident.declare_key)
+    return (core_select(*(col(c) for c in columns))
+            .join(Workspace, col(Workspace.id) == col(Incident.workspace_id))
+            .where(col(Incident.id) == bindparam("id")))
 
 
 def link(db: Database, incident_id: int, pagerduty_incident_id: str) -> str:
@@ -61,6 +73,14 @@ def link(db: Database, incident_id: int, pagerduty_incident_id: str) -> str:
     The link and the column are written in one transaction, under the incident's row lock,
     so two deliveries racing (a create's answer and our own trigger webhook) store one id.
     """
+    if not db.sqlite:
+        # One statement: the column set unless one is, and the link beside it.
+        with db.statements() as connection:
+            won = connection.execute(_link_first(), {
+                "incident": incident_id, "pd": pagerduty_incident_id,
+                "now": utcnow()}).scalar()
+        if won:
+            return pagerduty_incident_id
     with db.transaction() as session:
         incident = session.get(Incident, incident_id, with_for_update=True)
         if incident is None:
@@ -71,6 +91,25 @@ def link(db: Database, incident_id: int, pagerduty_incident_id: str) -> str:
                                       workspace_id=incident.workspace_id,
                                       incident_id=incident_id)
         return incident.pagerduty_incident_id
+
+
+@cache
+def _link_first() -> Executable:
+    """PostgreSQL: `link`'s transaction as one statement; whether this call stored the id."""
+    incident, links = Incident.__table__, IntegrationLink.__table__  # type: ignore[attr-defined]
+    stored = (update(incident)
+              .where(incident.c.id == bindparam("incident"),
+                     incident.c.pagerduty_incident_id.is_(None))
+              .values(pagerduty_incident_id=bindparam("pd"))
+              .returning(incident.c.id, incident.c.workspace_id).cte("stored"))
+    now = bindparam("now", type_=links.c.created_at.type)
+    linked = insert(links).from_select(
+        ["integration", "external_id", "kind", "workspace_id", "incident_id", "state",
+         "created_at", "updated_at"],
+        core_select(literal(INTEGRATION), bindparam("pd"), literal(KIND), stored.c.workspace_id,
+                    stored.c.id, literal({}, links.c.state.type), now, now)
+    ).returning(links.c.id).cte("linked")
+    return core_select(func.count()).select_from(stored).add_cte(linked)
 
 
 def incident_for(db: Database, pagerduty_incident_id: str) -> Incident | None:
