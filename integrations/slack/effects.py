@@ -73,16 +73,19 @@ class SlackEffects:
         memo = {} if fresh else store.channel_memo(self.db, snap.incident_id)
         # The report before the invitations: what people find when they arrive, and in a storm
         # the sooner it is up the better. The topic and the report's ts are remembered in one
-        # write (a topic set again after a crash is harmless; the report's ts is written as
-        # soon as Slack answers, so it is never posted twice).
+        # write, as soon as Slack answered the post (so it is never posted twice) or refused
+        # it (so a retry does not set the same topic again).
         facts = self._topic(snap, memo)
         ts = memo.get("sitrep_ts")
-        if not ts:
-            ts = facts["sitrep_ts"] = self._post(snap.channel_id or "", snap.where,
-                                                 *self._report(snap))
-        if facts:
-            store.remember(self.db, snap.channel_id or "", **facts)
-        self._pin(snap, str(ts))
+        try:
+            if not ts:
+                ts = facts["sitrep_ts"] = self._post(snap.channel_id or "", snap.where,
+                                                     *self._report(snap))
+        finally:
+            if facts:
+                store.remember(self.db, snap.channel_id or "", **facts)
+        self._call(self.client.pins_add, "pins.add", snap.where, channel=snap.channel_id or "",
+                   tolerate=("already_pinned", "message_not_found"), timestamp=str(ts))
         invited = self._invite(snap, list(snap.slack_user_ids))
         return f"{detail}; situation report pinned; topic set; invited {len(invited)}"
 
@@ -265,11 +268,6 @@ class SlackEffects:
         self._call(self.client.conversations_setTopic, "conversations.setTopic", snap.where,
                    channel=snap.channel_id or "", topic=wanted)
         return {"topic": wanted}
-
-    def _pin(self, snap: store.Snapshot, ts: str) -> None:
-        self._call(self.client.pins_add, "pins.add", snap.where,
-                   tolerate=("already_pinned", "message_not_found"), channel=snap.channel_id or "",
-                   timestamp=ts)
 
     def _refresh_sitrep(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
         """Keep the pinned report current; someone deleting it is no reason to fail."""

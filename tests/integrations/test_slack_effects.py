@@ -200,6 +200,21 @@ def test_retry_after_a_partial_failure_finishes_without_repeating(rig: Rig) -> N
     assert rig.fake.pins(rig.channel().id) == [sitrep.ts]
 
 
+def test_a_refused_report_is_posted_on_retry_without_setting_the_topic_again(rig: Rig
+                                                                              ) -> None:
+    rig.declare()
+    rig.fake.fail_next("chat.postMessage", "internal_error", status=500, retry_after=None)
+    rig.worker.drain()
+    assert rig.rows(fx.SLACK_CREATE_CHANNEL)[0].status == "pending"
+    rig.clock.advance(60)
+    rig.worker.drain()
+    assert rig.rows(fx.SLACK_CREATE_CHANNEL)[0].status == "done"
+    [sitrep] = rig.messages()
+    assert rig.fake.pins(rig.channel().id) == [sitrep.ts]
+    # Slack shows every topic change in the channel: the retry does not repeat it.
+    assert len(rig.fake.calls_to("conversations.setTopic")) == 1
+
+
 def test_two_workers_make_one_channel(rig: Rig) -> None:
     for i in range(4):
         rig.declare(f"Outage {i}")
