@@ -147,11 +147,9 @@ def _plain_insert(model: type[AuditLog]) -> Executable:
 @cache
 def _effect_insert(dialect: str) -> Executable:
     table = Outbox.__table__  # type: ignore[attr-defined]
-    if dialect in ("postgresql", "sqlite"):
-        flavour = postgresql if dialect == "postgresql" else sqlite
-        return (flavour.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(table.c.id))
-    raise NotImplementedError(f"no outbox insert for {dialect}")
+    flavour = postgresql if dialect == "postgresql" else sqlite  # the two Vigilo runs on
+    return (flavour.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id))
 
 
 @cache
