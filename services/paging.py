@@ -8,7 +8,6 @@ from functools import cache
 
 from sqlalchemy import Executable, bindparam, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from core.events import PageProblem, PageStatus
@@ -18,6 +17,7 @@ from core.severity import Severity
 from services import changes, oncall
 from services.actor import Actor
 from services.oncall import Person
+from services.records import insert_new
 from store.db import Database
 from store.models import Incident, Member, Workspace
 from store.paging_models import SmsPage
@@ -77,27 +77,14 @@ def claim(db: Database, facts: PageFacts, trigger: str, person: Person) -> Claim
                   marker=secrets.token_hex(2))
     # One statement: the unique (trigger, member) index answers a repeat, no error raised.
     with db.statements() as connection:
-        made = connection.execute(_claim_insert(connection.dialect.name), {
-            column: getattr(row, column) for column in _CLAIM_COLUMNS}).scalar()
+        made = insert_new(connection, row, "trigger", "member_id")
     if made is not None:
-        return Claim(int(made), row.marker, "new", None)
+        return Claim(made, row.marker, "new", None)
     with db.read() as session:
         found = session.exec(select(SmsPage).where(SmsPage.trigger == trigger,
                                                    SmsPage.member_id == person.member_id)
                              ).one()
         return Claim(found.id or 0, found.marker, found.status, found.sid)
-
-
-_CLAIM_COLUMNS = ("workspace_id", "incident_id", "trigger", "member_id", "phone", "marker",
-                  "status", "created_at", "updated_at")
-
-
-@cache
-def _claim_insert(dialect: str) -> Executable:
-    table = SmsPage.__table__  # type: ignore[attr-defined]
-    flavour = postgresql if dialect == "postgresql" else sqlite
-    return (flavour.insert(table).on_conflict_do_nothing(index_elements=["trigger", "member_id"])
-            .returning(table.c.id))
 
 
 def accepted(db: Database, row_id: int, sid: str, status: str) -> None:

@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.expression import Executable
@@ -118,14 +119,28 @@ def insert_event(session: Session, event: TimelineEvent) -> TimelineEvent | None
     ON CONFLICT DO NOTHING answers a duplicate without an error (which on PostgreSQL would
     abort the transaction and log an ERROR on the server for every Slack redelivery).
     """
-    connection = session.connection()
-    new_id = connection.execute(_insert_event_query(connection.dialect.name),
-                                _values(event)).scalar()
+    new_id = insert_new(session.connection(), event, "incident_id", "dedupe_key")
     if new_id is None:
         return None
-    event.id = int(new_id)
+    event.id = new_id
     make_transient_to_detached(event)  # as if it had been flushed and the session closed
     return event
+
+
+def insert_new(connection: Connection, row: SQLModel, *unique: str) -> int | None:
+    """INSERT `row` now, in one prebuilt statement: its new id, or None when a row with the
+    same `unique` columns exists (ON CONFLICT DO NOTHING: no error, no aborted transaction)."""
+    found = connection.execute(_insert_new(type(row), connection.dialect.name, unique),
+                               _values(row)).scalar()
+    return None if found is None else int(found)
+
+
+@cache
+def _insert_new(model: type[SQLModel], dialect: str, unique: tuple[str, ...]) -> Executable:
+    table = model.__table__  # type: ignore[attr-defined]
+    flavour = postgresql if dialect == "postgresql" else sqlite  # the two Vigilo runs on
+    return (flavour.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+            .returning(table.c.id))
 
 
 def _values(row: SQLModel) -> dict[str, Any]:
@@ -144,29 +159,6 @@ def _plain_insert(model: type[AuditLog]) -> Executable:
     return insert(model.__table__)  # type: ignore[attr-defined]
 
 
-@cache
-def _effect_insert(dialect: str) -> Executable:
-    table = Outbox.__table__  # type: ignore[attr-defined]
-    flavour = postgresql if dialect == "postgresql" else sqlite  # the two Vigilo runs on
-    return (flavour.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.id))
-
-
-@cache
-def _insert_event_query(dialect: str) -> Executable:
-    table = TimelineEvent.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        return (postgresql.insert(table)
-                .on_conflict_do_nothing(index_elements=["incident_id", "dedupe_key"])
-                .returning(table.c.id))
-    if dialect == "sqlite":
-        return (sqlite.insert(table)
-                .on_conflict_do_nothing(index_elements=["incident_id", "dedupe_key"])
-                .returning(table.c.id))
-    # Elsewhere a duplicate raises IntegrityError, which callers treat as "already there".
-    return insert(table).returning(table.c.id)
-
-
 def record_effect(session: Session, spec: EffectSpec, workspace_id: int,
                   incident_id: int | None = None) -> None:
     """Queue a side effect; its key makes a repeat of the same effect a no-op.
@@ -181,8 +173,7 @@ def record_effect(session: Session, spec: EffectSpec, workspace_id: int,
                  idempotency_key=idempotency_key, lane=f"{integration_of(spec.kind)}:{owner}",
                  payload=_jsonable(payload))
     # One statement: a repeat of the key is answered by ON CONFLICT instead of a SELECT first.
-    connection = session.connection()
-    if connection.execute(_effect_insert(connection.dialect.name), _values(row)).scalar():
+    if insert_new(session.connection(), row, "idempotency_key") is not None:
         session.info[EFFECTS_RECORDED] = True  # the outbox worker is woken after the commit
 
 
