@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Row, bindparam, cast
+from sqlalchemy import CTE, JSON, Row, bindparam, cast, insert, literal
+from sqlalchemy import select as select_rows
 from sqlalchemy import update as update_rows
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
@@ -132,6 +133,23 @@ def _merge_state() -> Executable:
                    table.c.external_id == bindparam("external"))
             .values(state=merged, updated_at=bindparam("now"))
             .returning(*table.c))
+
+
+def link_claimed(claimed: CTE, integration: str, kind: str, external_id: str,
+                 state: str | None = None) -> CTE:
+    """PostgreSQL, for a statement of CTEs: the INSERT linking the incident that `claimed`
+    (an UPDATE … RETURNING id, workspace_id) returned, if any, to the outside id in the
+    parameter named `external_id`, with the state in the parameter `state` (else empty),
+    stamped with the parameter `now`."""
+    now = bindparam("now", type_=_LINKS.c.created_at.type)
+    given = (bindparam(state, type_=_LINKS.c.state.type) if state
+             else literal({}, _LINKS.c.state.type))
+    return insert(_LINKS).from_select(
+        ["integration", "external_id", "kind", "workspace_id", "incident_id", "state",
+         "created_at", "updated_at"],
+        select_rows(literal(integration), bindparam(external_id), literal(kind),
+                    claimed.c.workspace_id, claimed.c.id, given, now, now)
+    ).returning(_LINKS.c.id).cte("linked")
 
 
 def _link_of(row: Row[Any]) -> Link:

@@ -5,7 +5,7 @@ the link to PagerDuty's incident id (an `integration_link`, with the denormalise
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Executable, bindparam, func, insert, literal, update
+from sqlalchemy import Executable, bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
@@ -13,7 +13,7 @@ from core.keys import format_key
 from core.severity import Severity
 from services import integration_state
 from store.db import Database
-from store.models import Incident, IntegrationLink, TimelineEvent, Workspace
+from store.models import Incident, TimelineEvent, Workspace
 from store.types import utcnow
 
 INTEGRATION = "pagerduty"
@@ -96,19 +96,13 @@ def link(db: Database, incident_id: int, pagerduty_incident_id: str) -> str:
 @cache
 def _link_first() -> Executable:
     """PostgreSQL: `link`'s transaction as one statement; whether this call stored the id."""
-    incident, links = Incident.__table__, IntegrationLink.__table__  # type: ignore[attr-defined]
+    incident = Incident.__table__  # type: ignore[attr-defined]
     stored = (update(incident)
               .where(incident.c.id == bindparam("incident"),
                      incident.c.pagerduty_incident_id.is_(None))
               .values(pagerduty_incident_id=bindparam("pd"))
               .returning(incident.c.id, incident.c.workspace_id).cte("stored"))
-    now = bindparam("now", type_=links.c.created_at.type)
-    linked = insert(links).from_select(
-        ["integration", "external_id", "kind", "workspace_id", "incident_id", "state",
-         "created_at", "updated_at"],
-        core_select(literal(INTEGRATION), bindparam("pd"), literal(KIND), stored.c.workspace_id,
-                    stored.c.id, literal({}, links.c.state.type), now, now)
-    ).returning(links.c.id).cte("linked")
+    linked = integration_state.link_claimed(stored, INTEGRATION, KIND, "pd")
     return core_select(func.count()).select_from(stored).add_cte(linked)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, func, insert, literal, update
+from sqlalchemy import Executable, bindparam, func, literal, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
@@ -25,7 +25,6 @@ from store.models import (
     ActionItem,
     Incident,
     IncidentResponder,
-    IntegrationLink,
     Member,
     Outbox,
     TimelineEvent,
@@ -175,7 +174,7 @@ def _store_channel() -> Executable:
     """PostgreSQL, one statement (its own transaction): the channel recorded on the incident
     unless one already is, its integration link and its timeline entry; whether it won.
     The ORM's way was seven round trips, in every declaration's channel creation."""
-    incident, links = Incident.__table__, IntegrationLink.__table__  # type: ignore[attr-defined]
+    incident = Incident.__table__  # type: ignore[attr-defined]
     events = TimelineEvent.__table__  # type: ignore[attr-defined]
     claimed = (update(incident)
                .where(incident.c.id == bindparam("incident_id"),
@@ -184,13 +183,7 @@ def _store_channel() -> Executable:
                        slack_channel_name=bindparam("name"))
                .returning(incident.c.id, incident.c.workspace_id).cte("claimed"))
     now = bindparam("now", type_=events.c.at.type)
-    linked = insert(links).from_select(
-        ["integration", "external_id", "kind", "workspace_id", "incident_id", "state",
-         "created_at", "updated_at"],
-        core_select(literal(SLACK), bindparam("channel_id"), literal(CHANNEL),
-                    claimed.c.workspace_id, claimed.c.id,
-                    bindparam("link_state", type_=links.c.state.type), now, now)
-    ).returning(links.c.id).cte("linked")
+    linked = integration_state.link_claimed(claimed, SLACK, CHANNEL, "channel_id", "link_state")
     noted = pg_insert(events).from_select(
         ["incident_id", "at", "source", "label", "text", "payload", "dedupe_key", "editable",
          "hidden_from_postmortem"],
