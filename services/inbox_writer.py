@@ -45,6 +45,11 @@ class Incoming:
     # worker process (VIGILO_ROLE=web) is free for any taker at once.
     live: bool = True
 
+    @property
+    def for_takers(self) -> bool:
+        """Whether the inbox's takers work this row (not the request that stored it)."""
+        return not (self.kind == DISPATCH and self.live)
+
     def as_row(self, locked_until: datetime | None) -> dict[str, Any]:
         """The `inbox.record` row; `locked_until` None: any taker may have it now."""
         return {"source": self.source, "delivery_key": self.delivery_key,
@@ -154,7 +159,7 @@ class InboxWriter:
             row = item.row
             # A live dispatch row is this replica's until its lease ends.
             rows.setdefault(row.delivery_key,
-                            row.as_row(until if row.kind == DISPATCH and row.live else None))
+                            row.as_row(None if row.for_takers else until))
         # Key order: two writers inserting the same keys then lock them in the same order
         # (a redelivery racing its original waits, it cannot deadlock).
         ordered = [rows[key] for key in sorted(rows)]
@@ -171,7 +176,9 @@ class InboxWriter:
                 item.future.set_exception(error)
             return
         self.batches += 1
-        sources = {item.row.source for item in batch}
+        # A live dispatch row is run by the request that stored it: no taker needs waking
+        # (in a burst of commands, waking the inbox worker for each cost three claims).
+        sources = {item.row.source for item in batch if item.row.for_takers}
         for source, hook in self._written:  # before anyone is answered: acked is queued
             if source in sources:
                 hook()
