@@ -1,11 +1,11 @@
 """Runbooks for KB suggestions (WA.7): add, list, remove, and the ones an incident matches."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import cache
 
 from sqlalchemy import Executable, bindparam, case, delete, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from core import runbooks as rules
 from core.errors import InvalidInput, NotFound
@@ -80,12 +80,17 @@ def candidates(db: Database, workspace_id: int, wanted: Iterable[str],
                limit: int = rules.DEFAULT_LIMIT) -> list[rules.Candidate]:
     """The best `limit` runbooks for `wanted`, each with the terms it shares (all that
     matching needs), found through the term index."""
+    with db.read() as session:
+        return _candidates(session, workspace_id, wanted, limit)
+
+
+def _candidates(session: Session, workspace_id: int, wanted: Iterable[str],
+                limit: int) -> list[rules.Candidate]:
     terms = sorted(t for t in wanted if len(t) <= MAX_TERM)
     if not terms or limit <= 0:
         return []
-    with db.read() as session:
-        rows = session.connection().execute(_candidates_query(limit),
-                                            {"ws": workspace_id, "terms": terms}).all()
+    rows = session.connection().execute(_candidates_query(limit),
+                                        {"ws": workspace_id, "terms": terms}).all()
     shared: dict[int, tuple[set[str], set[str]]] = {}
     for runbook_id, term, tag in rows:
         title, tags = shared.setdefault(int(runbook_id or 0), (set(), set()))
@@ -111,16 +116,23 @@ def _candidates_query(limit: int) -> Executable:
             .where(*found, col(RunbookTerm.runbook_id).in_(top)))
 
 
-def for_text(db: Database, workspace_id: int, title: str, services: list[str],
+def for_text(db: Database, workspace_id: int, title: str, services: Sequence[str],
              description: str = "", limit: int = rules.DEFAULT_LIMIT
              ) -> list[tuple[rules.Match, Runbook]]:
+    with db.read() as session:
+        return for_text_in(session, workspace_id, title, services, description, limit)
+
+
+def for_text_in(session: Session, workspace_id: int, title: str, services: Sequence[str],
+                description: str = "", limit: int = rules.DEFAULT_LIMIT
+                ) -> list[tuple[rules.Match, Runbook]]:
+    """`for_text` in the caller's read (the situation report reads all it shows in one)."""
     wanted = rules.incident_terms(title, services, description)
-    found = rules.match(wanted, candidates(db, workspace_id, wanted, limit), limit=limit)
+    found = rules.match(wanted, _candidates(session, workspace_id, wanted, limit), limit=limit)
     if not found:
         return []
-    with db.read() as session:
-        rows = {pk(r): r for r in session.exec(select(Runbook).where(
-            col(Runbook.id).in_([m.id for m in found])))}
+    rows = {pk(r): r for r in session.exec(select(Runbook).where(
+        col(Runbook.id).in_([m.id for m in found])))}
     return [(replace(m, title=rows[m.id].title), rows[m.id]) for m in found if m.id in rows]
 
 

@@ -7,10 +7,9 @@ services.runbooks, so the report, `/vigilo cause suggest` and the detail page ag
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from core.change_keys import format_change_key
-from core.errors import NotFound
-from core.keys import format_key
 from services import cause, runbooks
 from store.db import Database
 
@@ -45,13 +44,33 @@ class SituationInsight:
         return not (self.linked or self.changes or self.runbooks)
 
 
-def for_incident(db: Database, workspace_id: int, number: int) -> SituationInsight:
-    """The report's Probable cause and runbooks for incident `number` (INC-number)."""
-    try:
-        view = cause.suggest(db, workspace_id, number, limit=REPORT_SUGGESTIONS)
-        found = runbooks.for_incident(db, workspace_id, number, limit=REPORT_RUNBOOKS)
-    except NotFound:  # deleted meanwhile: the report shows the incident alone
-        return SituationInsight(format_key(number), None, None)
+@dataclass(frozen=True)
+class Subject:
+    """The incident facts the insight is worked out from, as its caller has read them."""
+
+    workspace_id: int
+    number: int
+    title: str
+    description: str
+    services: tuple[str, ...]
+    detected_at: datetime
+    caused_by_change_id: int | None
+    cause_lookback_hours: int
+
+
+def for_incident(db: Database, subject: Subject) -> SituationInsight:
+    """The report's Probable cause and runbooks, read in one go (each report, and every
+    new incident's channel, asks: loading the incident again for each half cost more than
+    the ranking)."""
+    with db.read() as session:
+        view = cause.suggest_in(session, subject.workspace_id, subject.number,
+                                subject.services, subject.detected_at,
+                                subject.caused_by_change_id,
+                                timedelta(hours=subject.cause_lookback_hours),
+                                limit=REPORT_SUGGESTIONS)
+        found = runbooks.for_text_in(session, subject.workspace_id, subject.title,
+                                     subject.services, subject.description,
+                                     limit=REPORT_RUNBOOKS)
     return SituationInsight(
         view.key, view.linked, view.linked_title,
         tuple(SuggestedChange(format_change_key(s.number), s.title, s.why)

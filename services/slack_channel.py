@@ -67,6 +67,7 @@ class IncidentView:
     detected_at: datetime
     resolved_at: datetime | None
     root_cause: str | None
+    caused_by_change_id: int | None
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def incident_view(db: Database, incident_id: int) -> IncidentView:
         settings=WorkspaceSettings.from_json(row["settings"]),
         channel_id=row["slack_channel_id"], channel_name=row["slack_channel_name"],
         commander=commander, people=tuple(ordered), detected_at=row["detected_at"],
-        resolved_at=row["resolved_at"], root_cause=row["root_cause"])
+        resolved_at=row["resolved_at"], root_cause=row["root_cause"],
+        caused_by_change_id=row["caused_by_change_id"])
 
 
 @cache
@@ -115,7 +117,8 @@ def _view_query() -> Executable:
     incident = (Incident.workspace_id, Incident.number, Incident.title, Incident.severity,
                 Incident.status, Incident.description, Incident.services,
                 Incident.slack_channel_id, Incident.slack_channel_name, Incident.commander_id,
-                Incident.detected_at, Incident.resolved_at, Incident.root_cause)
+                Incident.detected_at, Incident.resolved_at, Incident.root_cause,
+                Incident.caused_by_change_id)
     return (core_select(*(col(c) for c in incident), col(Workspace.slug),
                         col(Workspace.settings))
             .join(Workspace, col(Workspace.id) == col(Incident.workspace_id))

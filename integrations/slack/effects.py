@@ -280,7 +280,7 @@ class SlackEffects:
                    channel=snap.channel_id, ts=ts, text=text, blocks=blocks)
 
     def _report(self, snap: store.Snapshot) -> tuple[str, list[dict[str, Any]]]:
-        insight = situation.for_incident(self.db, snap.workspace_id, snap.number)
+        insight = situation.for_incident(self.db, snap.subject)
         return situation_report(snap.card, insight_blocks.probable_cause(snap.card, insight))
 
     def _post(self, channel: str, where: str, text: str, blocks: list[dict[str, Any]], *,

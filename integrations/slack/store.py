@@ -12,7 +12,7 @@ from core.effects import Label
 from core.keys import format_key
 from core.validation import WorkspaceSettings
 from integrations.slack.blocks import ClosingFacts, IncidentCard
-from services import slack_channel
+from services import situation, slack_channel
 from services.slack_channel import (
     CHANNEL,
     SLACK,
@@ -57,6 +57,15 @@ class Snapshot:
     detected_at: datetime
     resolved_at: datetime | None
     root_cause: str | None
+    caused_by_change_id: int | None
+
+    @property
+    def subject(self) -> situation.Subject:
+        """What the situation report's insight is worked out from."""
+        return situation.Subject(self.workspace_id, self.number, self.title,
+                                 self.card.description, self.card.services,
+                                 self.detected_at, self.caused_by_change_id,
+                                 self.settings.cause_lookback_hours)
 
     @property
     def where(self) -> str:
@@ -80,7 +89,7 @@ def load(db: Database, incident_id: int, base_url: str) -> Snapshot:
         slack_user_ids=tuple(dict.fromkeys(p.slack_user_id for p in view.people
                                            if p.slack_user_id)),
         detected_at=view.detected_at, resolved_at=view.resolved_at,
-        root_cause=view.root_cause)
+        root_cause=view.root_cause, caused_by_change_id=view.caused_by_change_id)
 
 
 def closing_facts(db: Database, snap: Snapshot) -> ClosingFacts:

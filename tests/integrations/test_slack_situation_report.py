@@ -110,3 +110,18 @@ def test_a_report_full_of_long_suggestions_stays_within_slack_limits(
     assert "&lt;&amp;&gt;" in str(report.blocks)
     with world.db.read() as session:
         assert not [o for o in session.exec(select(Outbox)).all() if o.status == "dead"]
+
+
+def test_linking_a_change_as_the_cause_shows_it_in_the_report(
+        world: World, fake: FakeSlack) -> None:
+    actor = world.actor()
+    change_requests.create(world.db, actor, clean_change(
+        "Rotate certificates", assets="edge", started_at=utcnow() - timedelta(hours=1)))
+    incidents.declare(world.db, actor, title="Checkout errors", services=["checkout"])
+    out = worker(world, fake)
+    out.drain()
+    assert "Linked" not in str(pinned(fake, world, 1).blocks)
+    change_requests.link(world.db, actor, 1, "CHG-0001")
+    out.drain()
+    text = str(pinned(fake, world, 1).blocks)
+    assert "Linked: *CHG-0001* Rotate certificates" in text
