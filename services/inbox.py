@@ -10,9 +10,10 @@ when its lease ends. Work on a row must be idempotent; capture is (keys), declar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import Executable, bindparam, func, or_, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
@@ -162,13 +163,25 @@ def settle(db: Database, outcomes: dict[int, str]) -> None:
                                     outcome=outcome[:2000]))
 
 
-def done(db: Database, ids: Iterable[int]) -> None:
+def done(db: Database, ids: Iterable[int], *, connection: Connection | None = None) -> None:
+    """Settle rows; with the writer's autocommit `connection` (as for `record`), one round
+    trip."""
     wanted = list(ids)
     if not wanted:
         return
+    params = {"ids": wanted, "now": utcnow()}
+    if connection is not None:
+        connection.execute(_done_query(), params)
+        return
     with db.transaction() as session:
-        session.execute(update(InboxRow).where(col(InboxRow.id).in_(wanted))
-                        .values(status=DONE, done_at=utcnow(), locked_until=None))
+        session.execute(_done_query(), params)
+
+
+@cache
+def _done_query() -> Executable:
+    # Built once: the writer settles a batch after every burst of work.
+    return (update(InboxRow).where(col(InboxRow.id).in_(bindparam("ids", expanding=True)))
+            .values(status=DONE, done_at=bindparam("now"), locked_until=None))
 
 
 def failed(db: Database, delivery: Delivery, error: str, *, workspace_id: int | None = None,

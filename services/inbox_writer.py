@@ -146,7 +146,7 @@ class InboxWriter:
                 if batch:
                     self._write(batch, connection)
                 if done:
-                    self._settle(done)
+                    self._settle(done, connection)
             finally:
                 with self._cond:
                     self._busy -= 1
@@ -164,9 +164,7 @@ class InboxWriter:
         # (a redelivery racing its original waits, it cannot deadlock).
         ordered = [rows[key] for key in sorted(rows)]
         try:
-            if not connection and not self.db.sqlite:
-                connection.append(self.db.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT"))
+            self._connect(connection)
             created = inbox.record(self.db, ordered,
                                    connection=connection[0] if connection else None)
         except Exception as error:
@@ -186,11 +184,19 @@ class InboxWriter:
             # The first of several copies in one batch is the new one; the rest are repeats.
             item.future.set_result(created.pop(item.row.delivery_key, None))
 
-    def _settle(self, ids: list[int]) -> None:
+    def _settle(self, ids: list[int], connection: list[Connection]) -> None:
         try:
-            inbox.done(self.db, ids)
+            self._connect(connection)
+            inbox.done(self.db, ids, connection=connection[0] if connection else None)
         except Exception:  # left pending: taken again after its lease, which is harmless
             log.exception("marking %d inbox rows done failed", len(ids))
+            _close(connection)
+
+    def _connect(self, connection: list[Connection]) -> None:
+        """This thread's own autocommit connection (PostgreSQL), opened at its first use."""
+        if not connection and not self.db.sqlite:
+            connection.append(self.db.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"))
 
 
 def _close(connection: list[Connection]) -> None:

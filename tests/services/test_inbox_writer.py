@@ -1,5 +1,6 @@
 """The group-committing inbox writer: who is woken after a commit."""
 
+from services import inbox
 from services.inbox_writer import InboxWriter, Incoming
 from store.db import Database
 from store.inbox_models import DISPATCH, MESSAGE
@@ -20,5 +21,22 @@ def test_takers_are_woken_for_rows_they_work_and_not_for_live_commands(db: Datab
         assert woken == ["slack"]  # handed off to a worker process
         assert writer.submit(row("event:1", MESSAGE)).result(10) is not None
         assert woken == ["slack", "slack"]
+    finally:
+        writer.stop()
+
+
+def test_rows_the_writer_settles_are_done(db: Database) -> None:
+    writer = InboxWriter(db, writers=1)
+    try:
+        first = writer.submit(row("cmd:1", DISPATCH)).result(10)
+        assert first is not None
+        writer.settle(first)
+        assert writer.wait_idle(10)
+        assert inbox.counts(db) == {"slack": {"done": 1}}
+        second = writer.submit(row("cmd:2", DISPATCH)).result(10)
+        assert second is not None
+        writer.settle(second)
+        assert writer.wait_idle(10)
+        assert inbox.counts(db) == {"slack": {"done": 2}}
     finally:
         writer.stop()
