@@ -121,3 +121,23 @@ def test_phone_numbers_are_validated_on_the_way_in(world: World) -> None:
     assert workspaces.set_member(world.db, admin, "UPHONE2", phone="+1 415 555 0123"
                                  ).phone == "+14155550123"
     assert workspaces.set_member(world.db, admin, "UPHONE2", phone="").phone is None
+
+
+def test_several_schedules_keep_their_own_rotation_and_overrides(world: World) -> None:
+    weekly(world)
+    admin = world.actor(Role.ADMIN)
+    oncall.create_schedule(world.db, admin, "db-team", "UTC", "08:00", "daily",
+                           date(2026, 3, 20))
+    for slack_id in ("UENG2", "UENG1"):
+        oncall.add_to_rotation(world.db, admin, "db-team", slack_id)
+    oncall.override(world.db, admin, "db-team", "UENG0", at(2026, 3, 25, 10),
+                    at(2026, 3, 25, 12))
+    db_team, primary = oncall.show(world.db, world.ws_id, at=at(2026, 3, 25, 11))
+    assert [p.name for p in primary.rotation] == ["Eng 0", "Eng 1", "Eng 2"]
+    assert [p.name for p in db_team.rotation] == ["Eng 2", "Eng 1"]
+    assert primary.now is not None and not primary.now.override
+    assert db_team.now is not None and db_team.now.override
+    assert db_team.now.person.name == "Eng 0" and db_team.next is not None
+    assert db_team.next.starts_at == at(2026, 3, 25, 12)  # handed back when it ends
+    people, empty = oncall.on_call_now(world.db, world.ws_id, at(2026, 3, 25, 11))
+    assert [(s, p.slack_user_id) for s, p in people] == [("db-team", "UENG0")] and not empty
