@@ -56,7 +56,8 @@ class People:
         return slack_team.member_from_slack(self.db, workspace.id, user)
 
     def actor(self, workspace: WorkspaceRef, user_id: str) -> Actor:
-        return actor_of(self.member(workspace, user_id))
+        known = slack_team.actor_by_slack_id(self.db, workspace.id, user_id)
+        return known if known is not None else actor_of(self.member(workspace, user_id))
 
     def members(self, workspace: WorkspaceRef, user_ids: list[str]) -> list[Member]:
         known = slack_team.members_by_slack_id(self.db, workspace.id, user_ids)

@@ -13,6 +13,7 @@ from core.errors import Conflict
 from core.permissions import Role
 from core.validation import WorkspaceSettings
 from services import workspaces
+from services.actor import Actor
 from services.changes import settings_of
 from services.records import load_incident
 from store.db import Database
@@ -108,6 +109,24 @@ def member_from_slack(db: Database, workspace_id: int, user: dict[str, Any]) -> 
     return workspaces.ensure_member(db, workspace_id, str(user["id"]), display_name(user),
                                     role_for(user, Role(default)), email=profile.get("email"),
                                     phone=profile.get("phone"))
+
+
+def actor_by_slack_id(db: Database, workspace_id: int, slack_user_id: str) -> Actor | None:
+    """The member acting from Slack, read as three columns by a statement built once:
+    every command and click starts here."""
+    with db.read() as session:
+        row = session.execute(_actor_query(), {"ws": workspace_id,
+                                               "user": slack_user_id}).first()
+    if row is None:
+        return None
+    return Actor(workspace_id, row[0], row[1], Role(row[2]), "slack")
+
+
+@cache
+def _actor_query() -> Executable:
+    return core_select(col(Member.id), col(Member.display_name), col(Member.role)).where(
+        col(Member.workspace_id) == bindparam("ws"),
+        col(Member.slack_user_id) == bindparam("user"))
 
 
 def members_by_slack_id(db: Database, workspace_id: int,
