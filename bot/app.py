@@ -52,6 +52,8 @@ from store.inbox_models import MESSAGE
 
 log = logging.getLogger(__name__)
 
+Answer = Callable[[dict[str, Any]], dict[str, Any] | None]
+
 DISPATCH_THREADS = 32  # concurrent Bolt dispatches; each returns as soon as ack() is called
 
 
@@ -89,7 +91,8 @@ def prime_authorization(app: App, identity: SlackResponse) -> None:
 
 
 def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter, *,
-                    hand_off: bool = False) -> Callable[[Request], Awaitable[Response]]:
+                    hand_off: bool = False, answer: Answer = lambda body: None
+                    ) -> Callable[[Request], Awaitable[Response]]:
     """POST /slack/events: signature checks (401), commands, interactivity, Events API.
 
     Every signed request gets a 2xx or a 4xx that says why; never a 5xx for its shape. A 2xx
@@ -97,7 +100,8 @@ def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
     inbox worker captures them); the rest run through Bolt, and their row is settled when
     the work they caused ends. With `hand_off` (a web process), what is acked empty is left
     in the inbox for a worker process to run, so this process's interpreter lock stays with
-    the acks."""
+    the acks. A form submission that `answer` can answer from the form alone is answered
+    so, without waiting for Bolt (bot.modals.answerer), and Bolt runs after the answer."""
     limiter: list[anyio.CapacityLimiter] = []
     verifier = SignatureVerifier(signing_secret)
     dispatcher = TrackedExecutor(DISPATCH_THREADS, "vigilo-dispatch")
@@ -120,7 +124,10 @@ def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
         except BadRequest as error:
             return _refuse(error)
         row = incoming(raw, body, headers.get("content-type", ""))
-        if hand_off and row is not None and acked_empty(body):
+        early = answer(body) if row is not None and row.kind != MESSAGE else None
+        answered = Response(status_code=200) if early is None else JSONResponse(early)
+        after_answer = acked_empty(body) or early is not None
+        if hand_off and row is not None and after_answer:
             row = replace(row, live=False)
         bolt_request: SlackRequest | None = None
         if row is None or (row.kind != MESSAGE and row.live):  # messages never need Bolt
@@ -139,13 +146,14 @@ def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
             return JSONResponse({"error": "Vigilo's database is unavailable; nothing was "
                                           "stored, try again"}, status_code=503)
         if bolt_request is None or inbox_id is None:  # the worker's, or stored already
-            return Response(status_code=200)
+            return answered
         ticket = Ticket(lambda: writer.settle(inbox_id))
-        if acked_empty(body):
-            # Our listeners answer these with an empty ack, always: stored is enough to
-            # answer, and Bolt runs after the answer, off the request's path.
+        if after_answer:
+            # Our listeners answer commands and clicks with an empty ack, always, and forms
+            # as `answer` did: stored is enough to answer, and Bolt runs after the answer,
+            # off the request's path (measured: bench/bench_slack_forms.py).
             dispatcher.submit(ticket.run, app.dispatch, bolt_request)
-            return Response(status_code=200)
+            return answered
         response = await anyio.to_thread.run_sync(ticket.run, app.dispatch, bolt_request,
                                                   limiter=limiter[0])
         return to_starlette_response(response)

@@ -114,6 +114,10 @@ class Bot:
                 self._teams[team_id] = found
         return found
 
+    def knows_team(self, team_id: str | None) -> bool:
+        """Whether `workspace(team_id)` answers from memory (no database read)."""
+        return bool(team_id) and team_id in self._teams
+
     def remember(self, team_id: str, workspace: WorkspaceRef) -> None:
         self._teams[team_id] = workspace
 

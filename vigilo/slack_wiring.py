@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute, Route
 
+from bot import modals
 from bot.app import build_app, events_endpoint, prime_authorization, replayer
 from bot.inbox_worker import InboxWorker
 from bot.people import People
@@ -86,6 +87,7 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         slack.on_start(lambda _team, _workspace: handler.connect())
         slack.on_stop(handler.close)
         return []
-    return [Route("/slack/events", events_endpoint(app, bot, settings.signing_secret or "",
-                                                   writer, hand_off=web), methods=["POST"])]
+    endpoint = events_endpoint(app, bot, settings.signing_secret or "", writer, hand_off=web,
+                               answer=modals.answerer(bot, people))
+    return [Route("/slack/events", endpoint, methods=["POST"])]
 

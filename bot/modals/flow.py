@@ -97,6 +97,16 @@ def deliver(bot: Bot, meta: Meta, user_id: str, reply: Reply | None) -> None:
 
 def submit(kind: ModalKind[Any], bot: Bot, people: People, ack: Ack,
            body: dict[str, Any]) -> None:
+    answer, start = check(kind, bot, people, body)
+    ack(**answer)
+    if start is not None:
+        start()
+
+
+def check(kind: ModalKind[Any], bot: Bot, people: People, body: dict[str, Any]
+          ) -> tuple[dict[str, Any], Callable[[], None] | None]:
+    """The answer to a submission, from what the form itself can check (response_action
+    errors or the "one moment" update); and, when it passed, what starts the work after."""
     view = body.get("view") or {}
     user_id = str((body.get("user") or {}).get("id") or "")
     team_id = (body.get("team") or {}).get("id") or view.get("team_id")
@@ -104,27 +114,29 @@ def submit(kind: ModalKind[Any], bot: Bot, people: People, ack: Ack,
     try:
         workspace = bot.workspace(team_id)
         if workspace is None:
-            ack(response_action="errors",
-                errors={first: "This Slack workspace is not connected to Vigilo."})
-            return
+            return _errors({first: "This Slack workspace is not connected to Vigilo."}), None
         meta = Meta.load(view.get("private_metadata"))
         try:
             form = kind.parse(((view.get("state") or {}).get("values")) or {})
         except FieldErrors as problems:
-            ack(response_action="errors", errors=problems.errors)
-            return
+            return _errors(problems.errors), None
         except DomainError as error:
-            ack(response_action="errors", errors={block_for(kind, error.field): error.message})
-            return
+            return _errors({block_for(kind, error.field): error.message}), None
         wanted = list(dict.fromkeys([user_id, *kind.users(form)]))
     except Exception:
         log.exception("modal %s failed", kind.callback_id)
-        ack(response_action="errors", errors={first: failure().text})
-        return
-    ack(response_action="update", view=notice(kind.title, "One moment…"))
+        return _errors({first: failure().text}), None
     trigger = str(body.get("trigger_id") or view.get("id") or "")
-    bot.later(_after_ack, kind, bot, people, workspace, meta, form, user_id, wanted,
-              str(view.get("id") or ""), f"slack:{trigger}" if trigger else "")
+
+    def start() -> None:
+        bot.later(_after_ack, kind, bot, people, workspace, meta, form, user_id, wanted,
+                  str(view.get("id") or ""), f"slack:{trigger}" if trigger else "")
+
+    return {"response_action": "update", "view": notice(kind.title, "One moment…")}, start
+
+
+def _errors(errors: dict[str, str]) -> dict[str, Any]:
+    return {"response_action": "errors", "errors": errors}
 
 
 def _after_ack(kind: ModalKind[Any], bot: Bot, people: People, workspace: WorkspaceRef,

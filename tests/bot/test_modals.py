@@ -5,6 +5,8 @@ import json
 import time
 from typing import Any
 
+from bot import modals
+from bot.people import People
 from core.fsm import Move
 from core.permissions import Role
 from services import incidents, queries, workspaces
@@ -17,6 +19,7 @@ from tests.bot_harness import (  # noqa: F401
     value,
     when,
 )
+from vigilo.sandbox.slack_model import TEAM_ID
 
 
 def incident(slack: Slack, key: str = "INC-0001") -> Any:
@@ -178,3 +181,27 @@ def test_edit_form_for_the_commander_and_admins_only(slack: Slack) -> None:
     changed = [e for e in queries.get_detail(slack.db, slack.world.ws_id, 1).timeline
                if e.label == "fields_edited"]
     assert len(changed) == 1 and "detected_at" not in changed[0].payload
+
+
+def test_a_form_is_answered_from_the_form_alone_and_answering_starts_nothing(
+        slack: Slack) -> None:
+    answer = modals.answerer(slack.bot, People(slack.db, slack.bot.client))
+    slack.command("new")
+    view = slack.last_view()
+
+    def body(values: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        return {"type": "view_submission", "team": {"id": TEAM_ID},
+                "user": {"id": slack.uid()}, "trigger_id": "t-answer",
+                "view": {**view, "state": {"values": values}}, **changes}
+
+    good = answer(body(new_values()))
+    assert good is not None and good["response_action"] == "update"
+    assert "One moment" in str(good["view"])
+    bad = answer(body(new_values(title=value("   "))))
+    assert bad is not None and bad["response_action"] == "errors" and list(bad["errors"]) == [
+        "title"]
+    # Left to Bolt: a team this process has not read yet, other kinds of request, others' forms.
+    assert answer(body(new_values(), team={"id": "TOTHER"})) is None
+    assert answer(body(new_values(), type="block_actions")) is None
+    assert answer(body(new_values(), view={**view, "callback_id": "not_ours"})) is None
+    assert queries.list_incidents(slack.db, slack.world.ws_id) == []  # the Bolt run declares

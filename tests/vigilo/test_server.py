@@ -2,11 +2,15 @@
 nothing but PostgreSQL; `--role web` / `--role worker`: one stores and acks, the other
 carries the work out; all of it refused on SQLite, which takes one writing process."""
 
+import json
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from slack_sdk import WebClient
 from sqlmodel import select
 
 from bench.crash_rig import SECRET, TOKEN, free_port, vigilo_server
@@ -97,6 +101,25 @@ def command(port: int, slack: FakeSlack, text: str, name: str) -> int:
         return int(answer.status)
 
 
+def form(port: int, slack: FakeSlack, title: str) -> dict[str, Any]:
+    """Submit a New incident form opened in the fake Slack; the answer's JSON."""
+    opened = WebClient(token=TOKEN, base_url=slack.base_url).views_open(
+        trigger_id="t-form", view={"type": "modal", "callback_id": "new_incident",
+                                   "title": {"type": "plain_text", "text": "New incident"},
+                                   "blocks": []})["view"]
+    values = {"title": {"value": {"type": "plain_text_input", "value": title}},
+              "severity": {"value": {"type": "static_select",
+                                     "selected_option": {"value": "p3"}}}}
+    payload = {"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": "UDUO"},
+               "trigger_id": f"t-{title}", "view": {**opened, "state": {"values": values}}}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events", data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return dict(json.loads(answer.read()))
+
+
 def test_a_web_process_acks_and_a_worker_process_carries_it_out(pg_url: str) -> None:
     migrate.upgrade(pg_url)
     db = Database.from_url(pg_url)
@@ -107,18 +130,22 @@ def test_a_web_process_acks_and_a_worker_process_carries_it_out(pg_url: str) -> 
         web_port = free_port()
         with vigilo_server(pg_url, slack.base_url, web_port, extra={"VIGILO_ROLE": "web"}):
             assert command(web_port, slack, "new p2 Checkout is down", "first") == 200
-            time.sleep(1.5)  # a web process never runs it: it waits for a worker
+            # A form: answered by the web process from the form alone; declared by a worker.
+            answer = form(web_port, slack, "Queue backs up")
+            assert answer["response_action"] == "update", answer
+            time.sleep(1.5)  # a web process never runs them: they wait for a worker
             with db.read() as session:
-                [row] = session.exec(select(InboxRow).where(InboxRow.kind == DISPATCH)).all()
-                assert row.status == PENDING and row.locked_until is None
+                rows = session.exec(select(InboxRow).where(InboxRow.kind == DISPATCH)).all()
+                assert [(r.status, r.locked_until) for r in rows] == [(PENDING, None)] * 2
                 assert session.exec(select(Incident)).all() == []
             with vigilo_server(pg_url, slack.base_url, free_port(),
                                extra={"VIGILO_ROLE": "worker"}):
-                slack.wait_for("conversations.create", 1, timeout=20)
+                slack.wait_for("conversations.create", 2, timeout=20)
+                slack.wait_for("views.update", 1, timeout=20)
                 # With the worker listening, the next command is carried out at once.
                 asked = time.monotonic()
                 assert command(web_port, slack, "new p3 Search is slow", "second") == 200
-                slack.wait_for("conversations.create", 2, timeout=20)
+                slack.wait_for("conversations.create", 3, timeout=20)
                 assert time.monotonic() - asked < 5
                 deadline = time.monotonic() + 10
                 while not (slack.responses("first") and slack.responses("second")):
@@ -127,9 +154,11 @@ def test_a_web_process_acks_and_a_worker_process_carries_it_out(pg_url: str) -> 
     with db.read() as session:
         titles = sorted(i.title for i in session.exec(select(Incident)))
         rows = session.exec(select(InboxRow).where(InboxRow.kind == DISPATCH)).all()
-    assert titles == ["Checkout is down", "Search is slow"]
-    assert [r.status for r in rows] == ["done", "done"]
-    assert "INC-0001" in str(slack.responses("first")[-1])
+    assert titles == ["Checkout is down", "Queue backs up", "Search is slow"]
+    assert [r.status for r in rows] == ["done", "done", "done"]
+    with db.read() as session:
+        first = session.exec(select(Incident).where(Incident.title == "Checkout is down")).one()
+    assert f"INC-{first.number:04d}" in str(slack.responses("first")[-1])
     db.dispose()
 
 
