@@ -1,7 +1,7 @@
 """New incident form submissions: 25 concurrent users, 100 submissions, ack latency.
 
     .venv/bin/python -m bench.bench_slack_forms [--db postgres|sqlite] [--users 25]
-                                                [--forms 4]
+                                                [--forms 4] [--split]
 
 A fresh schema from the real migrations holds a workspace linked to the sandbox team and one
 member per user. The real app runs under uvicorn on loopback, the fake Slack in a process of
@@ -14,6 +14,10 @@ Reported, from the same run: /healthz alone with the same users (the server's fl
 submission acks (time to Slack's 200), how long the work after ack took, and whether every
 submission declared exactly one incident. Goal on PostgreSQL: ack p99 <= 300 ms, none over
 1 s (Slack gives up at 3 s).
+
+`--split` (PostgreSQL) serves from `vigilo serve` processes instead of this one: first one
+process doing everything (the baseline), then a `--role web` process taking the submissions
+and a `--role worker` process carrying them out, each on a fresh schema.
 """
 
 import argparse
@@ -26,16 +30,8 @@ from slack_sdk import WebClient
 from sqlalchemy import func
 from sqlmodel import select
 
-from bench.slack_load import (
-    TOKEN,
-    generate,
-    http_get,
-    http_post,
-    pct,
-    serving,
-    slack_rig,
-    summary,
-)
+from bench.crash_rig import served
+from bench.slack_load import TOKEN, generate, http_get, http_post, pct, summary
 from core.permissions import Role
 from services import workspaces
 from store.db import Database
@@ -89,28 +85,28 @@ def declared(db: Database) -> int:
         return int(session.exec(select(func.count()).select_from(Incident)).one())
 
 
-def bench(kind: str, users_count: int, per_user: int) -> bool:
+def bench(kind: str, users_count: int, per_user: int, split: bool | None = None) -> bool:
     users = [f"UBENCH{i:03d}" for i in range(users_count)]
-    with slack_rig(kind, users, seed) as rig:
-        db, bot, slack_url = rig.db, rig.bot, rig.slack_url
-        assert rig.vigilo.asgi is not None
-        with serving(rig.vigilo.asgi) as port:
-            client = WebClient(token=TOKEN, base_url=slack_url + "api/")
-            generate(port, [[submission(slack_url, "UWARM", n, opened(client, "UWARM", n))
-                             for n in range(3)]])
-            bot.wait_idle(60)
-            before = declared(db)
-            floor = generate(port, [[http_get("/healthz")] * per_user] * users_count)
-            forms = [[submission(slack_url, user, n, opened(client, user, n))
-                      for n in range(per_user)] for user in users]
-            load = generate(port, forms)
-            started = time.perf_counter()
-            drained = bot.wait_idle(300)
-            after = time.perf_counter() - started
-            made = declared(db) - before
+    with served(kind, users, seed, split) as rig:
+        db, slack_url, port = rig.db, rig.slack_url, rig.port
+        client = WebClient(token=TOKEN, base_url=slack_url + "api/")
+        generate(port, [[submission(slack_url, "UWARM", n, opened(client, "UWARM", n))
+                         for n in range(3)]])
+        rig.wait_idle(60)
+        before = declared(db)
+        floor = generate(port, [[http_get("/healthz")] * per_user] * users_count)
+        forms = [[submission(slack_url, user, n, opened(client, user, n))
+                  for n in range(per_user)] for user in users]
+        load = generate(port, forms)
+        started = time.perf_counter()
+        drained = rig.wait_idle(300)
+        after = time.perf_counter() - started
+        made = declared(db) - before
     total = users_count * per_user
     p99, worst = pct(load.latencies, 99), max(load.latencies) * 1000
-    print(f"{kind}: {users_count} concurrent users x {per_user} New incident submissions")
+    how = {None: "", False: " (vigilo serve, one process)",
+           True: " (vigilo serve, web + worker processes)"}[split]
+    print(f"{kind}{how}: {users_count} concurrent users x {per_user} New incident submissions")
     print(f"  /healthz alone      {summary(floor.latencies)}")
     print(f"  submission ack      {summary(load.latencies)}  statuses {load.statuses}")
     print(f"  work after ack drained {after:.2f} s after the last ack"
@@ -127,8 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument("--users", type=int, default=25)
     parser.add_argument("--forms", type=int, default=4, help="per user")
+    parser.add_argument("--split", action="store_true",
+                        help="vigilo serve processes: --role all, then web + worker")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.split:
+        results = [bench("postgres", args.users, args.forms, split) for split in (False, True)]
+        return 0 if results[-1] else 1
     return 0 if bench(args.db, args.users, args.forms) else 1
 
 
