@@ -5,8 +5,9 @@
 
 The revision's tree is exported (`git archive`) to a temporary folder and run with this
 tree's virtualenv and this tree's `bench/` (the same measuring code on both sides; only the
-code under test differs). Rounds alternate, so both sides see the same moments of a busy
-machine; each output is printed under its label with the load average when it started.
+code under test differs). Rounds alternate, and which side goes first alternates too (ABBA),
+so both sides see the same moments of a busy machine; each output is printed under its
+label with the load average when it started.
 """
 
 import argparse
@@ -47,8 +48,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vigilo-against-") as folder:
         base = Path(folder)
         export(args.revision, base)
+        sides = [(f"{args.revision} ({label})", base), ("this tree", HERE)]
         for round_ in range(1, args.rounds + 1):
-            for name, tree in ((f"{args.revision} ({label})", base), ("this tree", HERE)):
+            # ABBA: going second (after the other side's writes, checkpoints, heat) is not
+            # always the same side's lot.
+            for name, tree in sides if round_ % 2 else sides[::-1]:
                 load = " ".join(f"{x:.1f}" for x in os.getloadavg())
                 print(f"=== round {round_}: {name}, load {load}", flush=True)
                 print(run(tree, args.module, [a for a in args.args if a != "--"]), flush=True)
