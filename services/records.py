@@ -4,6 +4,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -84,11 +85,9 @@ def audit(session: Session, actor: Actor, action: str, incident: Incident | None
           **detail: Any) -> None:
     # Written at once by one prebuilt INSERT: nothing reads the row back in the transaction,
     # and the unit of work cost more than the statement on every change.
-    row = AuditLog(workspace_id=actor.workspace_id,
-                   incident_id=incident.id if incident else None,
-                   actor_id=actor.member_id, actor=actor.name, action=action,
-                   detail=_jsonable(detail))
-    session.connection().execute(_plain_insert(AuditLog), _values(row))
+    session.connection().execute(_plain_insert(AuditLog), values_of(
+        AuditLog, workspace_id=actor.workspace_id, incident_id=incident.id if incident else None,
+        actor_id=actor.member_id, actor=actor.name, action=action, detail=_jsonable(detail)))
 
 
 def add_event(session: Session, incident: Incident, actor: Actor | None, label: str, text: str,
@@ -130,8 +129,14 @@ def insert_event(session: Session, event: TimelineEvent) -> TimelineEvent | None
 def insert_new(connection: Connection, row: SQLModel, *unique: str) -> int | None:
     """INSERT `row` now, in one prebuilt statement: its new id, or None when a row with the
     same `unique` columns exists (ON CONFLICT DO NOTHING: no error, no aborted transaction)."""
-    found = connection.execute(_insert_new(type(row), connection.dialect.name, unique),
-                               _values(row)).scalar()
+    return insert_values(connection, type(row), _values(row), *unique)
+
+
+def insert_values(connection: Connection, model: type[SQLModel], values: dict[str, Any],
+                  *unique: str) -> int | None:
+    """`insert_new` of a row given as its column values (`values_of`)."""
+    found = connection.execute(_insert_new(model, connection.dialect.name, unique),
+                               values).scalar()
     return None if found is None else int(found)
 
 
@@ -146,6 +151,20 @@ def _insert_new(model: type[SQLModel], dialect: str, unique: tuple[str, ...]) ->
 def _values(row: SQLModel) -> dict[str, Any]:
     """The row's column values but its id (the database's): defaults already filled in."""
     return {name: getattr(row, name) for name in _columns(type(row))}
+
+
+def values_of(model: type[SQLModel], **given: Any) -> dict[str, Any]:
+    """A new row's column values but its id, defaults filled in as the model would: for a
+    row that is only INSERTed (building the ORM object cost more than the statement)."""
+    fields = model.model_fields
+    values = {}
+    for name in _columns(model):
+        value = given[name] if name in given else fields[name].get_default(
+            call_default_factory=True)
+        if value is PydanticUndefined:
+            raise TypeError(f"{model.__name__}.{name} needs a value")
+        values[name] = value
+    return values
 
 
 @cache
@@ -169,11 +188,11 @@ def record_effect(session: Session, spec: EffectSpec, workspace_id: int,
     owner = str(incident_id) if incident_id is not None else f"ws{workspace_id}"
     idempotency_key = f"{spec.kind}:{owner}:{spec.key}"
     payload = {"incident_id": incident_id, **spec.facts} if incident_id else dict(spec.facts)
-    row = Outbox(workspace_id=workspace_id, incident_id=incident_id, kind=spec.kind,
-                 idempotency_key=idempotency_key, lane=f"{integration_of(spec.kind)}:{owner}",
-                 payload=_jsonable(payload))
+    row = values_of(Outbox, workspace_id=workspace_id, incident_id=incident_id, kind=spec.kind,
+                    idempotency_key=idempotency_key,
+                    lane=f"{integration_of(spec.kind)}:{owner}", payload=_jsonable(payload))
     # One statement: a repeat of the key is answered by ON CONFLICT instead of a SELECT first.
-    if insert_new(session.connection(), row, "idempotency_key") is not None:
+    if insert_values(session.connection(), Outbox, row, "idempotency_key") is not None:
         session.info[EFFECTS_RECORDED] = True  # the outbox worker is woken after the commit
 
 
