@@ -71,16 +71,17 @@ class SlackEffects:
             detail = f"created #{stored_name} ({stored_id})"
             snap = replace(snap, channel_id=stored_id, channel_name=stored_name)
         memo = {} if fresh else store.channel_memo(self.db, snap.incident_id)
-        # The report before the invitations: what people find when they arrive, and in a storm
-        # the sooner it is up the better. The topic and the report's ts are remembered in one
-        # write, as soon as Slack answered the post (so it is never posted twice) or refused
-        # it (so a retry does not set the same topic again).
-        facts = self._topic(snap, memo)
+        # The report first, before the topic and the invitations: what people find when they
+        # arrive, and in a storm the sooner it is up the better. The report's ts and the topic
+        # are remembered in one write, even when setting the topic fails (so the report is
+        # never posted twice).
+        facts: dict[str, Any] = {}
         ts = memo.get("sitrep_ts")
         try:
             if not ts:
                 ts = facts["sitrep_ts"] = self._post(snap.channel_id or "", snap.where,
                                                      *self._report(snap))
+            facts.update(self._topic(snap, memo))
         finally:
             if facts:
                 store.remember(self.db, snap.channel_id or "", **facts)
