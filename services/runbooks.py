@@ -76,16 +76,10 @@ def remove(db: Database, actor: Actor, runbook_id: int) -> Runbook:
         return row
 
 
-def candidates(db: Database, workspace_id: int, wanted: Iterable[str],
-               limit: int = rules.DEFAULT_LIMIT) -> list[rules.Candidate]:
-    """The best `limit` runbooks for `wanted`, each with the terms it shares (all that
-    matching needs), found through the term index."""
-    with db.read() as session:
-        return _candidates(session, workspace_id, wanted, limit)
-
-
 def _candidates(session: Session, workspace_id: int, wanted: Iterable[str],
                 limit: int) -> list[rules.Candidate]:
+    """The best `limit` runbooks for `wanted`, each with the terms it shares (all that
+    matching needs), found through the term index."""
     terms = sorted(t for t in wanted if len(t) <= MAX_TERM)
     if not terms or limit <= 0:
         return []
