@@ -17,7 +17,7 @@ from core.severity import Severity
 from services import changes, oncall
 from services.actor import Actor
 from services.oncall import Person
-from services.records import insert_new
+from services.records import insert_values, values_of
 from store.db import Database
 from store.models import Incident, Member, Workspace
 from store.paging_models import SmsPage
@@ -72,14 +72,14 @@ def on_call(db: Database, workspace_id: int) -> tuple[list[tuple[str, Person]], 
 
 def claim(db: Database, facts: PageFacts, trigger: str, person: Person) -> Claim:
     """This person's page for this trigger: new (send it) or what was recorded before."""
-    row = SmsPage(workspace_id=facts.workspace_id, incident_id=facts.incident_id,
-                  trigger=trigger, member_id=person.member_id, phone=person.phone or "",
-                  marker=secrets.token_hex(2))
+    row = values_of(SmsPage, workspace_id=facts.workspace_id, incident_id=facts.incident_id,
+                    trigger=trigger, member_id=person.member_id, phone=person.phone or "",
+                    marker=secrets.token_hex(2))
     # One statement: the unique (trigger, member) index answers a repeat, no error raised.
     with db.statements() as connection:
-        made = insert_new(connection, row, "trigger", "member_id")
+        made = insert_values(connection, SmsPage, row, "trigger", "member_id")
     if made is not None:
-        return Claim(made, row.marker, "new", None)
+        return Claim(made, row["marker"], "new", None)
     with db.read() as session:
         found = session.exec(select(SmsPage).where(SmsPage.trigger == trigger,
                                                    SmsPage.member_id == person.member_id)

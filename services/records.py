@@ -118,7 +118,8 @@ def insert_event(session: Session, event: TimelineEvent) -> TimelineEvent | None
     ON CONFLICT DO NOTHING answers a duplicate without an error (which on PostgreSQL would
     abort the transaction and log an ERROR on the server for every Slack redelivery).
     """
-    new_id = insert_new(session.connection(), event, "incident_id", "dedupe_key")
+    new_id = insert_values(session.connection(), TimelineEvent, _values(event), "incident_id",
+                           "dedupe_key")
     if new_id is None:
         return None
     event.id = new_id
@@ -126,15 +127,11 @@ def insert_event(session: Session, event: TimelineEvent) -> TimelineEvent | None
     return event
 
 
-def insert_new(connection: Connection, row: SQLModel, *unique: str) -> int | None:
-    """INSERT `row` now, in one prebuilt statement: its new id, or None when a row with the
-    same `unique` columns exists (ON CONFLICT DO NOTHING: no error, no aborted transaction)."""
-    return insert_values(connection, type(row), _values(row), *unique)
-
-
 def insert_values(connection: Connection, model: type[SQLModel], values: dict[str, Any],
                   *unique: str) -> int | None:
-    """`insert_new` of a row given as its column values (`values_of`)."""
+    """INSERT a row of `model` (its column values: `values_of`) now, in one prebuilt
+    statement: its new id, or None when a row with the same `unique` columns exists
+    (ON CONFLICT DO NOTHING: no error, no aborted transaction)."""
     found = connection.execute(_insert_new(model, connection.dialect.name, unique),
                                values).scalar()
     return None if found is None else int(found)
@@ -174,7 +171,7 @@ def _columns(model: type[SQLModel]) -> tuple[str, ...]:
 
 
 @cache
-def _plain_insert(model: type[AuditLog]) -> Executable:
+def _plain_insert(model: type[SQLModel]) -> Executable:
     return insert(model.__table__)  # type: ignore[attr-defined]
 
 
