@@ -3,7 +3,6 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import text as sql_text
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,7 +29,7 @@ from services.records import (
     load_member,
     touch,
 )
-from store.db import Database
+from store.db import Database, commit_returning
 from store.models import Incident, IncidentResponder, TimelineEvent, Workspace
 from store.types import pk, utcnow
 
@@ -118,13 +117,14 @@ def _number_last(session: Session, incident: Incident, entry: TimelineEvent,
     on it and a rolled-back one gives its number back: no duplicates, no gaps. Taken last,
     the lock covers one statement and the commit instead of the whole declaration: in a
     burst, declarations wait on it one after another (bench/bench_declare_to_channel.py).
+    On PostgreSQL the statement and the COMMIT are one round trip (store.db.commit_returning).
     """
     session.flush()  # everything else is written: the commit has nothing left to flush
     ids = {"workspace_id": incident.workspace_id, "incident_id": incident.id,
            "event_id": entry.id}
     if session.get_bind().dialect.name == "postgresql":
-        number = int(session.execute(_TAKE_NUMBER, {**ids, "before": said[0],
-                                                    "after": said[1]}).scalar_one())
+        number = int(commit_returning(session, _TAKE_NUMBER, {**ids, "before": said[0],
+                                                              "after": said[1]})[0])
     else:  # SQLite: the transaction holds the database's one write lock from its start
         number = int(session.execute(
             update(Workspace).where(col(Workspace.id) == incident.workspace_id)
@@ -141,18 +141,17 @@ def _number_last(session: Session, incident: Incident, entry: TimelineEvent,
 
 # One round trip under the lock. The key is spelt as core.keys.format_key spells it
 # (INC-0042, INC-12345); tests/test_concurrency.py compares the two.
-_TAKE_NUMBER = sql_text("""
+_TAKE_NUMBER = """
 WITH n AS (
     UPDATE workspace SET last_incident_number = last_incident_number + 1
-    WHERE id = :workspace_id RETURNING last_incident_number AS number),
+    WHERE id = %(workspace_id)s RETURNING last_incident_number AS number),
 i AS (
-    UPDATE incident SET number = n.number FROM n WHERE incident.id = :incident_id
+    UPDATE incident SET number = n.number FROM n WHERE incident.id = %(incident_id)s
     RETURNING incident.number)
-UPDATE timelineevent SET text = :before || 'INC-' || CASE WHEN i.number < 10000
-    THEN lpad(i.number::text, 4, '0') ELSE i.number::text END || :after
-FROM i WHERE timelineevent.id = :event_id
-RETURNING i.number
-""")
+UPDATE timelineevent SET text = %(before)s || 'INC-' || CASE WHEN i.number < 10000
+    THEN lpad(i.number::text, 4, '0') ELSE i.number::text END || %(after)s
+FROM i WHERE timelineevent.id = %(event_id)s
+RETURNING i.number"""
 
 
 def _by_declare_key(session: Session, workspace_id: int, key: str) -> Incident | None:

@@ -1,13 +1,14 @@
 """Engine and transactions. SQLite is tuned so concurrent writers queue instead of failing."""
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -18,6 +19,30 @@ READ_ONLY = "vigilo_read_only"
 EFFECTS_RECORDED = "vigilo_effects_recorded"
 IDLE_BEFORE_PING = 5.0  # seconds a pooled connection may rest and still be trusted unpinged
 _CHECKED_IN = "vigilo_checked_in"
+
+
+def commit_returning(session: Session, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """PostgreSQL: run `sql` (psycopg's `%(name)s` placeholders) as the transaction's last
+    statement and COMMIT in the same round trip; its first row.
+
+    For a statement that takes a hot row lock: the lock is held from the statement to the
+    commit, and between two round trips this thread had to win the interpreter lock back
+    before it could send COMMIT (in a burst, most of the time the lock was held). The
+    session must have nothing left to flush; its own commit then finds the transaction
+    ended and sends nothing (psycopg skips COMMIT on an idle connection).
+    """
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, psycopg.Connection), "commit_returning is for PostgreSQL"
+    # Bound on the client: the server's extended protocol takes one statement per message.
+    try:
+        with psycopg.ClientCursor(raw) as cursor:
+            cursor.execute(sql + ";\nCOMMIT", params)
+            row = cursor.fetchone()
+    except psycopg.Error as error:  # as SQLAlchemy would have raised it
+        raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
+    if row is None:
+        raise LookupError("the statement committed with it returned no row")
+    return tuple(row)
 
 
 def is_sqlite(url: str) -> bool:

@@ -3,6 +3,7 @@ rested in the pool pinged (and replaced when the database dropped it) before it 
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from store import db as store_db
 from store.db import Database
@@ -41,5 +42,32 @@ def test_a_dropped_connection_that_rested_is_replaced_not_handed_out(
         monkeypatch.setattr(store_db, "IDLE_BEFORE_PING", 0.0)  # it has rested long enough
         fresh = backend_pid(database)  # no error: the ping found it dead
         assert fresh != stale
+    finally:
+        database.dispose()
+
+
+def test_commit_returning_commits_with_its_statement_in_one_round_trip(pg_url: str) -> None:
+    database = Database.from_url(pg_url)
+    try:
+        with database.transaction() as session:
+            session.execute(text("CREATE TABLE counted (n int PRIMARY KEY, said text)"))
+        with database.transaction() as session:
+            session.execute(text("INSERT INTO counted VALUES (1, 'first')"))
+            row = store_db.commit_returning(
+                session, "INSERT INTO counted VALUES (%(n)s, %(said)s) RETURNING n, said",
+                {"n": 2, "said": "it's 100% in"})
+            status = session.connection().connection.driver_connection.info.transaction_status
+            # Committed already: another connection sees both rows before the block ends.
+            with database.read() as other:
+                seen = other.execute(text("SELECT n FROM counted ORDER BY n")).scalars().all()
+        assert row == (2, "it's 100% in") and status.name == "IDLE" and seen == [1, 2]
+
+        with pytest.raises(IntegrityError), database.transaction() as session:
+            session.execute(text("INSERT INTO counted VALUES (3, 'rolled back')"))
+            store_db.commit_returning(  # a key already taken: nothing of it is kept
+                session, "INSERT INTO counted VALUES (%(n)s, 'again') RETURNING n", {"n": 1})
+        with database.read() as session:
+            kept = session.execute(text("SELECT n FROM counted ORDER BY n")).scalars().all()
+        assert kept == [1, 2]
     finally:
         database.dispose()
