@@ -9,6 +9,8 @@ the worker moves on to other lanes.
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from integrations.slack.keepalive import KeepAliveWebClient
+
 SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -17,6 +19,6 @@ def build_client(token: str, base_url: str = SLACK_API_URL, *, timeout: float = 
     """`build_client(settings.slack_bot_token, settings.slack_api_url)`."""
     if not base_url.endswith("/"):
         base_url += "/"
-    return WebClient(token=token, base_url=base_url, timeout=int(timeout) or 1,
-                     retry_handlers=[ConnectionErrorRetryHandler(
-                         max_retry_count=connection_retries)])
+    return KeepAliveWebClient(token=token, base_url=base_url, timeout=int(timeout) or 1,
+                              retry_handlers=[ConnectionErrorRetryHandler(
+                                  max_retry_count=connection_retries)])

@@ -1,7 +1,9 @@
 """What every sandbox fake shares: an HTTP server on loopback, on a thread of its own, that
 hands each request to the fake."""
 
+import contextlib
 import logging
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -25,9 +27,13 @@ class FakeHandler(BaseHTTPRequestHandler):
 
 
 class KeepAliveHandler(FakeHandler):
-    """For clients that keep connections open (requests sessions: PagerDuty, Twilio)."""
+    """HTTP/1.1: clients keep their connections open between requests, as they do with the
+    real services (requests sessions for PagerDuty and Twilio, Vigilo's Slack client)."""
 
     protocol_version = "HTTP/1.1"
+    # An answer is written as headers, then body: with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK of the headers on a kept connection (40 ms a request).
+    disable_nagle_algorithm = True
 
 
 class FakeHTTPServer(ThreadingHTTPServer):
@@ -36,7 +42,31 @@ class FakeHTTPServer(ThreadingHTTPServer):
     def __init__(self, fake: "LoopbackServer", address: tuple[str, int],
                  handler: type[BaseHTTPRequestHandler]) -> None:
         self.fake = fake
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        self.accepted = 0  # connections made to it: tests tell kept ones from new ones
         super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+            self.accepted += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Also ends the connections clients kept open: a stopped fake answers nobody, as
+        a service that went down would not."""
+        super().server_close()
+        with self._open_lock:
+            kept, self._open = list(self._open), set()
+        for request in kept:
+            with contextlib.suppress(OSError):  # the client closed it meanwhile
+                request.shutdown(socket.SHUT_RDWR)
 
 
 class LoopbackServer:
@@ -79,6 +109,11 @@ class LoopbackServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    @property
+    def connections(self) -> int:
+        """How many connections clients have made to the running server."""
+        return self._server.accepted if isinstance(self._server, FakeHTTPServer) else 0
 
     def origin(self, scheme: str = "http") -> str:
         """`scheme://host:port` of the running server."""

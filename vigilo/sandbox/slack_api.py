@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from vigilo.sandbox.loopback import FakeHandler, LoopbackServer
+from vigilo.sandbox.loopback import FakeHandler, KeepAliveHandler, LoopbackServer
 from vigilo.sandbox.slack_model import (
     Call,
     Channel,
@@ -60,6 +60,7 @@ class FakeSlack(LoopbackServer):
     """A Slack workspace on 127.0.0.1; use as a context manager or call start()/stop()."""
 
     name = "fake-slack"
+    handler = KeepAliveHandler
 
     def __init__(self, bot_token: str = DEFAULT_BOT_TOKEN, *, host: str = "127.0.0.1",
                  port: int = 0) -> None:

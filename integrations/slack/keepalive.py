@@ -1,0 +1,122 @@
+"""A WebClient that keeps its connections to Slack open between calls.
+
+slack_sdk's WebClient sends each call through `urllib.request.urlopen`, which opens a new
+connection (and, against slack.com, a new TLS session) for every call and closes it after
+the answer. A new incident's channel costs five calls in a row, so in a burst that was a
+connection set up and torn down per call on both sides. Here each thread keeps one
+HTTP/1.1 connection per host, made with the same `http.client` urllib uses, and answers
+exactly as urllib would (HTTPError for a non-2xx, URLError when no connection can be made),
+so slack_sdk's retry handlers and our error mapping see what they always saw.
+"""
+
+import http.client
+import io
+import select
+import socket
+import ssl
+import threading
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
+from urllib.request import Request
+
+from slack_sdk import WebClient
+
+Connection = http.client.HTTPConnection
+# What a kept connection that the server closed while it sat idle fails with, before any
+# answer came: sending again on a new connection is safe.
+STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+class KeepAliveWebClient(WebClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()
+        self._tls: ssl.SSLContext | None = None
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        parts = urlsplit(url)
+        if self.proxy is not None or parts.scheme not in ("http", "https"):
+            return super()._perform_urllib_http_request_internal(url, req)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = dict(req.header_items())
+        key = (parts.scheme, parts.netloc)
+        reused, connection = self._connection(key)
+        try:
+            response = self._exchange(connection, path, req.data, headers)
+        except STALE:
+            self._drop(key)
+            if not reused:
+                raise
+            reused, connection = self._connection(key)
+            response = self._exchange(connection, path, req.data, headers)
+        except BaseException:
+            self._drop(key)
+            raise
+        data = response.read()
+        if response.will_close:
+            self._drop(key)
+        if not 200 <= response.status < 300:
+            raise HTTPError(url, response.status, response.reason, response.msg,
+                            io.BytesIO(data))
+        charset = response.msg.get_content_charset() or "utf-8"
+        body: str | bytes = (data if response.msg.get_content_type() == "application/gzip"
+                             else data.decode(charset))
+        return {"status": response.status, "headers": response.msg, "body": body}
+
+    def _exchange(self, connection: Connection, path: str, data: Any,
+                  headers: dict[str, str]) -> http.client.HTTPResponse:
+        try:
+            if connection.sock is None:
+                connection.connect()
+                # A request goes out in more than one write (headers, then a body that is
+                # not bytes): without this each later write waits for the ACK of the first.
+                if connection.sock is not None:
+                    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as error:  # as urllib says it: no connection could be made
+            raise URLError(error) from error
+        connection.request("POST", path, body=data, headers=headers)
+        return connection.getresponse()
+
+    def _connection(self, key: tuple[str, str]) -> tuple[bool, Connection]:
+        """(whether it was used before, this thread's connection to the host)."""
+        kept: dict[tuple[str, str], Connection] = self._local.__dict__.setdefault("kept", {})
+        connection = kept.get(key)
+        if connection is not None and _closed_by_peer(connection):
+            self._drop(key)
+            connection = None
+        if connection is not None:
+            return True, connection
+        scheme, netloc = key
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(netloc, timeout=self.timeout,
+                                                     context=self.ssl or self._default_tls())
+        else:
+            connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
+        kept[key] = connection
+        return False, connection
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        connection = self._local.__dict__.get("kept", {}).pop(key, None)
+        if connection is not None:
+            connection.close()
+
+    def _default_tls(self) -> ssl.SSLContext:
+        # One context for every connection (urllib builds one per call): loading the CA
+        # bundle is most of the cost of a TLS handshake on the client's side.
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+
+def _closed_by_peer(connection: Connection) -> bool:
+    """An idle kept connection that is readable has been closed (or spoken on out of turn)
+    by the server: it is not used again."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
