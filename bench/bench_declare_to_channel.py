@@ -4,7 +4,7 @@ that answers each call in 30-50 ms; and how fast a backlog drains after a Slack 
     .venv/bin/python -m bench.bench_declare_to_channel [--db postgres|sqlite]
                                                         [--users 25] [--burst 100]
                                                         [--outage 20] [--skip-baseline]
-                                                        [--workers N] [--split]
+                                                        [--workers N] [--split] [--tls]
 
 The real app (`vigilo.app.build`, outbox worker on) runs under uvicorn on loopback; the fake
 Slack (vigilo/sandbox) answers from a process of its own, with latency 30 ms + up to 20 ms;
@@ -15,7 +15,8 @@ that channel (the situation report), both on the same machine's wall clock.
 
 With `--workers N` the app runs as `vigilo serve --workers N` (its own processes) and, beside
 it in the same run, as `vigilo serve --workers 1`, instead of inside this process; with
-`--split`, as a `--role web` and a `--role worker` process beside one `vigilo serve`.
+`--split`, as a `--role web` and a `--role worker` process beside one `vigilo serve`. With
+`--tls` the fake Slack answers over TLS (a throwaway `trustme` CA), as slack.com does.
 
 Figures, each for the parallel outbox (`VIGILO_OUTBOX_THREADS` 16) and, as the baseline in
 the same run, the old single delivery thread (1):
@@ -31,6 +32,8 @@ the same run, the old single delivery thread (1):
 
 import argparse
 import logging
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -237,6 +240,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0,
                         help="run `vigilo serve --workers N` (and, beside it, --workers 1) "
                              "instead of the app in this process")
+    parser.add_argument("--tls", action="store_true",
+                        help="the fake Slack answers over TLS, as slack.com does")
     parser.add_argument("--split", action="store_true",
                         help="run `vigilo serve --role web` + `--role worker` (and, beside "
                              "it, one `vigilo serve`) instead of the app in this process")
@@ -252,8 +257,14 @@ def main() -> None:
         runs = [(f"{args.workers} processes", args.threads, args.workers, False),
                 ("1 process", args.threads, 1, False)]
     runs += [] if args.skip_baseline else [("old single thread", 1, 0, False)]
-    with fresh_database(args.db, pool_size=30) as db, fake_slack_process(users) as fake:
-        print(machine_line(db) + f", uvicorn/{http_flavour()}")
+    folder = tempfile.TemporaryDirectory()
+    ca_file = f"{folder.name}/fake-slack-ca.pem" if args.tls else None
+    if ca_file:  # the app's Slack clients trust the fake's CA (vigilo serve inherits it)
+        os.environ["SSL_CERT_FILE"] = ca_file
+    with (folder, fresh_database(args.db, pool_size=30) as db,
+          fake_slack_process(users, ca_file) as fake):
+        print(machine_line(db) + f", uvicorn/{http_flavour()}"
+              + (", Slack over TLS" if ca_file else ""))
         seed(db, users)
         fake.set(latency=LATENCY, jitter=JITTER)
         if "burst" in parts:

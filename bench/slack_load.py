@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import random
 import socket
+import ssl
 import statistics
 import threading
 import time
@@ -112,10 +113,36 @@ def http_flavour() -> str:
 
 # --- the fake Slack, in its own process ------------------------------------------------------
 
-def _fake_slack(conn: Connection, users: list[str]) -> None:
+def tls_fake_slack(ca_file: str) -> Any:
+    """The sandbox Slack behind a certificate from a throwaway `trustme` CA, whose PEM is
+    written to `ca_file` (for SSL_CERT_FILE): slack.com only speaks TLS."""
+    import trustme
+
     from vigilo.sandbox.slack_api import FakeSlack
 
-    with FakeSlack(TOKEN) as fake:
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(ca_file)
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+
+    class TlsFakeSlack(FakeSlack):
+        @property
+        def url(self) -> str:
+            return self.origin("https") + "/"
+
+        def _make_server(self) -> Any:
+            server = super()._make_server()
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            cert.configure_cert(context)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+            return server
+
+    return TlsFakeSlack(TOKEN)
+
+
+def _fake_slack(conn: Connection, users: list[str], ca_file: str | None) -> None:
+    from vigilo.sandbox.slack_api import FakeSlack
+
+    with (tls_fake_slack(ca_file) if ca_file else FakeSlack(TOKEN)) as fake:
         for user in users:
             fake.add_user(user, user.lower(), f"Bench {user}")
         conn.send(fake.url)
@@ -153,10 +180,12 @@ class FakeSlackProcess:
 
 
 @contextmanager
-def fake_slack_process(users: list[str]) -> Iterator[FakeSlackProcess]:
+def fake_slack_process(users: list[str], ca_file: str | None = None
+                       ) -> Iterator[FakeSlackProcess]:
+    """With `ca_file`, the fake answers over TLS and its CA's PEM is written there."""
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
-    process = ctx.Process(target=_fake_slack, args=(theirs, users), daemon=True)
+    process = ctx.Process(target=_fake_slack, args=(theirs, users, ca_file), daemon=True)
     process.start()
     try:
         if not ours.poll(30):
