@@ -39,21 +39,13 @@ class KeepAliveWebClient(WebClient):
         if self.proxy is not None or parts.scheme not in ("http", "https"):
             return super()._perform_urllib_http_request_internal(url, req)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = dict(req.header_items())
         key = (parts.scheme, parts.netloc)
-        reused, connection = self._connection(key)
         try:
-            response = self._exchange(connection, path, req.data, headers)
-        except STALE:
-            self._drop(key)
-            if not reused:
-                raise
-            reused, connection = self._connection(key)
-            response = self._exchange(connection, path, req.data, headers)
+            response = self._send(key, path, req.data, dict(req.header_items()))
+            data = response.read()
         except BaseException:
-            self._drop(key)
+            self._drop(key)  # in whatever state the failure left it
             raise
-        data = response.read()
         if response.will_close:
             self._drop(key)
         if not 200 <= response.status < 300:
@@ -63,6 +55,19 @@ class KeepAliveWebClient(WebClient):
         body: str | bytes = (data if response.msg.get_content_type() == "application/gzip"
                              else data.decode(charset))
         return {"status": response.status, "headers": response.msg, "body": body}
+
+    def _send(self, key: tuple[str, str], path: str, data: Any,
+              headers: dict[str, str]) -> http.client.HTTPResponse:
+        reused, connection = self._connection(key)
+        try:
+            return self._exchange(connection, path, data, headers)
+        except STALE:
+            if not reused:
+                raise
+            # The server closed the kept connection as the request went out (an idle
+            # timeout), before answering anything: the request is sent again, once.
+            self._drop(key)
+            return self._exchange(self._connection(key)[1], path, data, headers)
 
     def _exchange(self, connection: Connection, path: str, data: Any,
                   headers: dict[str, str]) -> http.client.HTTPResponse:

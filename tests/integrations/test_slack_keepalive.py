@@ -73,3 +73,16 @@ def test_error_statuses_and_their_headers_reach_the_caller() -> None:
             client.auth_test()
         assert client.auth_test()["ok"]  # the same connection, after all of that
         assert fake.connections == 1
+
+
+def test_a_timeout_is_raised_as_urllib_does_and_the_connection_is_not_kept() -> None:
+    with FakeSlack() as fake:
+        client = build_client(DEFAULT_BOT_TOKEN, fake.base_url, timeout=1,
+                              connection_retries=0)
+        client.auth_test()
+        fake.latency = 1.5  # the answer comes after the client gave up
+        with pytest.raises(TimeoutError):
+            client.auth_test()
+        fake.latency = 0.0
+        assert client.auth_test()["ok"]
+        assert fake.connections == 2  # the one that timed out was not used again
