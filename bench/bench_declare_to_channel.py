@@ -3,7 +3,8 @@ that answers each call in 30-50 ms; and how fast a backlog drains after a Slack 
 
     .venv/bin/python -m bench.bench_declare_to_channel [--db postgres|sqlite]
                                                         [--users 25] [--burst 100]
-                                                        [--outage 20] [--skip-baseline]
+                                                        [--outage 20] [--alone 20]
+                                                        [--skip-baseline]
                                                         [--workers N] [--split] [--tls]
 
 The real app (`vigilo.app.build`, outbox worker on) runs under uvicorn on loopback; the fake
@@ -234,6 +235,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=25)
     parser.add_argument("--burst", type=int, default=100)
     parser.add_argument("--outage", type=float, default=20.0)
+    parser.add_argument("--alone", type=int, default=20,
+                        help="declarations one at a time (the p50 of 10 moved by 5 ms)")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--threads", type=int, default=16, help="the parallel outbox's")
     parser.add_argument("--parts", default="burst,alone,outage")
@@ -276,13 +279,13 @@ def main() -> None:
                                             f"burst{threads}-{workers}-{split}")
                 report_burst(label, result, seconds, goals=threads > 1)
         if "alone" in parts:
-            print("\nalone: one declaration at a time (10 each), to the channel")
+            print(f"\nalone: one declaration at a time ({args.alone} each), to the channel")
             label, threads, workers, split = runs[0]
             with app(db, fake, threads, workers, split) as port:
                 fake.set(latency=0.0, jitter=0.0)
-                quick, quick_db = alone(db, fake, port, users, "alone-quick")
+                quick, quick_db = alone(db, fake, port, users, "alone-quick", args.alone)
                 fake.set(latency=LATENCY, jitter=JITTER)
-                slow, slow_db = alone(db, fake, port, users, "alone-slow")
+                slow, slow_db = alone(db, fake, port, users, "alone-slow", args.alone)
             print(f"  {label:<22} Slack at once: {line(quick)}   Slack 30-50 ms: {line(slow)}")
             print(f"  {'':<22} (recorded in the database: {line(quick_db)} / {line(slow_db)})")
             print(f"  {'':<22} goal <= {GOAL_ALONE:.0f} ms (Slack at once): "
