@@ -62,8 +62,11 @@ def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Engine:
     if not is_sqlite(url):
         # Threads beyond the pool reconnect on every transaction; 20 covers Bolt's listener
         # threads, the web threadpool and the outbox worker of one replica.
+        # Last in, first out: the connection handed back last is the one handed out next,
+        # so a quiet replica (one person declaring at 3 a.m.) reuses a warm connection
+        # instead of the one that rested longest, which is pinged first (two round trips).
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                               pool_recycle=1800, echo=echo)
+                               pool_recycle=1800, pool_use_lifo=True, echo=echo)
         _ping_when_idle(engine)
         return engine
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}

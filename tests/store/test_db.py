@@ -71,3 +71,18 @@ def test_commit_returning_commits_with_its_statement_in_one_round_trip(pg_url: s
         assert kept == [1, 2]
     finally:
         database.dispose()
+
+
+def test_the_connection_handed_back_last_is_handed_out_next(pg_url: str) -> None:
+    database = Database.from_url(pg_url, pool_size=4)
+    try:
+        with database.read() as a, database.read() as b, database.read() as c:
+            pids = [int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
+                    for s in (a, b, c)]
+        # a's connection went back last (the blocks close c, b, a): every quiet read after
+        # it gets that one, warm, instead of going round the pool to connections that
+        # rested (and need a ping first).
+        assert len(set(pids)) == 3
+        assert [backend_pid(database) for _ in range(4)] == [pids[0]] * 4
+    finally:
+        database.dispose()
