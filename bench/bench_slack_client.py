@@ -4,11 +4,11 @@ over TLS, against the sandbox Slack on loopback.
 
     .venv/bin/python -m bench.bench_slack_client [--calls 300] [--rounds 2]
 
-Reported per call: wall time, and the CPU time of the calling thread alone (the fake Slack
-answers from threads of its own in this process, so its work is not counted). Variants take
-turns, in an order that alternates (ABBA). Loopback has no round-trip time to speak of:
-against slack.com each new connection also costs a TCP and a TLS handshake over the network
-(two to three round trips), which this bench cannot show.
+Reported per call, the best of `--rounds`: wall time, and the CPU time of the calling thread
+alone (the fake Slack answers from threads of its own in this process, so its work is not
+counted). Variants take turns, in an order that alternates (ABBA). Loopback has no
+round-trip time to speak of: against slack.com each new connection also costs a TCP and a
+TLS handshake over the network (two to three round trips), which this bench cannot show.
 """
 
 import argparse
