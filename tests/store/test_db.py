@@ -3,7 +3,7 @@ rested in the pool pinged (and replaced when the database dropped it) before it 
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from store import db as store_db
 from store.db import Database
@@ -85,4 +85,20 @@ def test_the_connection_handed_back_last_is_handed_out_next(pg_url: str) -> None
         assert len(set(pids)) == 3
         assert [backend_pid(database) for _ in range(4)] == [pids[0]] * 4
     finally:
+        database.dispose()
+
+
+def test_commit_returning_on_a_lost_connection_raises_what_sqlalchemy_would(
+        pg_url: str) -> None:
+    database, admin = Database.from_url(pg_url, pool_size=1), Database.from_url(pg_url)
+    try:
+        with pytest.raises(OperationalError, match="connection is lost"), \
+                database.transaction() as session:
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with admin.transaction() as other:  # a restart, or a proxy dropping it
+                other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            store_db.commit_returning(session, "SELECT 1", {})
+        assert backend_pid(database) != pid  # the dead one is not handed out again
+    finally:
+        admin.dispose()
         database.dispose()
