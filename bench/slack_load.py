@@ -12,7 +12,6 @@ import gc
 import multiprocessing
 import random
 import socket
-import ssl
 import statistics
 import threading
 import time
@@ -118,6 +117,7 @@ def tls_fake_slack(ca_file: str) -> Any:
     written to `ca_file` (for SSL_CERT_FILE): slack.com only speaks TLS."""
     import trustme
 
+    from vigilo.sandbox.loopback import serve_tls
     from vigilo.sandbox.slack_api import FakeSlack
 
     ca = trustme.CA()
@@ -130,11 +130,7 @@ def tls_fake_slack(ca_file: str) -> Any:
             return self.origin("https") + "/"
 
         def _make_server(self) -> Any:
-            server = super()._make_server()
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            cert.configure_cert(context)
-            server.socket = context.wrap_socket(server.socket, server_side=True)
-            return server
+            return serve_tls(super()._make_server(), cert)
 
     return TlsFakeSlack(TOKEN)
 

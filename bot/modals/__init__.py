@@ -21,7 +21,7 @@ from bot.modals import (
 from bot.modals.add_responders import AddForm, AddResponders
 from bot.modals.base import Meta
 from bot.modals.edit_incident import EditForm, EditIncident
-from bot.modals.flow import ModalKind, check, open_view, submit
+from bot.modals.flow import ModalKind, check, open_view, submit, team_of
 from bot.modals.new_incident import NewForm, NewIncident
 from bot.modals.resolve import Resolve, ResolveForm
 from bot.modals.statuspage import StatusForm, StatusPageModal, shown_now
@@ -65,9 +65,7 @@ def answerer(bot: Bot, people: People) -> Callable[[dict[str, Any]], dict[str, A
         if body.get("type") != "view_submission" or not isinstance(view, dict):
             return None
         kind = kinds.get(str(view.get("callback_id") or ""))
-        team = body.get("team")
-        team_id = (team.get("id") if isinstance(team, dict) else None) or view.get("team_id")
-        if kind is None or not bot.knows_team(team_id):  # a first visit reads the database
+        if kind is None or not bot.knows_team(team_of(body)):  # a first visit reads the db
             return None
         return check(kind, bot, people, body)[0]
 

@@ -109,7 +109,7 @@ def check(kind: ModalKind[Any], bot: Bot, people: People, body: dict[str, Any]
     errors or the "one moment" update); and, when it passed, what starts the work after."""
     view = body.get("view") or {}
     user_id = str((body.get("user") or {}).get("id") or "")
-    team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+    team_id = team_of(body)
     first = kind.blocks[0]
     try:
         workspace = bot.workspace(team_id)
@@ -133,6 +133,14 @@ def check(kind: ModalKind[Any], bot: Bot, people: People, body: dict[str, Any]
                   str(view.get("id") or ""), f"slack:{trigger}" if trigger else "")
 
     return {"response_action": "update", "view": notice(kind.title, "One moment…")}, start
+
+
+def team_of(body: dict[str, Any]) -> str | None:
+    """The Slack team a view submission came from."""
+    team, view = body.get("team"), body.get("view")
+    found = ((team.get("id") if isinstance(team, dict) else None)
+             or (view.get("team_id") if isinstance(view, dict) else None))
+    return str(found) if found else None
 
 
 def _errors(errors: dict[str, str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ hands each request to the fake."""
 import contextlib
 import logging
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -67,6 +68,14 @@ class FakeHTTPServer(ThreadingHTTPServer):
         for request in kept:
             with contextlib.suppress(OSError):  # the client closed it meanwhile
                 request.shutdown(socket.SHUT_RDWR)
+
+
+def serve_tls(server: ThreadingHTTPServer, cert: Any) -> ThreadingHTTPServer:
+    """`server` answering over TLS with `cert` (a `trustme` leaf certificate)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
 
 
 class LoopbackServer:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import ssl
 import threading
 import time
 from collections import deque
@@ -22,7 +21,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from vigilo.sandbox.loopback import FakeHandler, KeepAliveHandler, LoopbackServer
+from vigilo.sandbox.loopback import FakeHandler, KeepAliveHandler, LoopbackServer, serve_tls
 from vigilo.sandbox.pagerduty_model import (
     GARBAGE,
     LOST,
@@ -76,11 +75,7 @@ class FakePagerDuty(LoopbackServer):
 
     # --- lifecycle -----------------------------------------------------------------------
     def _make_server(self) -> ThreadingHTTPServer:
-        server = super()._make_server()
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._cert.configure_cert(context)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        return server
+        return serve_tls(super()._make_server(), self._cert)
 
     @property
     def base_url(self) -> str:
