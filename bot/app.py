@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 import anyio
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_bolt.middleware.authorization.single_team_authorization import (
     SingleTeamAuthorization,
@@ -66,6 +66,14 @@ def build_app(bot: Bot, people: People, *, signing_secret: str | None) -> App:
               # Bolt would call auth.test right here; building must not need Slack up.
               token_verification_enabled=False,
               process_before_response=True)
+
+    @app.middleware
+    def kept_respond(context: BoltContext, next_: Callable[[], BoltResponse]) -> BoltResponse:
+        # Before any listener asks for it: Bolt's own respond() opens a connection per reply.
+        if context.response_url:
+            context["respond"] = bot.respond_to(context.response_url)
+        return next_()
+
     commands.register(app, bot, people)
     actions.register(app, bot, people)
     insight_actions.register(app, bot, people)

@@ -14,7 +14,9 @@ from slack_sdk import WebClient
 from bot.channel_watch import ChannelWatch
 from bot.inbox import CURRENT
 from bot.render import Reply
+from bot.respond import KeptRespond
 from core.keys import format_key
+from integrations.slack.keepalive import Kept
 from services import slack_team
 from services.slack_team import WorkspaceRef
 from store.db import Database
@@ -89,6 +91,8 @@ class Bot:
     # bench/bench_declare_to_channel.py).
     replies: TrackedExecutor = field(
         default_factory=lambda: TrackedExecutor(8, "vigilo-reply"))
+    # Each reply thread's connection to the response_urls' host, kept between replies.
+    hooks: Kept = field(default_factory=Kept)
     _teams: dict[str, WorkspaceRef] = field(default_factory=dict)
     _idle_hooks: list[Callable[[float], bool]] = field(default_factory=list)
     _watch: ChannelWatch = field(init=False)
@@ -102,6 +106,9 @@ class Bot:
     def reply_later(self, fn: Callable[..., Any], *args: Any) -> None:
         """On the reply threads; the delivery stays open until the reply is sent."""
         self.replies.submit(*_as_part_of_delivery(fn, args))
+
+    def respond_to(self, response_url: str) -> KeptRespond:
+        return KeptRespond(response_url, self.hooks)
 
     def workspace(self, team_id: str | None) -> WorkspaceRef | None:
         """The workspace of a Slack team; cached, since a team never changes workspace."""

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from slack_bolt import Ack
-from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.modals.base import Block, FieldErrors, Meta, Values, notice
@@ -82,7 +81,7 @@ def deliver(bot: Bot, meta: Meta, user_id: str, reply: Reply | None) -> None:
     def send(reply: Reply) -> None:
         try:
             if meta.response_url:
-                Respond(response_url=meta.response_url)(**reply.kwargs())
+                bot.respond_to(meta.response_url)(**reply.kwargs())
             else:
                 kwargs = reply.kwargs()
                 bot.client.chat_postMessage(channel=user_id, text=kwargs["text"],

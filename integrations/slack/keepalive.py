@@ -1,9 +1,10 @@
-"""A WebClient that keeps its connections to Slack open between calls.
+"""Slack clients that keep their connections open between calls.
 
-slack_sdk's WebClient sends each call through `urllib.request.urlopen`, which opens a new
-connection (and, against slack.com, a new TLS session) for every call and closes it after
-the answer. A new incident's channel costs five calls in a row, so in a burst that was a
-connection set up and torn down per call on both sides. Here each thread keeps one
+slack_sdk's WebClient and WebhookClient send each call through `urllib.request.urlopen`,
+which opens a new connection (and, against slack.com, a new TLS session) for every call and
+closes it after the answer. A new incident's channel costs five calls in a row, and every
+slash command's reply and its follow-up go to a response_url on one host: in a burst that
+was a connection set up and torn down per call on both sides. Here each thread keeps one
 HTTP/1.1 connection per host, made with the same `http.client` urllib uses, and answers
 exactly as urllib would (HTTPError for a non-2xx, URLError when no connection can be made),
 so slack_sdk's retry handlers and our error mapping see what they always saw.
@@ -15,12 +16,14 @@ import select
 import socket
 import ssl
 import threading
+from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 Connection = http.client.HTTPConnection
 # What a kept connection that the server closed while it sat idle fails with, before any
@@ -28,16 +31,24 @@ Connection = http.client.HTTPConnection
 STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-class KeepAliveWebClient(WebClient):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._local = threading.local()
-        self._tls: ssl.SSLContext | None = None
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str | bytes
 
-    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+
+class Kept:
+    """Each thread's open connection to each host, shared by every client given it."""
+
+    def __init__(self, timeout: float = 30.0, tls: ssl.SSLContext | None = None) -> None:
+        self.timeout = timeout
+        self._tls = tls
+        self._local = threading.local()
+
+    def post(self, url: str, req: Request) -> Answer:
+        """`req` POSTed to `url` on this thread's connection to its host, as urlopen would."""
         parts = urlsplit(url)
-        if self.proxy is not None or parts.scheme not in ("http", "https"):
-            return super()._perform_urllib_http_request_internal(url, req)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         key = (parts.scheme, parts.netloc)
         try:
@@ -54,7 +65,7 @@ class KeepAliveWebClient(WebClient):
         charset = response.msg.get_content_charset() or "utf-8"
         body: str | bytes = (data if response.msg.get_content_type() == "application/gzip"
                              else data.decode(charset))
-        return {"status": response.status, "headers": response.msg, "body": body}
+        return Answer(response.status, response.msg, body)
 
     def _send(self, key: tuple[str, str], path: str, data: Any,
               headers: dict[str, str]) -> http.client.HTTPResponse:
@@ -95,7 +106,7 @@ class KeepAliveWebClient(WebClient):
         scheme, netloc = key
         if scheme == "https":
             connection = http.client.HTTPSConnection(netloc, timeout=self.timeout,
-                                                     context=self.ssl or self._default_tls())
+                                                     context=self._default_tls())
         else:
             connection = http.client.HTTPConnection(netloc, timeout=self.timeout)
         kept[key] = connection
@@ -112,6 +123,38 @@ class KeepAliveWebClient(WebClient):
         if self._tls is None:
             self._tls = ssl.create_default_context()
         return self._tls
+
+
+def _kept_here(url: str, proxy: object) -> bool:
+    return proxy is None and urlsplit(url).scheme in ("http", "https")
+
+
+class KeepAliveWebClient(WebClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept = Kept(self.timeout, self.ssl)
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if not _kept_here(url, self.proxy):
+            return super()._perform_urllib_http_request_internal(url, req)
+        answer = self.kept.post(url, req)
+        return {"status": answer.status, "headers": answer.headers, "body": answer.body}
+
+
+class KeepAliveWebhookClient(WebhookClient):
+    """A WebhookClient (a response_url, an incoming webhook) on `kept`'s connections."""
+
+    def __init__(self, url: str, kept: Kept, **kwargs: Any) -> None:
+        super().__init__(url, timeout=int(kept.timeout) or 1, **kwargs)
+        self.kept = kept
+
+    def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
+        if not _kept_here(url, self.proxy):
+            return super()._perform_http_request_internal(url, req)
+        answer = self.kept.post(url, req)
+        body = answer.body if isinstance(answer.body, str) else answer.body.decode("utf-8")
+        return WebhookResponse(url=url, status_code=answer.status, body=body,
+                               headers=answer.headers)  # type: ignore[arg-type]
 
 
 def _closed_by_peer(connection: Connection) -> bool:

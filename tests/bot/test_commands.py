@@ -267,3 +267,11 @@ def test_whatever_people_type_is_kept_and_shown_safely(slack: Slack) -> None:
     with slack.db.read() as session:
         members = session.exec(select(Member)).all()
     assert len(members) == 7  # nobody was created by any of this
+
+
+def test_replies_reuse_a_kept_connection_to_the_response_urls_host(slack: Slack) -> None:
+    before = slack.fake.connections
+    for _ in range(6):
+        assert "subcommands" in slack.reply("help")
+    # Bolt's respond() made a connection per reply; the reply threads keep theirs open.
+    assert slack.fake.connections - before <= 2
