@@ -4,6 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -145,7 +146,7 @@ class WorkspaceSettings:
 
     def set(self, key: str, value: Any) -> None:
         """Validate and set one setting from text or JSON."""
-        names = [f.name for f in fields(self) if f.name != "extra"]
+        names = setting_names()
         if key not in names:
             raise InvalidInput(f"Unknown setting '{key}'. Settings: {', '.join(names)}.",
                                field=key)
@@ -167,6 +168,13 @@ class WorkspaceSettings:
         elif key in ("status_page_auto_publish_severity", "page_severity",
                      "announce_severity"):
             setattr(self, key, parse_severity(str(value)))
+
+
+@cache
+def setting_names() -> tuple[str, ...]:
+    # Asked once per stored setting on every read of a workspace's settings (several per
+    # declaration): `fields()` each time was most of what reading them cost.
+    return tuple(f.name for f in fields(WorkspaceSettings) if f.name != "extra")
 
 
 def _parse_bool(key: str, value: Any) -> bool:
