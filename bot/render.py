@@ -39,6 +39,11 @@ class Reply:
         return out
 
 
+# A reply worth building off the job threads, after the change it reports is committed (a
+# new incident's reply reads its runbooks and settings): the reply threads build it.
+Later = Callable[[], Reply]
+
+
 def echo(text: str) -> str:
     """What someone typed, quoted back safely: no pings, no markup, not too long."""
     return escape(clip(" ".join(text.split()), MAX_ECHO))
@@ -96,6 +101,12 @@ def usage_error(message: str, usage: str | None, near: list[str] | None = None) 
             lines.append("Did you mean " + " or ".join(f"`/vigilo {n}`" for n in near) + "?")
         lines.append("`/vigilo help` lists every subcommand.")
     return Reply("\n".join(lines))
+
+
+def unsaid() -> Reply:
+    """The change was recorded, but building the words about it failed."""
+    return Reply("✅ Done, but Vigilo could not put this reply together. "
+                 "`/vigilo list` shows where things stand.")
 
 
 def failure() -> Reply:

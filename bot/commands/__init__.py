@@ -69,16 +69,26 @@ def run(bot: Bot, people: People, payload: dict[str, Any], respond: Respond) -> 
         except Exception:  # Slack is away: the change (if any) is recorded, the reply is lost
             log.exception("could not reply to /vigilo %s", str(payload.get("text"))[:40])
 
-    def deliver(reply: render.Reply) -> None:
+    def deliver(reply: render.Reply | render.Later) -> None:
+        if not isinstance(reply, render.Reply):
+            reply = built(reply)
         send(reply)
         bot.follow_up(reply, send)
+
+    def built(later: render.Later) -> render.Reply:
+        try:
+            return later()
+        except Exception:  # the change is recorded; only the words about it failed
+            log.exception("/vigilo %s: building the reply failed", str(payload.get("text"))[:40])
+            return render.unsaid()
 
     reply = answer(bot, people, payload)
     if reply is not None:
         bot.reply_later(deliver, reply)
 
 
-def answer(bot: Bot, people: People, payload: dict[str, Any]) -> render.Reply | None:
+def answer(bot: Bot, people: People, payload: dict[str, Any]
+           ) -> render.Reply | render.Later | None:
     """The reply to one invocation; every failure becomes a specific message."""
     try:
         workspace = bot.workspace(payload.get("team_id"))

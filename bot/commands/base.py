@@ -7,7 +7,7 @@ from functools import cached_property
 from bot.commands.parse import Command, UsageError, Words, mention
 from bot.modals.base import Meta
 from bot.people import People
-from bot.render import Reply
+from bot.render import Later, Reply
 from bot.runtime import Bot
 from core.keys import format_key, parse_key
 from services import slack_team
@@ -70,7 +70,7 @@ class Call:
         return self.bot.incident_url(self.workspace, key)
 
 
-Handler = Callable[[Call], Reply | None]
+Handler = Callable[[Call], Reply | Later | None]
 
 
 @dataclass(frozen=True)

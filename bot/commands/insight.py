@@ -171,7 +171,7 @@ def extend(subs: list[Sub]) -> list[Sub]:
 
 
 def _cause_or_suggest(previous: Sub) -> Any:
-    def run(call: Call) -> render.Reply | None:
+    def run(call: Call) -> render.Reply | render.Later | None:
         first = call.rest.first()
         if first is None or first.lower() != "suggest":
             return previous.run(call)

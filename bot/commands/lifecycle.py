@@ -15,7 +15,7 @@ _SEVERITY_WORD = re.compile(r"^(?:p|sev)[1-4]$", re.IGNORECASE)
 NEW = "new [p1|p2|p3|p4] <title>"
 
 
-def new(call: Call) -> render.Reply | None:
+def new(call: Call) -> render.Reply | render.Later | None:
     """`new` opens the form; `new p1 Checkout is down` declares at once (the 3 a.m. path)."""
     if not call.rest and not call.command.key:
         modals.open_new(call.bot, call.actor, call.user_id, call.trigger_id, call.meta)
@@ -33,7 +33,8 @@ def new(call: Call) -> render.Reply | None:
                                  severity=severity,
                                  idempotency_key=f"slack:{call.trigger_id}" if call.trigger_id
                                  else None)
-    return declared_reply(call.bot, call.workspace, incident)
+    # Built on a reply thread: in a burst, the job threads go on to the next declaration.
+    return lambda: declared_reply(call.bot, call.workspace, incident)
 
 
 def _move(move: Move, usage: str) -> Handler:

@@ -1,6 +1,7 @@
 """`/vigilo` subcommands through the real ASGI app: signed requests in, ephemeral replies out
 through the command's response_url, on SQLite and PostgreSQL."""
 
+import sqlalchemy
 from sqlmodel import select
 
 from core.fsm import Status
@@ -275,3 +276,13 @@ def test_replies_reuse_a_kept_connection_to_the_response_urls_host(slack: Slack)
         assert "subcommands" in slack.reply("help")
     # Bolt's respond() made a connection per reply; the reply threads keep theirs open.
     assert slack.fake.connections - before <= 2
+
+
+def test_a_declaration_whose_reply_cannot_be_built_still_says_it_was_done(slack: Slack) -> None:
+    # The reply is built after the declaration commits (off the job threads); a database
+    # that refuses the reply's reads must not make the person think nothing happened.
+    with slack.db.engine.begin() as connection:
+        connection.execute(sqlalchemy.text("DROP TABLE runbookterm"))
+    reply = slack.reply("new p2 Checkout is down")
+    assert reply.startswith("✅ Done, but Vigilo could not put this reply together"), reply
+    assert [s.key for s in queries.list_incidents(slack.db, slack.world.ws_id)] == ["INC-0001"]
