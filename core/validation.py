@@ -79,7 +79,7 @@ def clean_services(services: list[str] | str | None) -> list[str]:
     items = services.split(",") if isinstance(services, str) else list(services)
     out: list[str] = []
     for item in items:
-        name = " ".join(str(item).split())
+        name = " ".join(storable(str(item)).split())
         if not name:
             continue
         if len(name) > MAX_SERVICE_NAME:

@@ -16,7 +16,7 @@ from core.insight_events import CauseLinked, CauseUnlinked, ChangeMatched, Chang
 from core.keys import format_key
 from core.permissions import Action
 from core.policies import effects_for
-from core.validation import MAX_DESCRIPTION, clean_services, clean_text
+from core.validation import MAX_DESCRIPTION, clean_services, clean_text, storable
 from services import changes
 from services.actor import Actor
 from services.records import (
@@ -52,7 +52,8 @@ def clean_change(title: str | None, description: str | None = "",
                  link: str | None = None, started_at: datetime | None = None,
                  finished_at: datetime | None = None) -> NewChange:
     """Every field checked; errors name the field (`assets`, `link`, ...)."""
-    name = " ".join((title or "").split())
+    # Cleaned of what PostgreSQL cannot store (a NUL), as everything typed is.
+    name = " ".join(storable(title or "").split())
     if not name:
         raise InvalidInput("The change's title is empty: say what was deployed or changed.",
                            field="title")
@@ -70,7 +71,7 @@ def clean_change(title: str | None, description: str | None = "",
             ("http://", "https://"))):
         raise InvalidInput("The link must be an http(s) URL of at most 2000 characters.",
                            field="link")
-    who = " ".join((author or "").split())[:MAX_AUTHOR] or None
+    who = " ".join(storable(author or "").split())[:MAX_AUTHOR] or None
     now = utcnow()
     for value, name_ in ((started_at, "started_at"), (finished_at, "finished_at")):
         if value is not None and value.tzinfo is None:

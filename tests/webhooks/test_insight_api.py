@@ -75,3 +75,13 @@ def test_create_runbook(web: Web) -> None:
                                  st.lists(st.text(max_size=10), max_size=3))))
 def test_any_body_is_answered_without_a_server_error(web: Web, body: dict) -> None:
     assert post(web, "/ws/acme/changes/", body).status_code in (201, 422)
+
+
+def test_what_postgresql_cannot_store_is_cleaned_from_a_change(web: Web) -> None:
+    # Found by the test above: a title of a NUL alone was a 500 on PostgreSQL.
+    empty = post(web, "/ws/acme/changes/", {"title": "\x00"})
+    assert empty.status_code == 422 and "title is empty" in empty.text
+    made = post(web, "/ws/acme/changes/", {"title": "Deploy\x00 api", "author": "Ada\x00",
+                                          "affected_assets": ["check\x00out"]})
+    assert made.status_code == 201
+    assert (made.json()["title"], made.json()["affected_assets"]) == ("Deploy api", ["checkout"])
