@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.modals.base import Block, FieldErrors, Meta, Values, notice
 from bot.people import People, SlackUnavailable, actor_of
-from bot.render import Reply, failure
+from bot.render import Reply, failure, unsaid
 from bot.render import error as render_error
 from bot.runtime import Bot
 from core.errors import DomainError
@@ -166,7 +166,18 @@ def _after_ack(kind: ModalKind[Any], bot: Bot, people: People, workspace: Worksp
         _show(bot, view_id, kind.view(meta, form, why), meta, user_id, refusal)
         return
     bot.notify()
-    outcome = finish()
+    bot.reply_later(_finished, kind, bot, finish, meta, user_id, view_id)
+
+
+def _finished(kind: ModalKind[Any], bot: Bot, finish: Finish, meta: Meta,
+              user_id: str, view_id: str) -> None:
+    """On a reply thread, once the change is committed: its words (which may read more, as
+    a new incident's runbooks), in the modal and to the person; the job thread goes on."""
+    try:
+        outcome = finish()
+    except Exception:  # the change is recorded; only the words about it failed
+        log.exception("modal %s: building the outcome failed", kind.callback_id)
+        outcome = unsaid()
     _show(bot, view_id, notice(kind.title, outcome.text if outcome else "✅ Done."), meta,
           user_id, None)
     deliver(bot, meta, user_id, outcome)
