@@ -27,9 +27,12 @@ from services.records import (
     authorize,
     is_unique_violation,
     load_member,
+    table_of,
     touch,
+    values_of,
 )
 from store.db import Database, commit_returning
+from store.deferred import insert_later
 from store.models import Incident, IncidentResponder, TimelineEvent, Workspace
 from store.types import pk, utcnow
 
@@ -69,12 +72,15 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
                 services=service_list, declare_key=idempotency_key)
             session.add(incident)
             session.flush()
+            # Not read back in this transaction: written with the COMMIT (store.deferred).
             if commander is not None:
-                session.add(IncidentResponder(incident_id=pk(incident), member_id=commander,
-                                              role=ResponderRole.COMMANDER.value, joined_at=now))
+                insert_later(session, table_of(IncidentResponder), values_of(
+                    IncidentResponder, incident_id=pk(incident), member_id=commander,
+                    role=ResponderRole.COMMANDER.value, joined_at=now))
             if actor.member_id is not None and actor.member_id != commander:
-                session.add(IncidentResponder(incident_id=pk(incident), member_id=actor.member_id,
-                                              role=ResponderRole.RESPONDER.value, joined_at=now))
+                insert_later(session, table_of(IncidentResponder), values_of(
+                    IncidentResponder, incident_id=pk(incident), member_id=actor.member_id,
+                    role=ResponderRole.RESPONDER.value, joined_at=now))
 
             said = (f"{actor.name} declared ", f" ({sev.value}, {sev.label}): {title}")
 

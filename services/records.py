@@ -5,7 +5,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,7 @@ from core.permissions import Action, Role, require
 from core.policies.spec import EffectSpec
 from services.actor import Actor
 from store.db import EFFECTS_RECORDED
+from store.deferred import insert_later
 from store.models import AuditLog, Incident, Member, Outbox, TimelineEvent
 from store.types import pk, utcnow
 
@@ -83,9 +84,9 @@ def authorize(actor: Actor, action: Action,
 
 def audit(session: Session, actor: Actor, action: str, incident: Incident | None = None,
           **detail: Any) -> None:
-    # Written at once by one prebuilt INSERT: nothing reads the row back in the transaction,
-    # and the unit of work cost more than the statement on every change.
-    session.connection().execute(_plain_insert(AuditLog), values_of(
+    # Nothing reads the row back in the transaction: it goes out with the COMMIT (and the
+    # unit of work cost more than the statement on every change).
+    insert_later(session, table_of(AuditLog), values_of(
         AuditLog, workspace_id=actor.workspace_id, incident_id=incident.id if incident else None,
         actor_id=actor.member_id, actor=actor.name, action=action, detail=_jsonable(detail)))
 
@@ -170,9 +171,8 @@ def _columns(model: type[SQLModel]) -> tuple[str, ...]:
     return tuple(column.name for column in table.columns if column.name != "id")
 
 
-@cache
-def _plain_insert(model: type[SQLModel]) -> Executable:
-    return insert(model.__table__)  # type: ignore[attr-defined]
+def table_of(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def record_effect(session: Session, spec: EffectSpec, workspace_id: int,
@@ -188,9 +188,9 @@ def record_effect(session: Session, spec: EffectSpec, workspace_id: int,
     row = values_of(Outbox, workspace_id=workspace_id, incident_id=incident_id, kind=spec.kind,
                     idempotency_key=idempotency_key,
                     lane=f"{integration_of(spec.kind)}:{owner}", payload=_jsonable(payload))
-    # One statement: a repeat of the key is answered by ON CONFLICT instead of a SELECT first.
-    if insert_values(session.connection(), Outbox, row, "idempotency_key") is not None:
-        session.info[EFFECTS_RECORDED] = True  # the outbox worker is woken after the commit
+    # With the COMMIT: a repeat of the key is answered by ON CONFLICT instead of a SELECT.
+    insert_later(session, table_of(Outbox), row, ("idempotency_key",))
+    session.info[EFFECTS_RECORDED] = True  # the outbox worker is woken after the commit
 
 
 def touch(incident: Incident) -> None:

@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from store.deferred import CAN_DEFER, take, waiting
+
 READ_ONLY = "vigilo_read_only"
 # Set in a session's `info` by whatever adds outbox rows; after that transaction commits,
 # `Database.on_effects` hooks run (the outbox worker looks at once instead of at its next
@@ -29,20 +31,41 @@ def commit_returning(session: Session, sql: str, params: Mapping[str, Any]) -> t
     commit, and between two round trips this thread had to win the interpreter lock back
     before it could send COMMIT (in a burst, most of the time the lock was held). The
     session must have nothing left to flush; its own commit then finds the transaction
-    ended and sends nothing (psycopg skips COMMIT on an idle connection).
+    ended and sends nothing (psycopg skips COMMIT on an idle connection). Rows waiting for
+    the commit (store.deferred) go first, before the lock is taken.
     """
+    row = _commit(session, sql, params)
+    if row is None:
+        raise LookupError("the statement committed with it returned no row")
+    return row
+
+
+def commit_waiting(session: Session) -> None:
+    """Send the rows waiting for the commit (store.deferred) and COMMIT, in one round trip."""
+    if waiting(session):
+        session.flush()  # the ORM's rows first: the waiting ones may refer to them
+        _commit(session, None, {})
+
+
+def _commit(session: Session, sql: str | None, params: Mapping[str, Any]
+            ) -> tuple[Any, ...] | None:
     raw = session.connection().connection.driver_connection
-    assert isinstance(raw, psycopg.Connection), "commit_returning is for PostgreSQL"
+    assert isinstance(raw, psycopg.Connection), "one-round-trip commits are for PostgreSQL"
+    before, bound, count = take(session)
+    query = before + (f"{sql};\n" if sql else "") + "COMMIT"
+    bound.update(params)
     # Bound on the client: the server's extended protocol takes one statement per message.
     try:
         with psycopg.ClientCursor(raw) as cursor:
-            cursor.execute(sql + ";\nCOMMIT", params)
+            cursor.execute(query, bound)
+            if sql is None:
+                return None
+            for _ in range(count):
+                cursor.nextset()
             row = cursor.fetchone()
     except psycopg.Error as error:  # as SQLAlchemy would have raised it
-        raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
-    if row is None:
-        raise LookupError("the statement committed with it returned no row")
-    return tuple(row)
+        raise DBAPIError.instance(query, bound, error, psycopg.Error) from error
+    return None if row is None else tuple(row)
 
 
 def is_sqlite(url: str) -> bool:
@@ -139,8 +162,11 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """Commit on success, roll back on any error. Objects stay readable after commit."""
         with Session(self.engine, expire_on_commit=False) as session:
+            session.info[CAN_DEFER] = not self.sqlite
             with session.begin():
                 yield session
+                if not self.sqlite:
+                    commit_waiting(session)
             if session.info.pop(EFFECTS_RECORDED, False):
                 for hook in list(self._on_effects):
                     hook()
