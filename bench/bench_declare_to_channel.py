@@ -19,7 +19,7 @@ it in the same run, as `vigilo serve --workers 1`, instead of inside this proces
 `--split`, as a `--role web` and a `--role worker` process beside one `vigilo serve`. With
 `--tls` the fake Slack answers over TLS (a throwaway `trustme` CA), as slack.com does.
 
-Figures, each for the parallel outbox (`VIGILO_OUTBOX_THREADS` 16) and, as the baseline in
+Figures, each for the parallel outbox (`VIGILO_OUTBOX_THREADS`, 32) and, as the baseline in
 the same run, the old single delivery thread (1):
 - burst: `--burst` declarations from `--users` users at once; p50/p99 to the channel and to
   the report; every channel created exactly once. Goal p99 <= 1 s / <= 1.5 s.
@@ -238,7 +238,8 @@ def main() -> None:
     parser.add_argument("--alone", type=int, default=20,
                         help="declarations one at a time (the p50 of 10 moved by 5 ms)")
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--threads", type=int, default=16, help="the parallel outbox's")
+    parser.add_argument("--threads", type=int, default=32,
+                        help="the parallel outbox's (VIGILO_OUTBOX_THREADS's default)")
     parser.add_argument("--parts", default="burst,alone,outage")
     parser.add_argument("--workers", type=int, default=0,
                         help="run `vigilo serve --workers N` (and, beside it, --workers 1) "

@@ -27,7 +27,10 @@ class Settings:
     port: int = 8000
     workers: int = 1  # `vigilo serve` processes on one port (PostgreSQL only)
     role: str = "all"  # all | web (store and ack) | worker (carry out), PostgreSQL only
-    outbox_threads: int = 16  # delivery threads per integration; 1 = one thread, oldest first
+    # Delivery threads per integration; 1 = one thread, oldest first. A new incident's channel
+    # is five Slack calls in a row on one thread: in a burst of 100 declarations, 16 threads
+    # were the queue to the channels (bench/bench_declare_to_channel.py).
+    outbox_threads: int = 32
     pagerduty: dict[str, str] = field(default_factory=dict)
     twilio: dict[str, str] = field(default_factory=dict)
     ai: dict[str, str] = field(default_factory=dict)  # VIGILO_AI_BASE_URL, _API_KEY, _MODEL
@@ -63,7 +66,7 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in LOG_FORMATS:
             raise ValueError(f"LOG_FORMAT must be text or json, not '{log_format}'")
-        threads = _whole(get("VIGILO_OUTBOX_THREADS") or "16", "VIGILO_OUTBOX_THREADS",
+        threads = _whole(get("VIGILO_OUTBOX_THREADS") or "32", "VIGILO_OUTBOX_THREADS",
                          "a number", 1, 256)
         workers = _whole(get("WEB_CONCURRENCY") or "1", "WEB_CONCURRENCY",
                          "a number of processes", 1, MAX_WORKERS)

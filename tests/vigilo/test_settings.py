@@ -6,7 +6,7 @@ from vigilo.settings import Settings
 
 
 def test_outbox_threads_come_from_the_environment() -> None:
-    assert Settings.from_env({}, dotenv=False).outbox_threads == 16
+    assert Settings.from_env({}, dotenv=False).outbox_threads == 32
     assert Settings.from_env({"VIGILO_OUTBOX_THREADS": "1"}, dotenv=False).outbox_threads == 1
     for bad in ("0", "many", "-2", "1000"):
         with pytest.raises(ValueError, match="VIGILO_OUTBOX_THREADS must be a number"):
