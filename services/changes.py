@@ -78,9 +78,17 @@ def record(session: Session, actor: Actor, change: DomainEvent, text: str, *,
                           payload=payload)
         session.flush()
         change = replace(change, event_id=entry.id)
-    audit(session, actor, change.audit_action, incident, **(detail or {}))
-    effects(session, change, incident.id if incident is not None else None)
+    recorded(session, actor, change, incident, detail)
     return entry
+
+
+def recorded(session: Session, actor: Actor, change: DomainEvent, incident: Incident | None,
+             detail: dict[str, Any] | None = None,
+             settings: WorkspaceSettings | None = None) -> None:
+    """The rest of `record` for a change whose timeline entry is written already (its
+    `event_id` set): the audit row and the effects."""
+    audit(session, actor, change.audit_action, incident, **(detail or {}))
+    effects(session, change, incident.id if incident is not None else None, settings)
 
 
 def effects(session: Session, change: DomainEvent, incident_id: int | None,

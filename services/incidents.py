@@ -1,28 +1,24 @@
 """Declaring incidents and moving them through their lifecycle."""
 
-import secrets
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.errors import InvalidInput
 from core.events import (
-    Declared,
     FieldsEdited,
     RootCauseSet,
     SeverityChanged,
     StatusChanged,
 )
 from core.fsm import STATUS_STAMPS, Move, Status, apply_move
-from core.keys import format_key
 from core.permissions import Action, ResponderRole
 from core.severity import Severity, parse_severity
 from core.validation import MAX_DESCRIPTION, MAX_REASON, clean_services, clean_text, clean_title
 from services import changes, postmortems
 from services.actor import Actor
+from services.declaring import first_entry, number_last, placeholder
 from services.records import (
     authorize,
     is_unique_violation,
@@ -31,9 +27,9 @@ from services.records import (
     touch,
     values_of,
 )
-from store.db import Database, commit_returning
+from store.db import Database
 from store.deferred import insert_later
-from store.models import Incident, IncidentResponder, TimelineEvent, Workspace
+from store.models import Incident, IncidentResponder
 from store.types import pk, utcnow
 
 
@@ -65,13 +61,18 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
                 # named as commander is checked to be one.
                 load_member(session, actor.workspace_id, commander)
             incident = Incident(
-                workspace_id=actor.workspace_id, number=_placeholder(),
+                workspace_id=actor.workspace_id, number=placeholder(),
                 title=title, description=description, severity=sev.value,
                 status=Status.OPEN.value, commander_id=commander, created_by_id=actor.member_id,
                 detected_at=detected_at or now, created_at=now, updated_at=now,
                 services=service_list, declare_key=idempotency_key)
-            session.add(incident)
-            session.flush()
+            said = (f"{actor.name} declared ", f" ({sev.value}, {sev.label}): {title}")
+            # Nothing the policies or the audit row record depends on the number (effects
+            # read the incident when they are delivered), so all of it is written first.
+            payload = {"severity": sev.value, "services": service_list,
+                       "commander_id": commander}
+            detail = {"title": title, "severity": sev}
+            entry = first_entry(session, actor, incident, said, payload, detail)
             # Not read back in this transaction: written with the COMMIT (store.deferred).
             if commander is not None:
                 insert_later(session, table_of(IncidentResponder), values_of(
@@ -81,19 +82,7 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
                 insert_later(session, table_of(IncidentResponder), values_of(
                     IncidentResponder, incident_id=pk(incident), member_id=actor.member_id,
                     role=ResponderRole.RESPONDER.value, joined_at=now))
-
-            said = (f"{actor.name} declared ", f" ({sev.value}, {sev.label}): {title}")
-
-            # Nothing the policies or the audit row record depends on the number (effects
-            # read the incident when they are delivered), so all of it is written first.
-            entry = changes.record(
-                session, actor, changes.event(Declared, actor, incident),
-                format_key(incident.number).join(said), incident=incident,
-                payload={"severity": sev.value, "services": service_list,
-                         "commander_id": commander},
-                detail={"title": title, "severity": sev})
-            assert entry is not None
-            _number_last(session, incident, entry, said)
+            number_last(session, incident, entry, said)
             return incident
     except IntegrityError as error:
         # Two deliveries of the same Idempotency-Key raced: the loser returns the winner.
@@ -103,61 +92,6 @@ def declare(db: Database, actor: Actor, *, title: str, description: str = "",
                 if found is not None:
                     return found
         raise
-
-
-def _placeholder() -> int:
-    """A number no committed incident has, held only until `_number_last` replaces it.
-
-    Negative, so never a real key; random, so concurrent declarations do not queue on the
-    unique (workspace, number) index (two equal ones would only wait, never fail).
-    """
-    return -1 - secrets.randbelow(2**31 - 1)
-
-
-def _number_last(session: Session, incident: Incident, entry: TimelineEvent,
-                 said: tuple[str, str]) -> None:
-    """Take the next number in the transaction's last statement; the timeline entry says
-    `said[0] + key + said[1]`.
-
-    The UPDATE takes the workspace row lock until commit, so concurrent declarations queue
-    on it and a rolled-back one gives its number back: no duplicates, no gaps. Taken last,
-    the lock covers one statement and the commit instead of the whole declaration: in a
-    burst, declarations wait on it one after another (bench/bench_declare_to_channel.py).
-    On PostgreSQL the statement and the COMMIT are one round trip (store.db.commit_returning).
-    """
-    session.flush()  # everything else is written: the commit has nothing left to flush
-    ids = {"workspace_id": incident.workspace_id, "incident_id": incident.id,
-           "event_id": entry.id}
-    if session.get_bind().dialect.name == "postgresql":
-        number = int(commit_returning(session, _TAKE_NUMBER, {**ids, "before": said[0],
-                                                              "after": said[1]})[0])
-    else:  # SQLite: the transaction holds the database's one write lock from its start
-        number = int(session.execute(
-            update(Workspace).where(col(Workspace.id) == incident.workspace_id)
-            .values(last_incident_number=col(Workspace.last_incident_number) + 1)
-            .returning(col(Workspace.last_incident_number))).scalar_one())
-        session.execute(update(Incident).where(col(Incident.id) == incident.id)
-                        .values(number=number).execution_options(synchronize_session=False))
-        session.execute(update(TimelineEvent).where(col(TimelineEvent.id) == entry.id)
-                        .values(text=format_key(number).join(said))
-                        .execution_options(synchronize_session=False))
-    set_committed_value(incident, "number", number)
-    set_committed_value(entry, "text", format_key(number).join(said))
-
-
-# One round trip under the lock. The key is spelt as core.keys.format_key spells it
-# (INC-0042, INC-12345); tests/test_concurrency.py compares the two.
-_TAKE_NUMBER = """
-WITH n AS (
-    UPDATE workspace SET last_incident_number = last_incident_number + 1
-    WHERE id = %(workspace_id)s RETURNING last_incident_number AS number),
-i AS (
-    UPDATE incident SET number = n.number FROM n WHERE incident.id = %(incident_id)s
-    RETURNING incident.number)
-UPDATE timelineevent SET text = %(before)s || 'INC-' || CASE WHEN i.number < 10000
-    THEN lpad(i.number::text, 4, '0') ELSE i.number::text END || %(after)s
-FROM i WHERE timelineevent.id = %(event_id)s
-RETURNING i.number"""
 
 
 def _by_declare_key(session: Session, workspace_id: int, key: str) -> Incident | None:

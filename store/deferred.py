@@ -59,8 +59,14 @@ def take(session: Session) -> tuple[str, dict[str, Any], int]:
             f'INSERT INTO "{name}" ({listed}) SELECT {listed} FROM '
             f'jsonb_populate_recordset(NULL::"{name}", %(rows_{n})s)'
             + (f" ON CONFLICT ({', '.join(unique)}) DO NOTHING" if unique else ""))
-        params[f"rows_{n}"] = Jsonb([dict(row) for row in rows], dumps=_dumps)
+        params[f"rows_{n}"] = as_jsonb([dict(row) for row in rows])
     return "".join(f"{statement};\n" for statement in statements), params, len(statements)
+
+
+def as_jsonb(value: Any) -> Jsonb:
+    """Column values (datetimes, enums, nested JSON) as one jsonb parameter, for
+    `jsonb_populate_record(set)` to turn into a row of the table's own types."""
+    return Jsonb(value, dumps=_dumps)
 
 
 def _dumps(value: Any) -> str:
