@@ -96,42 +96,41 @@ def test_a_transaction_that_fails_writes_none_of_its_waiting_rows(db: Database,
     assert keys(db) == []
 
 
-def test_a_row_the_database_refuses_at_the_commit_keeps_nothing_of_the_transaction(
-        pg_url: str) -> None:
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[tuple[Database, int]]:
+    """PostgreSQL alone, with a workspace: (the database, its id)."""
     database = Database.from_url(pg_url)
     try:
         SQLModel.metadata.create_all(database.engine)
-        ws_id = workspaces.create_workspace(database, "acme", "Acme").id or 0
-        with pytest.raises(IntegrityError), database.transaction() as session:
-            session.execute(text("UPDATE workspace SET name = 'Renamed'"))
-            insert_later(session, table_of(Outbox), effect_row(ws_id, "fine"),
-                         ("idempotency_key",))
-            insert_later(session, table_of(AuditLog), audit_row(ws_id + 1000))  # no such one
-        with database.read() as session:
-            assert session.exec(select(func.count()).select_from(Outbox)).one() == 0
-            name = session.execute(text("SELECT name FROM workspace")).scalar_one()
-        assert name == "Acme"
-        with database.transaction() as session:  # the connection went back to the pool clean
-            insert_later(session, table_of(Outbox), effect_row(ws_id, "after"),
-                         ("idempotency_key",))
-        assert keys(database) == ["after"]
+        yield database, workspaces.create_workspace(database, "acme", "Acme").id or 0
     finally:
         database.dispose()
+
+
+def test_a_row_the_database_refuses_at_the_commit_keeps_nothing_of_the_transaction(
+        pg: tuple[Database, int]) -> None:
+    database, ws_id = pg
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        session.execute(text("UPDATE workspace SET name = 'Renamed'"))
+        insert_later(session, table_of(Outbox), effect_row(ws_id, "fine"), ("idempotency_key",))
+        insert_later(session, table_of(AuditLog), audit_row(ws_id + 1000))  # no such one
+    with database.read() as session:
+        assert session.exec(select(func.count()).select_from(Outbox)).one() == 0
+        name = session.execute(text("SELECT name FROM workspace")).scalar_one()
+    assert name == "Acme"
+    with database.transaction() as session:  # the connection went back to the pool clean
+        insert_later(session, table_of(Outbox), effect_row(ws_id, "after"), ("idempotency_key",))
+    assert keys(database) == ["after"]
 
 
 def test_commit_returning_answers_its_own_statement_after_the_waiting_rows(
-        pg_url: str) -> None:
-    database = Database.from_url(pg_url)
-    try:
-        SQLModel.metadata.create_all(database.engine)
-        ws_id = workspaces.create_workspace(database, "acme", "Acme").id or 0
-        with database.transaction() as session:
-            insert_later(session, table_of(AuditLog), audit_row(ws_id))
-            insert_later(session, table_of(Outbox), effect_row(ws_id, "k"), ("idempotency_key",))
-            row = store_db.commit_returning(
-                session, "UPDATE workspace SET name = %(name)s RETURNING name, 100",
-                {"name": "50% Acme"})
-        assert row == ("50% Acme", 100)
-        assert keys(database) == ["k"]
-    finally:
-        database.dispose()
+        pg: tuple[Database, int]) -> None:
+    database, ws_id = pg
+    with database.transaction() as session:
+        insert_later(session, table_of(AuditLog), audit_row(ws_id))
+        insert_later(session, table_of(Outbox), effect_row(ws_id, "k"), ("idempotency_key",))
+        row = store_db.commit_returning(
+            session, "UPDATE workspace SET name = %(name)s RETURNING name, 100",
+            {"name": "50% Acme"})
+    assert row == ("50% Acme", 100)
+    assert keys(database) == ["k"]
