@@ -14,25 +14,25 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 
 from core.events import Declared
 from core.keys import format_key
 from core.validation import WorkspaceSettings
 from services import changes
 from services.actor import Actor
-from services.records import new_event
+from services.records import new_event, row_values
 from store.db import commit_returning
 from store.deferred import as_jsonb
 from store.models import Incident, TimelineEvent, Workspace
 
 
-def insert_declared(session: Session, incident: Incident, entry: TimelineEvent
-                    ) -> WorkspaceSettings:
+def _insert_declared(session: Session, incident: Incident, entry: TimelineEvent
+                     ) -> WorkspaceSettings:
     """INSERT `incident` and `entry` (its incident_id left to this statement); both get
     their ids. The workspace's settings, as read in the same statement."""
-    row = {name: getattr(incident, name) for name in _columns(Incident)}
-    said = {name: getattr(entry, name) for name in _columns(TimelineEvent)}
+    row = row_values(incident)
+    said = {name: value for name, value in row_values(entry).items() if name != "incident_id"}
     found = session.connection().exec_driver_sql(_statement(tuple(row), tuple(said)), {
         "incident": as_jsonb(row), "entry": as_jsonb(said),
         "workspace_id": incident.workspace_id}).one()
@@ -53,7 +53,7 @@ def first_entry(session: Session, actor: Actor, incident: Incident, said: tuple[
         assert entry is not None
         return entry
     entry = new_event(0, actor, Declared.label, text, payload=payload)
-    settings = insert_declared(session, incident, entry)
+    settings = _insert_declared(session, incident, entry)
     change = replace(changes.event(Declared, actor, incident), event_id=entry.id)
     changes.recorded(session, actor, change, incident, detail, settings)
     return entry
@@ -112,13 +112,6 @@ UPDATE timelineevent SET text = %(before)s || 'INC-' || CASE WHEN i.number < 100
     THEN lpad(i.number::text, 4, '0') ELSE i.number::text END || %(after)s
 FROM i WHERE timelineevent.id = %(event_id)s
 RETURNING i.number"""
-
-
-@cache
-def _columns(model: type[SQLModel]) -> tuple[str, ...]:
-    table = model.__table__  # type: ignore[attr-defined]
-    return tuple(column.name for column in table.columns
-                 if column.name not in ("id", "incident_id"))
 
 
 @cache

@@ -119,7 +119,7 @@ def insert_event(session: Session, event: TimelineEvent) -> TimelineEvent | None
     ON CONFLICT DO NOTHING answers a duplicate without an error (which on PostgreSQL would
     abort the transaction and log an ERROR on the server for every Slack redelivery).
     """
-    new_id = insert_values(session.connection(), TimelineEvent, _values(event), "incident_id",
+    new_id = insert_values(session.connection(), TimelineEvent, row_values(event), "incident_id",
                            "dedupe_key")
     if new_id is None:
         return None
@@ -146,7 +146,7 @@ def _insert_new(model: type[SQLModel], dialect: str, unique: tuple[str, ...]) ->
             .returning(table.c.id))
 
 
-def _values(row: SQLModel) -> dict[str, Any]:
+def row_values(row: SQLModel) -> dict[str, Any]:
     """The row's column values but its id (the database's): defaults already filled in."""
     return {name: getattr(row, name) for name in _columns(type(row))}
 

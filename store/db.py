@@ -165,8 +165,7 @@ class Database:
             session.info[CAN_DEFER] = not self.sqlite
             with session.begin():
                 yield session
-                if not self.sqlite:
-                    commit_waiting(session)
+                commit_waiting(session)  # nothing waits on SQLite: written at once
             if session.info.pop(EFFECTS_RECORDED, False):
                 for hook in list(self._on_effects):
                     hook()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.records import _values, values_of
+from services.records import row_values, values_of
 from store.models import AuditLog, Outbox
 from store.types import utcnow
 
@@ -13,7 +13,7 @@ def test_values_of_fills_in_what_the_model_would() -> None:
     given = {"workspace_id": 1, "incident_id": 2, "kind": "slack.create_channel",
              "idempotency_key": "slack.create_channel:2:x", "lane": "slack:2"}
     made = values_of(Outbox, **given)
-    orm = _values(Outbox(**given))
+    orm = row_values(Outbox(**given))
     stamps = ("created_at", "next_attempt_at")
     assert {k: v for k, v in made.items() if k not in stamps} == {
         k: v for k, v in orm.items() if k not in stamps}
