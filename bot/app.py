@@ -113,6 +113,7 @@ def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
     limiter: list[anyio.CapacityLimiter] = []
     verifier = SignatureVerifier(signing_secret)
     dispatcher = TrackedExecutor(DISPATCH_THREADS, "vigilo-dispatch")
+    dispatcher.give_way = bot.give_way
     bot.on_idle_check(dispatcher.wait_idle)
 
     async def slack_events(request: Request) -> Response:

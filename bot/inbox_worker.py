@@ -88,6 +88,7 @@ class InboxWorker:
             self._wake.clear()
             wait = self.poll
             try:
+                self.bot.give_way()
                 busy = self.step()
                 failures.succeeded()
             except Exception as error:  # the database is away: try again after the backoff

@@ -31,6 +31,7 @@ class TrackedExecutor(ThreadPoolExecutor):
         super().__init__(max_workers=max_workers, thread_name_prefix=name)
         self._pending = 0
         self._idle = threading.Condition()
+        self.give_way: Callable[[], None] = lambda: None  # before each job (Bot sets it)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         with self._idle:
@@ -44,6 +45,7 @@ class TrackedExecutor(ThreadPoolExecutor):
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...],
              kwargs: dict[str, Any]) -> Any:
         try:
+            self.give_way()
             return fn(*args, **kwargs)
         except Exception:
             log.exception("background Slack work failed: %s", getattr(fn, "__name__", fn))
@@ -93,12 +95,17 @@ class Bot:
         default_factory=lambda: TrackedExecutor(8, "vigilo-reply"))
     # Each reply thread's connection to the response_urls' host, kept between replies.
     hooks: Kept = field(default_factory=Kept)
+    # Called before each unit of background work: sleeps a little while requests are being
+    # answered, so that acks do not wait for the interpreter lock (webhooks.foreground).
+    give_way: Callable[[], None] = lambda: None
     _teams: dict[str, WorkspaceRef] = field(default_factory=dict)
     _idle_hooks: list[Callable[[float], bool]] = field(default_factory=list)
     _watch: ChannelWatch = field(init=False)
 
     def __post_init__(self) -> None:
         self._watch = ChannelWatch(lambda keys: slack_team.incident_channels(self.db, keys))
+        for pool in (self.jobs, self.replies, self.waits):
+            pool.give_way = self.give_way
 
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
         self.jobs.submit(*_as_part_of_delivery(fn, args))

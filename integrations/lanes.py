@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 
 class Pools:
     def __init__(self, threads: int, limits: Mapping[str, int] | None = None,
-                 on_done: Callable[[], None] = lambda: None) -> None:
+                 on_done: Callable[[], None] = lambda: None,
+                 give_way: Callable[[], None] = lambda: None) -> None:
         self.threads = max(1, threads)
+        self.give_way = give_way  # before each delivery: requests being answered go first
         self.limits = dict(limits or {})  # integration -> threads, instead of `threads`
         self.on_done = on_done
         self._lock = threading.Lock()
@@ -63,9 +65,9 @@ class Pools:
                     return
             time.sleep(0.01)
 
-    @staticmethod
-    def _quietly(work: Callable[[], None]) -> None:
+    def _quietly(self, work: Callable[[], None]) -> None:
         try:
+            self.give_way()
             work()
         except Exception:  # settling failed (database away): the lease brings it back
             log.exception("outbox: a delivery failed")

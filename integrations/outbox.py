@@ -81,7 +81,7 @@ class OutboxWorker:
                  backoff: Backoff | None = None, rng: random.Random | None = None,
                  clock: Callable[[], datetime] = utcnow, poll: float = 0.25,
                  threads: int = 16, limits: Mapping[str, int] | None = None,
-                 probe: float = 2.0) -> None:
+                 probe: float = 2.0, give_way: Callable[[], None] = lambda: None) -> None:
         self.db = db
         self.handlers = handlers
         self.off = off or {}  # kind -> why its integration is off (the registry's reasons)
@@ -97,7 +97,7 @@ class OutboxWorker:
         self._thread: threading.Thread | None = None
         self._unhook: Callable[[], None] | None = None
         self.leases = LeaseKeeper(db, lease, clock)  # renewed while a handler runs
-        self.pools = Pools(self.threads, limits, on_done=self._wake.set)
+        self.pools = Pools(self.threads, limits, on_done=self._wake.set, give_way=give_way)
         # Every integration whose effects may be claimed, for the claim's room per integration.
         self._integrations = sorted({integration_of(kind) for kind in [*handlers, *self.off]}
                                     | set(self.pools.limits))

@@ -26,6 +26,7 @@ from vigilo import inbound_wiring, integrations, slack_wiring
 from vigilo.scheduler import Scheduler
 from vigilo.settings import Settings
 from webhooks import health, metrics, site
+from webhooks.foreground import Foreground, InFlight
 from webhooks.request_id import RequestId
 from webhooks.security import SecurityHeaders
 
@@ -44,6 +45,8 @@ class Vigilo:
     asgi: Starlette | None = None
     slack: slack_wiring.SlackWiring | None = None
     pagerduty_inbox: Inbox | None = None  # works stored PagerDuty deliveries
+    # Requests in flight, which background work gives way to (webhooks.foreground).
+    foreground: Foreground = field(default_factory=Foreground)
     # What must start with the server and stop before it, beside the integrations.
     on_startup: list[Callable[[], object]] = field(default_factory=list)
     on_shutdown: list[Callable[[], object]] = field(default_factory=list)
@@ -66,9 +69,12 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
     if settings.role == "web":
         run_worker = run_scheduler = False
     registry = integrations.registry(settings, database)
+    foreground = Foreground()
     worker = OutboxWorker(database, registry.handlers, off=registry.off,
-                          threads=settings.outbox_threads, lease=settings.outbox_lease)
+                          threads=settings.outbox_threads, lease=settings.outbox_lease,
+                          give_way=foreground.give_way)
     vigilo = Vigilo(settings=settings, db=database, registry=registry, worker=worker,
+                    foreground=foreground,
                     inbox_writer=InboxWriter(database, lease=settings.inbox_lease),
                     scheduler=Scheduler(database, notify=worker.notify,
                                         retention=timedelta(days=settings.retention_days)))
@@ -103,7 +109,8 @@ def build(settings: Settings, *, db: Database | None = None, run_worker: bool = 
 
     # Security headers on every answer, health and Slack included, not only the pages.
     vigilo.asgi = Starlette(routes=routes, lifespan=lifespan,
-                            middleware=[Middleware(RequestId), Middleware(SecurityHeaders)])
+                            middleware=[Middleware(InFlight, foreground=foreground),
+                                        Middleware(RequestId), Middleware(SecurityHeaders)])
     return vigilo
 
 

@@ -53,7 +53,8 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
         return []
     settings = slack.settings
     bot = Bot(vigilo.db, slack.bot_client, settings.base_url, notify=vigilo.worker.notify,
-              integrations=lambda: states(vigilo.registry))
+              integrations=lambda: states(vigilo.registry),
+              give_way=vigilo.foreground.give_way)
     ai = vigilo.registry.get("ai")
     bot.ai_off = ai.settings.why_off if ai is not None else "no AI integration"
     slack.on_start(bot.remember)

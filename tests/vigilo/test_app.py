@@ -10,6 +10,7 @@ from store import migrate
 from vigilo.app import build
 from vigilo.sandbox.slack_api import FakeSlack
 from vigilo.settings import Settings
+from webhooks.foreground import InFlight
 
 TOKEN = "xoxb-test"
 
@@ -49,3 +50,17 @@ def test_serve_is_live_with_slack_down_and_ready_once_slack_answers(sqlite_url: 
             assert vigilo.slack is not None and vigilo.slack.integration.workspace is not None
     vigilo.db.dispose()
 
+
+
+def test_background_work_gives_way_to_the_requests_of_the_same_process(
+        sqlite_url: str) -> None:
+    migrate.upgrade(sqlite_url)
+    vigilo = build(Settings(database_url=sqlite_url, slack_bot_token=TOKEN,
+                            slack_signing_secret="secret"), run_worker=False)
+    assert vigilo.asgi is not None and vigilo.slack is not None
+    bot, give_way = vigilo.slack.bot, vigilo.foreground.give_way
+    assert [bot.jobs.give_way, bot.replies.give_way, bot.waits.give_way,
+            vigilo.worker.pools.give_way] == [give_way] * 4
+    counting = [m for m in vigilo.asgi.user_middleware if m.cls is InFlight]
+    assert [m.kwargs["foreground"] for m in counting] == [vigilo.foreground]
+    vigilo.db.dispose()
