@@ -13,7 +13,6 @@ and runs Bolt's (blocking) dispatch on worker threads, never on the event loop; 
 stores the same rows first too (bot/socket_mode.py).
 """
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -150,7 +149,7 @@ def events_endpoint(app: App, bot: Bot, signing_secret: str, writer: InboxWriter
                 app.dispatch, bolt_request, limiter=limiter[0]))
         assert row is not None
         try:
-            inbox_id = await asyncio.wrap_future(writer.submit(row))
+            inbox_id = await writer.store(row)
         except Exception:  # not stored, so not acked: Slack retries events, people retry
             return JSONResponse({"error": "Vigilo's database is unavailable; nothing was "
                                           "stored, try again"}, status_code=503)

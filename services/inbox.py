@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+import psycopg
 from sqlalchemy import Executable, bindparam, func, or_, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
@@ -64,13 +65,9 @@ def record(db: Database, rows: list[dict[str, Any]], *,
     if not rows:
         return {}
     now = utcnow()
-    rows = [{"source": SLACK, "subject": None, "event_type": None, "occurred_at": None,
-             **row} for row in rows]
+    rows = _filled(rows)
     if not db.sqlite:
-        # One statement of arrays: a multi-row VALUES is compiled anew for every batch
-        # size, which cost more than the database did. Sent in binary: text arrays escape
-        # every body's quotes with a regular expression first.
-        params = {name: [row[name] for row in rows] for name in COLUMNS} | {"now": now}
+        params = _arrays(rows, now)
         if connection is not None:
             return _unnest(connection, params)
         with db.transaction() as session:
@@ -82,6 +79,28 @@ def record(db: Database, rows: list[dict[str, Any]], *,
                      .on_conflict_do_nothing(index_elements=["delivery_key"])
                      .returning(col(InboxRow.delivery_key), col(InboxRow.id)))
         return {key: ident for key, ident in session.execute(statement)}
+
+
+async def record_on(connection: psycopg.AsyncConnection[Any],
+                    rows: list[dict[str, Any]]) -> dict[str, int]:
+    """`record` on PostgreSQL from the event loop, on an autocommit connection of its own:
+    the statement is its own transaction, and no thread hands the result back."""
+    if not rows:
+        return {}
+    cursor = await connection.execute(_UNNEST, _arrays(_filled(rows), utcnow()))
+    return {str(key): int(ident) for key, ident in await cursor.fetchall()}
+
+
+def _filled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"source": SLACK, "subject": None, "event_type": None, "occurred_at": None,
+             **row} for row in rows]
+
+
+def _arrays(rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    # One statement of arrays: a multi-row VALUES is compiled anew for every batch size,
+    # which cost more than the database did. Sent in binary: text arrays escape every
+    # body's quotes with a regular expression first.
+    return {name: [row[name] for row in rows] for name in COLUMNS} | {"now": now}
 
 
 def _unnest(connection: Connection, params: dict[str, Any]) -> dict[str, int]:

@@ -7,6 +7,7 @@ costs little throughput. Marking rows done needs no waiting: those ride along wi
 batch.
 """
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from services import inbox
+from services.inbox_loop import LoopWriter
 from store.db import Database
 from store.inbox_models import DISPATCH, SLACK
 from store.types import utcnow
@@ -81,6 +83,8 @@ class InboxWriter:
         self._busy = 0
         self._threads: list[threading.Thread] = []
         self._written: list[tuple[str, Callable[[], None]]] = []
+        self._on_loop = None if db.sqlite else LoopWriter(self, connections=writers,
+                                                          max_batch=MAX_BATCH)
 
     def on_written(self, source: str, hook: Callable[[], None]) -> None:
         """Called after each commit holding rows of `source` (its taker wakes up)."""
@@ -99,6 +103,13 @@ class InboxWriter:
             self._start()
             self._cond.notify()
         return pending.future
+
+    async def store(self, row: Incoming) -> int | None:
+        """`submit` for a request on the event loop: on PostgreSQL the loop writes the batch
+        itself (services.inbox_loop), on SQLite the writer thread does."""
+        if self._on_loop is not None:
+            return await self._on_loop.store(row)
+        return await asyncio.wrap_future(self.submit(row))
 
     def settle(self, inbox_id: int) -> None:
         with self._cond:
@@ -123,6 +134,8 @@ class InboxWriter:
             thread.join(timeout)
         with self._cond:
             self._stopping = False
+        if self._on_loop is not None:
+            self._on_loop.close()
 
     def _start(self) -> None:
         while len(self._threads) < self.writers:
@@ -153,19 +166,9 @@ class InboxWriter:
                     self._cond.notify_all()
 
     def _write(self, batch: list[_Pending], connection: list[Connection]) -> None:
-        until = utcnow() + timedelta(seconds=self.lease)
-        rows: dict[str, dict[str, Any]] = {}
-        for item in batch:
-            row = item.row
-            # A live dispatch row is this replica's until its lease ends.
-            rows.setdefault(row.delivery_key,
-                            row.as_row(None if row.for_takers else until))
-        # Key order: two writers inserting the same keys then lock them in the same order
-        # (a redelivery racing its original waits, it cannot deadlock).
-        ordered = [rows[key] for key in sorted(rows)]
         try:
             self._connect(connection)
-            created = inbox.record(self.db, ordered,
+            created = inbox.record(self.db, self.rows([item.row for item in batch]),
                                    connection=connection[0] if connection else None)
         except Exception as error:
             log.exception("storing %d deliveries in the inbox failed", len(batch))
@@ -173,16 +176,31 @@ class InboxWriter:
             for item in batch:
                 item.future.set_exception(error)
             return
-        self.batches += 1
-        # A live dispatch row is run by the request that stored it: no taker needs waking
-        # (in a burst of commands, waking the inbox worker for each cost three claims).
-        sources = {item.row.source for item in batch if item.row.for_takers}
-        for source, hook in self._written:  # before anyone is answered: acked is queued
-            if source in sources:
-                hook()
+        self.wrote([item.row for item in batch])
         for item in batch:
             # The first of several copies in one batch is the new one; the rest are repeats.
             item.future.set_result(created.pop(item.row.delivery_key, None))
+
+    def rows(self, batch: list[Incoming]) -> list[dict[str, Any]]:
+        """A batch's `inbox.record` rows: one per key, in key order (two writers inserting
+        the same keys then lock them in the same order: a redelivery racing its original
+        waits, it cannot deadlock)."""
+        until = utcnow() + timedelta(seconds=self.lease)
+        rows: dict[str, dict[str, Any]] = {}
+        for row in batch:
+            # A live dispatch row is this replica's until its lease ends.
+            rows.setdefault(row.delivery_key, row.as_row(None if row.for_takers else until))
+        return [rows[key] for key in sorted(rows)]
+
+    def wrote(self, batch: list[Incoming]) -> None:
+        """After a commit, before anyone is answered (acked is then queued): wake the takers.
+        A live dispatch row is run by the request that stored it: no taker needs waking (in
+        a burst of commands, waking the inbox worker for each cost three claims)."""
+        self.batches += 1
+        sources = {row.source for row in batch if row.for_takers}
+        for source, hook in self._written:
+            if source in sources:
+                hook()
 
     def _settle(self, ids: list[int], connection: list[Connection]) -> None:
         try:

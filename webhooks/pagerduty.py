@@ -6,7 +6,6 @@ with whatever else arrived meanwhile, Slack's deliveries included); the inbox's 
 taker works it after the answer.
 """
 
-import asyncio
 import json
 import logging
 from functools import partial
@@ -52,8 +51,7 @@ async def receive(settings: PagerDutySettings, writer: InboxWriter,
     if "\x00" in raw:  # escaped NUL is fine in JSON; a raw one PostgreSQL cannot store
         return _error(400, "the body holds a raw NUL character")
     try:
-        row_id = await asyncio.wrap_future(writer.submit(
-            pagerduty_inbound.incoming(raw, delivery)))
+        row_id = await writer.store(pagerduty_inbound.incoming(raw, delivery))
     except Exception:  # not stored, so not a 2xx: PagerDuty delivers it again
         return _error(503, "Vigilo's database is unavailable; nothing was stored")
     if row_id is None:

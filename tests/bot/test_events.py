@@ -135,14 +135,17 @@ def test_concurrent_deliveries_with_redeliveries_lose_and_duplicate_nothing(
                 body, ctype = event_callback(
                     {"type": "message", "channel": channel, "user": user, "text": text,
                      "ts": ts}, event_id=f"Ev{ts}")
-                slack.http.post("/slack/events", content=body,
-                                headers={"Content-Type": ctype, **sign(SECRET, body)})
+                answer = slack.http.post("/slack/events", content=body,
+                                         headers={"Content-Type": ctype, **sign(SECRET, body)})
+                statuses.append(answer.status_code)
 
+    statuses: list[int] = []
     threads = [threading.Thread(target=deliver, args=(w,)) for w in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert set(statuses) == {200}
     assert slack.bot.wait_idle(20)
     with slack.db.read() as session:
         keys = session.exec(select(TimelineEvent.dedupe_key).where(
