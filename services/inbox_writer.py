@@ -1,10 +1,11 @@
 """Writing deliveries to the inbox before they are answered, many per commit.
 
 Requests (Slack's, PagerDuty's) hand their row to one writer and wait (on the event loop, no
-thread held) for the commit that holds it; the writer takes whatever has queued up while the
+thread held) for the commit that holds it; a writer takes whatever has queued up while the
 previous commit ran, so under load one commit carries hundreds of deliveries and durability
-costs little throughput. Marking rows done needs no waiting: those ride along with the next
-batch.
+costs little throughput. On PostgreSQL the event loop writes those batches itself (`store`,
+services.inbox_loop); the threads here serve SQLite and callers off the loop (Socket Mode).
+Marking rows done needs no waiting: those ride along with the next batch.
 """
 
 import asyncio
