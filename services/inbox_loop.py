@@ -29,6 +29,10 @@ if TYPE_CHECKING:  # the writer makes its LoopWriter
 
 log = logging.getLogger(__name__)
 
+# Seconds to reach PostgreSQL before the batch's requests are answered 503 (Slack and
+# PagerDuty deliver again); never longer than Slack waits for an ack.
+CONNECT_TIMEOUT = 2
+
 
 @dataclass
 class _OnLoop:
@@ -96,7 +100,8 @@ class LoopWriter:
                     if connection is None or connection.closed:
                         connection = (here.idle.pop() if here.idle else
                                       await psycopg.AsyncConnection.connect(
-                                          self._url, autocommit=True))
+                                          self._url, autocommit=True,
+                                          connect_timeout=CONNECT_TIMEOUT))
                     created = await inbox.record_on(connection, self.writer.rows(rows))
                 except Exception as error:
                     log.exception("storing %d deliveries in the inbox failed", len(batch))

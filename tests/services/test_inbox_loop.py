@@ -2,9 +2,12 @@
 a failed commit answered as failed and the next one stored."""
 
 import asyncio
+import socket
 import threading
+import time
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from sqlmodel import SQLModel
 
@@ -117,3 +120,16 @@ def test_loops_running_at_once_each_get_their_rows_stored(pg: Database) -> None:
         assert inbox.counts(pg) == {"slack": {"pending": 100}}
     finally:
         writer.stop()
+
+
+def test_an_unreachable_database_fails_the_request_at_once() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/test"
+    writer = InboxWriter(Database(make_engine(url)), writers=1)
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError):
+        asyncio.run(writer.store(row("event:T1:lost")))
+    assert time.monotonic() - started < 3  # the endpoint answers 503 inside Slack's 3 s
+    writer.stop()
