@@ -92,3 +92,24 @@ def test_jobs_and_outbox_deliveries_give_way_before_they_start() -> None:
     assert sorted(ran) == ["delivery", "job"]
     jobs.shutdown()
     pools.shutdown(1)
+
+
+def test_background_work_waits_for_a_calm_moment_not_a_gap_between_two_requests() -> None:
+    foreground = Foreground(most=5.0, quiet=0.2)
+    foreground.enter()
+    foreground.leave()  # answered just now: the next request may be a moment away
+    started = time.perf_counter()
+    gone: list[float] = []
+    waiter = threading.Thread(target=lambda: (foreground.give_way(),
+                                              gone.append(time.perf_counter())))
+    waiter.start()
+    time.sleep(0.1)
+    foreground.enter()  # the next request came within the quiet time
+    time.sleep(0.3)
+    assert not gone
+    foreground.leave()
+    waiter.join(2)
+    assert gone and gone[0] - started >= 0.6  # 0.1 + 0.3 + a full quiet time after
+    calm = time.perf_counter()
+    foreground.give_way()  # long after the last answer: no wait at all
+    assert time.perf_counter() - calm < 0.05
