@@ -41,12 +41,12 @@ class Vigilo:
     worker: OutboxWorker
     # Stores every store-first delivery (Slack's, PagerDuty's) before its 2xx, group-committed.
     inbox_writer: InboxWriter
+    # Requests in flight, which background work gives way to (webhooks.foreground).
+    foreground: Foreground
     scheduler: Scheduler | None = None
     asgi: Starlette | None = None
     slack: slack_wiring.SlackWiring | None = None
     pagerduty_inbox: Inbox | None = None  # works stored PagerDuty deliveries
-    # Requests in flight, which background work gives way to (webhooks.foreground).
-    foreground: Foreground = field(default_factory=Foreground)
     # What must start with the server and stop before it, beside the integrations.
     on_startup: list[Callable[[], object]] = field(default_factory=list)
     on_shutdown: list[Callable[[], object]] = field(default_factory=list)
