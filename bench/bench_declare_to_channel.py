@@ -44,6 +44,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bench.common import fresh_database, machine_line
+from bench.cpu import CpuClock
 from bench.crash_rig import served_apart
 from bench.slack_load import (
     SECRET,
@@ -174,13 +175,16 @@ def outcome(db: Database, fake: FakeSlackProcess, sent: dict[str, float]) -> Out
 
 
 def burst(db: Database, fake: FakeSlackProcess, port: int, users: list[str], total: int,
-          tag: str) -> tuple[Outcome, float]:
+          tag: str) -> tuple[Outcome, float, str]:
+    """The outcome, the seconds the declarations took to send, and where the CPU went until
+    it settled (every effect delivered)."""
     per_user = max(1, total // len(users))
     requests, titles = declarations(fake, users, per_user, tag)
+    clock = CpuClock()
     load = generate(port, requests)
     sent = {titles[key]: at for key, at in load.sent.items()}
     wait_settled(db, list(sent), 300)
-    return outcome(db, fake, sent), load.seconds
+    return outcome(db, fake, sent), load.seconds, clock.report()
 
 
 def line(values: list[float]) -> str:
@@ -276,9 +280,10 @@ def main() -> None:
                   f"Slack {LATENCY * 1000:.0f}-{(LATENCY + JITTER) * 1000:.0f} ms per call")
             for label, threads, workers, split in runs:
                 with app(db, fake, threads, workers, split) as port:
-                    result, seconds = burst(db, fake, port, users, args.burst,
-                                            f"burst{threads}-{workers}-{split}")
+                    result, seconds, cpu = burst(db, fake, port, users, args.burst,
+                                                 f"burst{threads}-{workers}-{split}")
                 report_burst(label, result, seconds, goals=threads > 1)
+                print(f"  {'':<22} ({cpu})")
         if "alone" in parts:
             print(f"\nalone: one declaration at a time ({args.alone} each), to the channel")
             label, threads, workers, split = runs[0]

@@ -32,6 +32,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bench.common import fresh_database, machine_line, run_threads
+from bench.cpu import CpuClock
 from bench.slack_load import generate, http_flavour, http_get, pct, serving, summary
 from core.permissions import Role
 from services import incidents, oncall, workspaces
@@ -148,16 +149,19 @@ def outbound(db: Database, vigilo: Vigilo, pd: FakePagerDuty, sms: FakeTwilio, a
     print(f"  one p1 alone:        SMS {sms_alone[0] * 1000:.0f} ms, "
           f"PagerDuty {pd_alone[0] * 1000:.0f} ms")
     calls, texts = len(pd.calls_to("POST /incidents")), len(sms.messages)
+    clock = CpuClock()
     _, results = run_threads(25, lambda i: [declare(f"Burst {i}-{j}")
                                             for j in range(burst // 25)])
     declared = {key: at for batch in results for key, _, at in batch}
     asked = {key: at for batch in results for key, at, _ in batch}
     to_sms, to_pd, dup = delays(declared, calls, texts)
+    cpu = clock.report(top=8)
     from_ask_sms, from_ask_pd, _ = delays(asked, calls, texts)
     print(f"  {len(declared)} p1 in a burst, to the SMS:       {summary(to_sms)}")
     print(f"  {len(declared)} p1 in a burst, to PagerDuty:     {summary(to_pd)}")
     print(f"    from asking to the SMS:             {summary(from_ask_sms)}")
     print(f"    from asking to PagerDuty:           {summary(from_ask_pd)}")
+    print(f"    ({cpu})")
     worst = max(pct(to_sms, 99), pct(to_pd, 99))
     print(f"  duplicates delivered: {dup}; missing: SMS {len(declared) - len(to_sms)}, "
           f"PagerDuty {len(declared) - len(to_pd)}")

@@ -1,0 +1,95 @@
+"""Where a run's CPU went: seconds per thread pool of this process, and per `vigilo serve`
+process when the app runs in processes of its own.
+
+Read from the threads' and processes' own CPU clocks, so no profiler slows the run down or
+skews it (py-spy and yappi did both in a burst: one tripled the run, the other lost most
+samples of the interpreter lock). A pool is a thread's name without its number
+(`vigilo-outbox-slack_3` counts as `vigilo-outbox-slack`).
+
+    clock = CpuClock()
+    ...  # the run
+    print(clock.report())
+"""
+
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+_NUMBERED = re.compile(r"[-_]?\d+$")
+_TICKS = 100  # USER_HZ: /proc/<pid>/stat counts CPU in hundredths of a second
+
+
+def _pools() -> dict[str, float]:
+    seconds: dict[str, float] = {}
+    for thread in threading.enumerate():
+        if thread.ident is None:
+            continue
+        try:
+            clock = time.pthread_getcpuclockid(thread.ident)
+            name = _NUMBERED.sub("", thread.name)
+            seconds[name] = seconds.get(name, 0.0) + time.clock_gettime(clock)
+        except (OSError, OverflowError):  # the thread ended meanwhile
+            continue
+    return seconds
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = _read(str(stat)).rsplit(b")", 1)[-1].split()
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _serving() -> dict[str, float]:
+    """CPU seconds of each `vigilo serve` process below this one, its workers included
+    (the fake Slack, also a child, is not counted)."""
+    seconds: dict[str, float] = {}
+    below = _descendants(os.getpid())
+    roots = [pid for pid in below if b"vigilo.cli\0serve" in _read(f"/proc/{pid}/cmdline")]
+    for pid in {*roots, *(child for root in roots for child in _descendants(root))}:
+        fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[-1].split()
+        if len(fields) > 12:
+            seconds[f"pid {pid}"] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return seconds
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
+
+
+class CpuClock:
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.process = time.process_time()
+        self.pools = _pools()
+        self.serving = _serving()
+
+    def report(self, top: int = 6) -> str:
+        wall = time.perf_counter() - self.wall
+        process = time.process_time() - self.process
+        spent = _since(_pools(), self.pools)
+        parts = [f"CPU {process:.2f} s in {wall:.2f} s here: " + ", ".join(
+            f"{name} {seconds:.2f}" for name, seconds in spent[:top] if seconds)]
+        busy = [(pid, s) for pid, s in _since(_serving(), self.serving) if s >= 0.01]
+        if busy:
+            parts.append("vigilo serve processes: " + ", ".join(
+                f"{pid} {seconds:.2f} s" for pid, seconds in busy))
+        return "; ".join(parts)
+
+
+def _since(now: dict[str, float], before: dict[str, float]) -> list[tuple[str, float]]:
+    """Seconds spent since `before`, most first."""
+    spent = {name: seconds - before.get(name, 0.0) for name, seconds in now.items()}
+    return sorted(spent.items(), key=lambda item: -item[1])
