@@ -12,8 +12,9 @@ replies), plus `--redeliver` of them sent again with `X-Slack-Retry-Num`, as Sla
 it thinks a delivery was lost. /healthz on the same 20 connections is the baseline.
 
 Every delivery is written to the inbox before it is acked. The baseline for that write is
-measured in the same run: the same rows as plain INSERTs, one commit each, from 20
-connections at once (what durability costs without group commit).
+measured in the same run, just before and just after the load (their mean): the same rows
+as plain INSERTs, one commit each, from 20 connections at once (what durability costs
+without group commit).
 
 Reported: deliveries acked per second (and against the plain INSERTs); events/s from the
 first delivery until the last message is on a timeline; lost (sent, never recorded) and
@@ -33,6 +34,7 @@ from sqlalchemy import func, text, update
 from sqlmodel import select
 
 from bench.common import fresh_url, machine_line
+from bench.cpu import CpuClock
 from bench.crash_rig import crash_and_recover, served
 from bench.slack_load import (
     fake_slack,
@@ -156,13 +158,20 @@ def bench(kind: str, count: int, redeliver: float, split: bool | None = None) ->
                 TimelineEvent.label == "message"))
         floor = generate(port, [[http_get("/healthz")] * (sent // CONNECTIONS)]
                          * CONNECTIONS)
+        bodies = [r.split(b"\r\n\r\n", 1)[1] for u in load_users for r in u]
+        plain_before = plain_inserts(db, bodies)
         started = time.perf_counter()
+        clock = CpuClock()
         load = generate(port, load_users)
         acked = time.perf_counter() - started
+        cpu_acked = clock.report()
         drained = wait_idle(300)
         seconds = time.perf_counter() - started
         rows, distinct, keys = recorded(db)
-        plain = plain_inserts(db, [r.split(b"\r\n\r\n", 1)[1] for u in load_users for r in u])
+        plain_after = plain_inserts(db, bodies)
+    # Measured on each side of the load and averaged: on a shared machine one measurement
+    # alone moved by a third from one run to the next (2,700-4,500 rows/s in one hour).
+    plain = (plain_before + plain_after) / 2
     lost = len(expected - keys)
     duplicated = rows - distinct
     rate = len(expected) / seconds
@@ -175,9 +184,11 @@ def bench(kind: str, count: int, redeliver: float, split: bool | None = None) ->
     print(f"  /healthz baseline   {len(floor.latencies) / floor.seconds:7.0f} req/s   "
           f"{summary(floor.latencies)}")
     print(f"  plain INSERTs       {plain:7.0f} rows/s  (same rows, one commit each, "
-          f"{CONNECTIONS} connections)")
+          f"{CONNECTIONS} connections; {plain_before:.0f} before the load, "
+          f"{plain_after:.0f} after)")
     print(f"  deliveries acked    {acked_rate:7.0f} req/s   {summary(load.latencies)}"
           f"  statuses {load.statuses}  = {acked_rate / plain:.2f} x plain INSERTs")
+    print(f"    while acking: {cpu_acked}")
     print(f"  on the timeline     {rate:7.0f} events/s ({seconds:.2f} s to the last one"
           + ("" if drained else ", NOT drained") + f")  lost {lost}  duplicated {duplicated}"
           f"  extra {len(keys - expected)}")
