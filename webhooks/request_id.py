@@ -8,12 +8,15 @@ Starlette start for the request inherit it with the context (asyncio copies cont
 import re
 import uuid
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from integrations.log_context import bound
+from webhooks.security import replaced
 
 HEADER = "x-request-id"
+_NAME_BYTES = HEADER.encode("latin-1")
+_NAME = frozenset({_NAME_BYTES})
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -27,10 +30,11 @@ class RequestId:
             return
         given = Headers(scope=scope).get(HEADER, "")
         request_id = given if _SANE.match(given) else uuid.uuid4().hex[:16]
+        raw = [(_NAME_BYTES, request_id.encode("latin-1"))]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
+                message["headers"] = replaced(message.get("headers", ()), _NAME, raw)
             await send(message)
 
         with bound(request_id=request_id):

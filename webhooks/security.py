@@ -4,9 +4,10 @@ Share tokens travel in URLs, so no page may leak its URL in a Referer; pages ren
 inline script or style, so the policy can forbid both outright.
 """
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -20,6 +21,20 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+# As ASGI sends them, made once: setting six headers one by one through MutableHeaders
+# scanned and re-encoded the response's header list six times, in every answer (Slack's
+# acks too).
+_RAW = [(name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in SECURITY_HEADERS.items()]
+_NAMES = frozenset(name for name, _ in _RAW)
+
+
+def replaced(headers: Iterable[tuple[bytes, bytes]], names: frozenset[bytes],
+             added: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An ASGI header list with `added` in place of any earlier header named in `names`."""
+    return [*(pair for pair in headers if pair[0].lower() not in names), *added]
 
 
 class SecurityHeaders:
@@ -36,9 +51,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
+                message["headers"] = replaced(message.get("headers", ()), _NAMES, _RAW)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -8,6 +8,7 @@ from store.migrate import upgrade
 from tests.web_support import BASE_URL, Page, Web, web_fixture  # noqa: F401
 from vigilo.app import build
 from vigilo.settings import Settings
+from webhooks.security import replaced
 
 HOSTILE = ['<script>alert("t")</script>', '" onmouseover="alert(1)', "</textarea><b>x</b>",
            "<img src=x onerror=alert(1)>", "javascript:alert(1)", "<javascript:alert(1)|click>",
@@ -98,3 +99,20 @@ def test_ready_once_migrated(db_url: str) -> None:
         assert response.status_code == 200 and response.json() == {"status": "ok"}
     finally:
         vigilo.db.dispose()
+
+
+def test_replaced_headers_take_the_place_of_earlier_ones_of_any_case() -> None:
+    earlier = [(b"Content-Type", b"text/html"), (b"X-Frame-Options", b"SAMEORIGIN"),
+               (b"x-frame-options", b"ALLOW-FROM x"), (b"cache-control", b"no-store")]
+    out = replaced(earlier, frozenset({b"x-frame-options"}), [(b"x-frame-options", b"DENY")])
+    assert out == [(b"Content-Type", b"text/html"), (b"cache-control", b"no-store"),
+                   (b"x-frame-options", b"DENY")]
+    assert earlier[1] == (b"X-Frame-Options", b"SAMEORIGIN")  # the input is left as it was
+
+
+def test_security_headers_applied_twice_are_sent_once(web: Web) -> None:
+    # Per route and around the whole app: each header once, with our value.
+    raw = web.client.get("/ws/acme/incidents").headers.raw
+    names = [name.lower() for name, _ in raw]
+    for name in (b"content-security-policy", b"x-frame-options", b"x-request-id"):
+        assert names.count(name) == 1, (name, raw)
