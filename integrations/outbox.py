@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.effects import integration_of
+from core.effects import BEHIND_PAGING, PAGING, integration_of
 from core.keys import format_key
 from integrations.breaker import Breaker
 from integrations.claims import SETTLE, LeaseKeeper, take
@@ -97,7 +97,8 @@ class OutboxWorker:
         self._thread: threading.Thread | None = None
         self._unhook: Callable[[], None] | None = None
         self.leases = LeaseKeeper(db, lease, clock)  # renewed while a handler runs
-        self.pools = Pools(self.threads, limits, on_done=self._wake.set, give_way=give_way)
+        self.pools = Pools(self.threads, limits, on_done=self._wake.set, give_way=give_way,
+                           first=PAGING, behind=BEHIND_PAGING)
         # Every integration whose effects may be claimed, for the claim's room per integration.
         self._integrations = sorted({integration_of(kind) for kind in [*handlers, *self.off]}
                                     | set(self.pools.limits))
