@@ -35,12 +35,16 @@ def _pools() -> dict[str, float]:
     return seconds
 
 
-def _descendants(root: int) -> list[int]:
+def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         fields = _read(str(stat)).rsplit(b")", 1)[-1].split()
         if len(fields) > 1:
             children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return children
+
+
+def _below(children: dict[int, list[int]], root: int) -> list[int]:
     found, todo = [], [root]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -52,10 +56,11 @@ def _descendants(root: int) -> list[int]:
 def _serving() -> dict[str, float]:
     """CPU seconds of each `vigilo serve` process below this one, its workers included
     (the fake Slack, also a child, is not counted)."""
+    children = _children()
+    roots = [pid for pid in _below(children, os.getpid())
+             if b"vigilo.cli\0serve" in _read(f"/proc/{pid}/cmdline")]
     seconds: dict[str, float] = {}
-    below = _descendants(os.getpid())
-    roots = [pid for pid in below if b"vigilo.cli\0serve" in _read(f"/proc/{pid}/cmdline")]
-    for pid in {*roots, *(child for root in roots for child in _descendants(root))}:
+    for pid in {*roots, *(child for root in roots for child in _below(children, root))}:
         fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[-1].split()
         if len(fields) > 12:
             seconds[f"pid {pid}"] = (int(fields[11]) + int(fields[12])) / _TICKS

@@ -37,9 +37,10 @@ def integration_of(kind: str) -> str:
     return kind.split(".", 1)[0]
 
 
-# Integrations that wake people: while their deliveries run, the others' wait (a little).
-# The on-call paged a second sooner matters more than the public status page or the AI
-# draft updated a second sooner; Slack stays beside paging, the responders work in it.
+# Integrations that wake people. While their deliveries run, those of BEHIND_PAGING wait
+# (integrations.lanes, a second at most): the on-call paged a second sooner matters more
+# than the public status page or an AI draft a second sooner. Slack stays beside paging:
+# the responders work in it.
 PAGING = frozenset({"pagerduty", "twilio"})
 BEHIND_PAGING = frozenset({"statuspage", "ai"})
 
