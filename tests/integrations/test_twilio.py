@@ -5,12 +5,14 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+import requests
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from core.permissions import Role
 from core.sms import segments
 from integrations.outbox import OutboxWorker
+from integrations.twilio.client import settled
 from services import incidents, oncall, workspaces
 from store.models import IntegrationLog, Member, Outbox, TimelineEvent
 from store.paging_models import SmsPage
@@ -208,3 +210,27 @@ def test_an_answer_that_is_not_json_is_retried_and_pages_once(sms: Rig) -> None:
     with sms.world.db.read() as session:
         [effect] = session.exec(select(Outbox).where(Outbox.kind == "twilio.page_oncall"))
     assert effect.status == "done"
+
+
+def test_the_environment_is_read_once_for_twilio_s_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp-ca.pem")
+    session = requests.Session()
+    settled(session, "https://api.twilio.com")
+    assert session.proxies.get("https") == "http://proxy.corp:3128"
+    assert session.verify == "/etc/corp-ca.pem"
+    assert session.trust_env is False  # not read again on every call
+    monkeypatch.setenv("NO_PROXY", "api.twilio.com")
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    bypassed = requests.Session()
+    settled(bypassed, "https://api.twilio.com")
+    assert bypassed.proxies == {} and bypassed.verify is True
+
+
+def test_the_built_client_does_not_read_the_environment_per_call(sms: Rig) -> None:
+    client = sms.vigilo.registry.get("twilio")
+    assert client is not None
+    http = client.client.client.http_client  # type: ignore[attr-defined]
+    assert http.session.trust_env is False
