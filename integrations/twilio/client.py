@@ -4,6 +4,7 @@ import os
 from datetime import datetime
 from typing import Any
 
+from requests import Session
 from requests.exceptions import RequestException
 from requests.utils import get_environ_proxies
 from twilio.base.exceptions import TwilioException
@@ -56,7 +57,7 @@ class Twilio:
         return None
 
 
-def settled(session: Any, url: str) -> None:
+def settled(session: Session, url: str) -> None:
     """What `requests` reads from the environment, read once for `url`'s host: proxies
     (HTTPS_PROXY, NO_PROXY) and the CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE). With
     trust_env on, it scanned the whole environment twice on every call (a fifth of a send's
