@@ -227,35 +227,35 @@ def _rotation(row: Any, members: tuple[int, ...]) -> oncall.Rotation:
 
 
 def _views(session: Session, rows: list[Any], at: datetime) -> list[ScheduleView]:
-    """The schedules' views from three statements built once, however many there are:
-    every page asks who is on call (was four ORM queries per schedule). `rows` are
-    OncallSchedule rows or their columns (`_schedules_query`)."""
+    """The schedules' views from two statements built once, however many there are: every
+    page asks who is on call (was four ORM queries per schedule, then four statements).
+    Each statement brings its people along. `rows` are OncallSchedule rows or their columns
+    (`_schedules_query`)."""
     if not rows:
         return []
     ids = [pk(row) for row in rows]
     connection = session.connection()
+    people: dict[int, Person] = {}
     rotations: dict[int, list[int]] = {i: [] for i in ids}
-    for schedule_id, member_id in connection.execute(_rotation_query(), {"ids": ids}):
+    for schedule_id, member_id, name, slack_id, phone in connection.execute(
+            _rotation_query(), {"ids": ids}):
         rotations[schedule_id].append(member_id)
+        people[member_id] = Person(member_id, name, slack_id, phone)
     # Overrides that end inside the current shift still tell when it was handed back.
-    def since(row: OncallSchedule) -> datetime:
+    def since(row: Any) -> datetime:
         return at - timedelta(days=row.length_days, hours=2)
 
     overrides: dict[int, list[oncall.Override]] = {i: [] for i in ids}
-    for schedule_id, member_id, starts, ends in connection.execute(
+    for schedule_id, member_id, starts, ends, name, slack_id, phone in connection.execute(
             _overrides_query(), {"ids": ids, "since": min(since(row) for row in rows)}):
         overrides[schedule_id].append(oncall.Override(member_id, starts, ends))
+        people[member_id] = Person(member_id, name, slack_id, phone)
     slots = []
     for row in rows:
         members = tuple(rotations[pk(row)])
         schedule = oncall.Schedule(_rotation(row, members), tuple(
             o for o in overrides[pk(row)] if o.ends_at > since(row)))
         slots.append((row, members, schedule.slot(at), schedule.next_slot(at)))
-    wanted = {m for _, members, _, _ in slots for m in members} | {
-        s.member_id for _, _, now, nxt in slots for s in (now, nxt) if s is not None}
-    people = {member_id: Person(member_id, name, slack_id, phone) for member_id, name, slack_id,
-              phone in (connection.execute(_people_query(), {"ids": sorted(wanted)})
-                        if wanted else ())}
 
     def view(slot: oncall.Slot | None) -> SlotView | None:
         if slot is None:
@@ -267,9 +267,15 @@ def _views(session: Session, rows: list[Any], at: datetime) -> list[ScheduleView
             for row, members, now, nxt in slots]
 
 
+def _person() -> tuple[Any, ...]:
+    return col(Member.display_name), col(Member.slack_user_id), col(Member.phone)
+
+
 @cache
 def _rotation_query() -> Executable:
-    return (core_select(col(OncallMember.schedule_id), col(OncallMember.member_id))
+    return (core_select(col(OncallMember.schedule_id), col(OncallMember.member_id),
+                        *_person())
+            .join(Member, col(Member.id) == col(OncallMember.member_id))
             .where(col(OncallMember.schedule_id).in_(bindparam("ids", expanding=True)))
             .order_by(col(OncallMember.schedule_id), col(OncallMember.position)))
 
@@ -286,14 +292,9 @@ def _schedules_query() -> Executable:
 @cache
 def _overrides_query() -> Executable:
     return (core_select(col(OncallOverride.schedule_id), col(OncallOverride.member_id),
-                        col(OncallOverride.starts_at), col(OncallOverride.ends_at))
+                        col(OncallOverride.starts_at), col(OncallOverride.ends_at),
+                        *_person())
+            .join(Member, col(Member.id) == col(OncallOverride.member_id))
             .where(col(OncallOverride.schedule_id).in_(bindparam("ids", expanding=True)),
                    col(OncallOverride.ends_at) > bindparam("since"))
             .order_by(col(OncallOverride.id)))
-
-
-@cache
-def _people_query() -> Executable:
-    return (core_select(col(Member.id), col(Member.display_name), col(Member.slack_user_id),
-                        col(Member.phone))
-            .where(col(Member.id).in_(bindparam("ids", expanding=True))))
