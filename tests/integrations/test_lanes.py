@@ -2,6 +2,8 @@
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from core.effects import BEHIND_PAGING, PAGING
 from integrations.lanes import Pools
@@ -9,6 +11,18 @@ from integrations.lanes import Pools
 
 def pools(at_most: float = 5.0) -> Pools:
     return Pools(4, first=PAGING, behind=BEHIND_PAGING, behind_at_most=at_most)
+
+
+@contextmanager
+def hung(lanes: Pools, integration: str) -> Iterator[None]:
+    """A delivery of `integration` that runs until the block ends."""
+    stuck = threading.Event()
+    lanes.submit(integration, lambda: stuck.wait(10))
+    try:
+        yield
+    finally:
+        stuck.set()
+        lanes.shutdown(5)
 
 
 def test_a_status_page_delivery_starts_after_the_page_running_ends() -> None:
@@ -36,26 +50,20 @@ def test_a_status_page_delivery_starts_after_the_page_running_ends() -> None:
 
 def test_a_page_that_hangs_holds_the_status_page_no_longer_than_its_limit() -> None:
     lanes = pools(at_most=0.3)
-    stuck = threading.Event()
-    lanes.submit("pagerduty", lambda: stuck.wait(10))
-    published = threading.Event()
-    started = time.monotonic()
-    lanes.submit("statuspage", published.set)
-    assert published.wait(5)
-    assert 0.25 <= time.monotonic() - started < 3
-    stuck.set()
-    lanes.shutdown(5)
+    with hung(lanes, "pagerduty"):
+        published = threading.Event()
+        started = time.monotonic()
+        lanes.submit("statuspage", published.set)
+        assert published.wait(5)
+        assert 0.25 <= time.monotonic() - started < 3
 
 
 def test_slack_goes_beside_paging_and_nothing_waits_without_pages() -> None:
     lanes = pools(at_most=5.0)
-    stuck = threading.Event()
-    lanes.submit("twilio", lambda: stuck.wait(10))
-    posted = threading.Event()
-    lanes.submit("slack", posted.set)
-    assert posted.wait(1)  # Slack is not behind paging
-    stuck.set()
-    lanes.shutdown(5)
+    with hung(lanes, "twilio"):
+        posted = threading.Event()
+        lanes.submit("slack", posted.set)
+        assert posted.wait(1)  # Slack is not behind paging
     quiet = pools(at_most=5.0)
     published = threading.Event()
     started = time.monotonic()
