@@ -1,6 +1,9 @@
 """Names of the side effects services record in the outbox, and of the timeline labels."""
 
-SLACK_CREATE_CHANNEL = "slack.create_channel"
+SLACK_CREATE_CHANNEL = "slack.create_channel"  # the channel and its situation report
+# Then its topic, the report pinned and the people invited: a delivery of its own, after the
+# creation in the same lane, so that in a burst every channel and report goes up first.
+SLACK_SETUP_CHANNEL = "slack.setup_channel"
 SLACK_ANNOUNCE = "slack.announce"  # post a message about a change in the incident channel
 SLACK_INVITE = "slack.invite"
 SLACK_ARCHIVE = "slack.archive"
@@ -25,9 +28,9 @@ STATUSPAGE_WITHDRAW = "statuspage.withdraw"  # no longer meets the rules: off th
 AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"  # ask the configured model for a first draft
 
 # Every kind above: start-up checks that each has exactly one handler or a reason it is off.
-KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE, SLACK_ARCHIVE,
-                   SLACK_NUDGE, SLACK_REMIND_OWNER, SLACK_BROADCAST, SLACK_ARCHIVE_LATER,
-                   PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
+KINDS = frozenset({SLACK_CREATE_CHANNEL, SLACK_SETUP_CHANNEL, SLACK_ANNOUNCE, SLACK_INVITE,
+                   SLACK_ARCHIVE, SLACK_NUDGE, SLACK_REMIND_OWNER, SLACK_BROADCAST,
+                   SLACK_ARCHIVE_LATER, PAGERDUTY_TRIGGER, PAGERDUTY_ACKNOWLEDGE, PAGERDUTY_RESOLVE,
                    PAGERDUTY_URGENCY, PAGERDUTY_NOTE, TWILIO_PAGE, STATUSPAGE_PUBLISH,
                    STATUSPAGE_RESOLVE, STATUSPAGE_UPDATE, STATUSPAGE_WITHDRAW,
                    AI_DRAFT_POSTMORTEM, SLACK_REFRESH_REPORT})

@@ -18,8 +18,9 @@ from core.policies import slack_channels, slack_insight
 from core.policies.spec import EffectSpec, event_key
 from core.validation import WorkspaceSettings
 
-# One creation effect per incident ever: its key has no per-event part.
-CREATE_CHANNEL = EffectSpec(fx.SLACK_CREATE_CHANNEL, "channel")
+# One creation (and one setup after it) per incident ever: the keys have no per-event part.
+OPEN_CHANNEL = [EffectSpec(fx.SLACK_CREATE_CHANNEL, "channel"),
+                EffectSpec(fx.SLACK_SETUP_CHANNEL, "channel")]
 UPDATE_CHARS = 2500  # Slack's section block holds 3,000; the announcement adds its header
 
 
@@ -35,12 +36,12 @@ def _incident_channel(event: DomainEvent, settings: WorkspaceSettings) -> list[E
     key = event_key(event)
     channels = settings.auto_create_channel
     if isinstance(event, Declared):
-        return [CREATE_CHANNEL] if channels and settings.create_channel_on == "open" else []
+        return list(OPEN_CHANNEL) if channels and settings.create_channel_on == "open" else []
     if isinstance(event, StatusChanged):
         specs = []
         if (channels and settings.create_channel_on == "investigating"
                 and event.new == Status.INVESTIGATING):
-            specs.append(CREATE_CHANNEL)
+            specs += OPEN_CHANNEL
         specs.append(announce(event, key, old=event.old.value, new=event.new.value,
                               move=event.move.value if event.move else None,
                               reason=event.reason, root_cause=event.root_cause))

@@ -36,7 +36,8 @@ PER_USER_ERRORS = frozenset({"user_not_found", "cant_invite_self", "cant_invite"
 def handlers(db: Database, client: WebClient, base_url: str) -> dict[str, Handler]:
     """The outbox handlers for every Slack effect kind in core.effects."""
     slack = SlackEffects(db, client, base_url)
-    return {fx.SLACK_CREATE_CHANNEL: slack.create_channel, fx.SLACK_ANNOUNCE: slack.announce,
+    return {fx.SLACK_CREATE_CHANNEL: slack.create_channel,
+            fx.SLACK_SETUP_CHANNEL: slack.setup_channel, fx.SLACK_ANNOUNCE: slack.announce,
             fx.SLACK_INVITE: slack.invite, fx.SLACK_ARCHIVE: slack.archive,
             fx.SLACK_NUDGE: slack.nudge, fx.SLACK_REFRESH_REPORT: slack.refresh_report,
             fx.SLACK_REMIND_OWNER: owner_reminders.handler(db, client, base_url),
@@ -70,25 +71,28 @@ class SlackEffects:
                                  f"parallel delivery; archived the duplicate #{created_name}")
             detail = f"created #{stored_name} ({stored_id})"
             snap = replace(snap, channel_id=stored_id, channel_name=stored_name)
+        # The report at once, before the topic and the invitations: what people find when they
+        # arrive, and in a storm the sooner it is up the better. Its ts is remembered as soon
+        # as Slack accepts it, so a retry never posts it twice.
         memo = {} if fresh else store.channel_memo(self.db, snap.incident_id)
-        # The report first, before the topic and the invitations: what people find when they
-        # arrive, and in a storm the sooner it is up the better. The report's ts and the topic
-        # are remembered in one write, even when setting the topic fails (so the report is
-        # never posted twice).
-        facts: dict[str, Any] = {}
-        ts = memo.get("sitrep_ts")
-        try:
-            if not ts:
-                ts = facts["sitrep_ts"] = self._post(snap.channel_id or "", snap.where,
-                                                     *self._report(snap))
-            facts.update(self._topic(snap, memo))
-        finally:
-            if facts:
-                store.remember(self.db, snap.channel_id or "", **facts)
-        self._call(self.client.pins_add, "pins.add", snap.where, channel=snap.channel_id or "",
-                   tolerate=("already_pinned", "message_not_found"), timestamp=str(ts))
+        if not memo.get("sitrep_ts"):
+            ts = self._post(snap.channel_id or "", snap.where, *self._report(snap))
+            store.remember(self.db, snap.channel_id or "", sitrep_ts=ts)
+        return f"{detail}; situation report posted"
+
+    def setup_channel(self, effect: Effect) -> str:
+        """The topic, the report pinned, the people invited: after the creation (same lane),
+        and held back in a burst while people's commands are being carried out."""
+        snap = self._snapshot(effect)
+        channel = self._channel_or_wait(effect, snap)
+        memo = store.channel_memo(self.db, snap.incident_id)
+        self._set_topic(snap, memo)
+        if memo.get("sitrep_ts"):
+            self._call(self.client.pins_add, "pins.add", snap.where, channel=channel,
+                       tolerate=("already_pinned", "message_not_found"),
+                       timestamp=str(memo["sitrep_ts"]))
         invited = self._invite(snap, list(snap.slack_user_ids))
-        return f"{detail}; situation report pinned; topic set; invited {len(invited)}"
+        return f"topic set; situation report pinned; invited {len(invited)} to {snap.where}"
 
     def announce(self, effect: Effect) -> str:
         snap = self._snapshot(effect)

@@ -26,8 +26,8 @@ from store.db import Database
 
 log = logging.getLogger(__name__)
 
-KINDS = frozenset({fx.SLACK_CREATE_CHANNEL, fx.SLACK_ANNOUNCE, fx.SLACK_INVITE,
-                   fx.SLACK_ARCHIVE, fx.SLACK_NUDGE, fx.SLACK_REMIND_OWNER,
+KINDS = frozenset({fx.SLACK_CREATE_CHANNEL, fx.SLACK_SETUP_CHANNEL, fx.SLACK_ANNOUNCE,
+                   fx.SLACK_INVITE, fx.SLACK_ARCHIVE, fx.SLACK_NUDGE, fx.SLACK_REMIND_OWNER,
                    fx.SLACK_BROADCAST, fx.SLACK_ARCHIVE_LATER, fx.SLACK_REFRESH_REPORT})
 
 

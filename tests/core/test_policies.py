@@ -43,14 +43,16 @@ def resolved(source: str) -> StatusChanged:
 
 
 def test_a_p1_declared_in_slack_opens_a_channel_pages_and_publishes() -> None:
-    assert kinds(declared("p1")) == [fx.SLACK_CREATE_CHANNEL, fx.PAGERDUTY_TRIGGER,
-                                     fx.TWILIO_PAGE, fx.STATUSPAGE_PUBLISH]
+    assert kinds(declared("p1")) == [fx.SLACK_CREATE_CHANNEL, fx.SLACK_SETUP_CHANNEL,
+                                     fx.PAGERDUTY_TRIGGER, fx.TWILIO_PAGE,
+                                     fx.STATUSPAGE_PUBLISH]
 
 
 def test_a_p3_gets_only_its_channel_and_settings_move_the_thresholds() -> None:
-    assert kinds(declared("p3")) == [fx.SLACK_CREATE_CHANNEL]
+    channel = [fx.SLACK_CREATE_CHANNEL, fx.SLACK_SETUP_CHANNEL]
+    assert kinds(declared("p3")) == channel
     assert kinds(declared("p3"), page_severity="p3") == [
-        fx.SLACK_CREATE_CHANNEL, fx.PAGERDUTY_TRIGGER, fx.TWILIO_PAGE]
+        *channel, fx.PAGERDUTY_TRIGGER, fx.TWILIO_PAGE]
     assert kinds(declared("p1"), auto_create_channel="off",
                  status_page_auto_publish_severity="p1") == [
         fx.PAGERDUTY_TRIGGER, fx.TWILIO_PAGE, fx.STATUSPAGE_PUBLISH]
@@ -93,7 +95,8 @@ def test_channels_on_investigating_and_archive_only_when_on() -> None:
     start = StatusChanged(workspace_id=1, source="slack", incident=incident(),
                           old=Status.OPEN, new=Status.INVESTIGATING, move=Move.INVESTIGATE)
     assert fx.SLACK_CREATE_CHANNEL not in kinds(start)
-    assert fx.SLACK_CREATE_CHANNEL in kinds(start, create_channel_on="investigating")
+    opened = kinds(start, create_channel_on="investigating")
+    assert opened[:3] == [fx.SLACK_CREATE_CHANNEL, fx.SLACK_SETUP_CHANNEL, fx.SLACK_ANNOUNCE]
     assert fx.SLACK_CREATE_CHANNEL not in kinds(declared("p3"),
                                                 create_channel_on="investigating")
     assert fx.SLACK_ARCHIVE not in kinds(resolved("slack"), auto_archive="off")

@@ -128,9 +128,9 @@ def set_setting(world: World, key: str, value: str) -> None:
 
 def test_handlers_cover_every_slack_effect(rig: Rig) -> None:
     assert set(handlers(rig.db, rig.client, BASE)) == {
-        fx.SLACK_CREATE_CHANNEL, fx.SLACK_ANNOUNCE, fx.SLACK_INVITE, fx.SLACK_ARCHIVE,
-        fx.SLACK_NUDGE, fx.SLACK_REMIND_OWNER, fx.SLACK_BROADCAST, fx.SLACK_ARCHIVE_LATER,
-        fx.SLACK_REFRESH_REPORT}
+        fx.SLACK_CREATE_CHANNEL, fx.SLACK_SETUP_CHANNEL, fx.SLACK_ANNOUNCE, fx.SLACK_INVITE,
+        fx.SLACK_ARCHIVE, fx.SLACK_NUDGE, fx.SLACK_REMIND_OWNER, fx.SLACK_BROADCAST,
+        fx.SLACK_ARCHIVE_LATER, fx.SLACK_REFRESH_REPORT}
 
 
 def test_declare_creates_channel_invites_sets_topic_and_pins_the_sitrep(rig: Rig) -> None:
@@ -176,9 +176,10 @@ def test_taken_names_get_a_suffix(rig: Rig) -> None:
 
 def test_redelivery_after_success_changes_nothing(rig: Rig) -> None:
     rig.declare()
-    [effect] = [e for e in rig.worker.claim() if e.kind == fx.SLACK_CREATE_CHANNEL]
-    assert rig.worker.deliver(effect) == "done"
-    assert rig.worker.deliver(effect) == "done"  # e.g. the lease ran out mid-delivery
+    for kind in (fx.SLACK_CREATE_CHANNEL, fx.SLACK_SETUP_CHANNEL):
+        [effect] = [e for e in rig.worker.claim() if e.kind == kind]  # the lane's head
+        assert rig.worker.deliver(effect) == "done"
+        assert rig.worker.deliver(effect) == "done"  # e.g. the lease ran out mid-delivery
     assert len(rig.fake.calls_to("conversations.create")) == 1
     assert len(rig.messages()) == 1 and len(rig.fake.pins(rig.channel().id)) == 1
     assert len(rig.events("channel_created")) == 1
@@ -186,15 +187,30 @@ def test_redelivery_after_success_changes_nothing(rig: Rig) -> None:
     assert len(rig.fake.calls_to("conversations.setTopic")) == 1
 
 
+def test_the_channel_and_its_report_go_up_before_its_setup(rig: Rig) -> None:
+    rig.declare()
+    [create] = rig.worker.claim()  # the setup waits in the lane behind the creation
+    assert create.kind == fx.SLACK_CREATE_CHANNEL
+    assert rig.worker.deliver(create) == "done"
+    [sitrep] = rig.messages()
+    assert rig.fake.calls_to("conversations.setTopic") == [] and not rig.fake.pins(
+        rig.channel().id)
+    assert "UENGINEER" not in rig.channel().members
+    [setup] = rig.worker.claim()
+    assert setup.kind == fx.SLACK_SETUP_CHANNEL and rig.worker.deliver(setup) == "done"
+    assert rig.fake.pins(rig.channel().id) == [sitrep.ts]
+    assert rig.channel().topic.startswith("INC-0001") and "UENGINEER" in rig.channel().members
+
+
 def test_retry_after_a_partial_failure_finishes_without_repeating(rig: Rig) -> None:
     rig.declare()
     rig.fake.fail_next("pins.add", "internal_error", status=500, retry_after=None)
     rig.worker.drain()
-    [row] = rig.rows(fx.SLACK_CREATE_CHANNEL)
+    [row] = rig.rows(fx.SLACK_SETUP_CHANNEL)
     assert row.status == "pending" and "HTTP 500" in (row.last_error or "")
     rig.clock.advance(60)
     rig.worker.drain()
-    assert rig.rows(fx.SLACK_CREATE_CHANNEL)[0].status == "done"
+    assert rig.rows(fx.SLACK_SETUP_CHANNEL)[0].status == "done"
     assert len(rig.fake.calls_to("conversations.create")) == 1
     [sitrep] = rig.messages()
     assert rig.fake.pins(rig.channel().id) == [sitrep.ts]
@@ -211,10 +227,11 @@ def test_the_report_goes_up_before_the_topic_and_neither_is_repeated_by_a_retry(
                        retry_after=None)
     rig.clock.advance(60)
     rig.worker.drain()
-    assert rig.rows(fx.SLACK_CREATE_CHANNEL)[0].status == "pending"
+    assert rig.rows(fx.SLACK_CREATE_CHANNEL)[0].status == "done"
+    assert rig.rows(fx.SLACK_SETUP_CHANNEL)[0].status == "pending"
     rig.clock.advance(60)
     rig.worker.drain()
-    assert rig.rows(fx.SLACK_CREATE_CHANNEL)[0].status == "done"
+    assert rig.rows(fx.SLACK_SETUP_CHANNEL)[0].status == "done"
     [sitrep] = rig.messages()  # posted once, though the topic failed after it
     assert rig.fake.pins(rig.channel().id) == [sitrep.ts]
     # Slack shows every topic change in the channel: set once it took.

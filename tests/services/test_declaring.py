@@ -37,8 +37,9 @@ def test_a_declaration_writes_the_incident_its_entry_people_audit_and_effects(
     assert people == [(commander.id, "commander"), (world.actor().member_id, "responder")]
     assert (audit.action, audit.incident_id, audit.detail) == (
         "incident.declared", incident.id, {"title": "Checkout's down — 100%", "severity": "p2"})
-    assert [e.kind for e in effects] == ["slack.create_channel", "pagerduty.trigger",
-                                         "twilio.page_oncall", "statuspage.publish"]
+    assert [e.kind for e in effects] == ["slack.create_channel", "slack.setup_channel",
+                                         "pagerduty.trigger", "twilio.page_oncall",
+                                         "statuspage.publish"]
     assert all(e.incident_id == incident.id and e.payload["incident_id"] == incident.id
                for e in effects)
     again = incidents.declare(world.db, world.actor(), title="Checkout's down — 100%",

@@ -32,8 +32,8 @@ def test_declare_defaults_and_side_effects(world: World) -> None:
     assert [e.label for e in detail.timeline] == ["created"]
     assert "declared INC-0001 (p1, critical)" in detail.timeline[0].text
     # p1: channel, page and status page recorded in the same transaction
-    assert kinds(world) == ["slack.create_channel", "pagerduty.trigger", "twilio.page_oncall",
-                            "statuspage.publish"]
+    assert kinds(world) == ["slack.create_channel", "slack.setup_channel", "pagerduty.trigger",
+                            "twilio.page_oncall", "statuspage.publish"]
 
 
 def test_no_placeholder_number_is_stored_anywhere(world: World) -> None:
@@ -53,13 +53,13 @@ def test_no_placeholder_number_is_stored_anywhere(world: World) -> None:
     with world.db.read() as session:
         stored = ([row.payload for row in session.exec(select(Outbox))]
                   + [row.detail for row in session.exec(select(AuditLog))])
-    assert len(stored) == 5  # four effects and the audit row
+    assert len(stored) == 6  # five effects and the audit row
     assert all(n >= 0 for value in stored for n in numbers(value))
 
 
 def test_declare_p3_does_not_page(world: World) -> None:
     incidents.declare(world.db, world.actor(), title="Slow search")
-    assert kinds(world) == ["slack.create_channel"]
+    assert kinds(world) == ["slack.create_channel", "slack.setup_channel"]
 
 
 def test_commander_can_be_someone_else(world: World) -> None:

@@ -49,8 +49,8 @@ def test_create_declares_with_the_slack_lifecycle(web: Web) -> None:
         kinds = [o.kind for o in session.exec(select(Outbox).where(
             Outbox.incident_id == incident_id).order_by(col(Outbox.id)))]
     # Same effects as a p1 declared in Slack: channel + situation report, paging, status page.
-    assert kinds == ["slack.create_channel", "pagerduty.trigger", "twilio.page_oncall",
-                     "statuspage.publish"]
+    assert kinds == ["slack.create_channel", "slack.setup_channel", "pagerduty.trigger",
+                     "twilio.page_oncall", "statuspage.publish"]
 
 
 def test_commander_by_slack_id_or_email(web: Web) -> None:
