@@ -23,6 +23,8 @@ from store.db import Database
 
 log = logging.getLogger(__name__)
 
+REPLIES_WAIT_AT_MOST = 1.0  # seconds
+
 
 class TrackedExecutor(ThreadPoolExecutor):
     """A thread pool that logs what fails and can say when it has nothing left to do."""
@@ -32,6 +34,7 @@ class TrackedExecutor(ThreadPoolExecutor):
         self._pending = 0
         self._idle = threading.Condition()
         self.give_way: Callable[[], None] = lambda: None  # before each job (Bot sets it)
+        self.on_idle: Callable[[], None] = lambda: None  # when nothing is left to do
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         with self._idle:
@@ -56,8 +59,11 @@ class TrackedExecutor(ThreadPoolExecutor):
     def _done(self) -> None:
         with self._idle:
             self._pending -= 1
-            if self._pending == 0:
+            idle = self._pending == 0
+            if idle:
                 self._idle.notify_all()
+        if idle:
+            self.on_idle()
 
     @property
     def pending(self) -> int:
@@ -104,8 +110,16 @@ class Bot:
 
     def __post_init__(self) -> None:
         self._watch = ChannelWatch(lambda keys: slack_team.incident_channels(self.db, keys))
-        for pool in (self.jobs, self.replies, self.waits):
+        for pool in (self.jobs, self.waits):
             pool.give_way = self.give_way
+        self.replies.give_way = self._after_commands
+
+    def _after_commands(self) -> None:
+        """A reply waits for the commands being carried out, a second at most: in a burst of
+        declarations the last is recorded (and its channel made) sooner, and the replies,
+        which only confirm, come a little later (bench/bench_declare_to_channel.py)."""
+        self.give_way()
+        self.jobs.wait_idle(REPLIES_WAIT_AT_MOST)
 
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
         self.jobs.submit(*_as_part_of_delivery(fn, args))

@@ -46,6 +46,10 @@ def integration_of(kind: str) -> str:
 # the responders work in it.
 PAGING = frozenset({"pagerduty", "twilio"})
 BEHIND_PAGING = frozenset({"statuspage", "ai"})
+# Kinds that wait while people's commands are being carried out (integrations.holds, a
+# second at most): in a burst of declarations, every incident is recorded and its channel and
+# report are up before any channel's topic, pin and invitations.
+AFTER_COMMANDS = frozenset({SLACK_SETUP_CHANNEL})
 
 
 class Label:

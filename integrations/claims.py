@@ -48,9 +48,9 @@ _CLAIMED = tuple(_OUTBOX.c[name] for name in ("id", "kind", "payload", "attempts
 
 def take(db: Database, now: datetime, lease: float, limit: int, skip: tuple[str, ...],
          rooms: Mapping[str, int] | None, room: int) -> list[Row[Any]]:
-    """Lease up to `limit` lane heads, oldest first, none of the integrations in `skip`;
-    with `rooms`, at most `rooms[integration]` (else `room`) of each. Each row's `attempts`
-    counts this one."""
+    """Lease up to `limit` lane heads, oldest first, none of the integrations (or, named
+    with their dot, the effect kinds) in `skip`; with `rooms`, at most `rooms[integration]`
+    (else `room`) of each. Each row's `attempts` counts this one."""
     until = now + timedelta(seconds=lease)
     if not db.sqlite:
         with db.statements() as connection:
@@ -93,7 +93,10 @@ def claim_query(skip: tuple[str, ...], limit: int) -> Select[Any]:
              .order_by(outbox.c.id).limit(limit)
              .with_for_update(skip_locked=True, of=outbox))
     for name in skip:
-        query = query.where(~outbox.c.kind.startswith(f"{name}."))
+        if "." in name:  # one kind of effect, e.g. slack.setup_channel
+            query = query.where(outbox.c.kind != name)
+        else:
+            query = query.where(~outbox.c.kind.startswith(f"{name}."))
     return query
 
 

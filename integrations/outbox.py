@@ -81,7 +81,8 @@ class OutboxWorker:
                  backoff: Backoff | None = None, rng: random.Random | None = None,
                  clock: Callable[[], datetime] = utcnow, poll: float = 0.25,
                  threads: int = 16, limits: Mapping[str, int] | None = None,
-                 probe: float = 2.0, give_way: Callable[[], None] = lambda: None) -> None:
+                 probe: float = 2.0, give_way: Callable[[], None] = lambda: None,
+                 hold: Callable[[], Iterable[str]] = tuple) -> None:
         self.db = db
         self.handlers = handlers
         self.off = off or {}  # kind -> why its integration is off (the registry's reasons)
@@ -91,6 +92,7 @@ class OutboxWorker:
         self.clock = clock
         self.poll = poll
         self.threads = max(1, threads)
+        self.hold = hold  # effect kinds left unclaimed for now (integrations.holds)
         self.breaker = Breaker(db, clock, probe=probe)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -106,9 +108,10 @@ class OutboxWorker:
     # -- claiming ---------------------------------------------------------------------------
     def claim(self, limit: int = 20, room: Callable[[str], int] | None = None,
               skip: Iterable[str] = ()) -> list[Effect]:
-        """Lease up to `limit` lane heads, none of the integrations in `skip`; with `room`,
-        at most `room(integration)` of each."""
-        rows = take(self.db, self.clock(), self.lease, limit, tuple(sorted(set(skip))),
+        """Lease up to `limit` lane heads, none of the integrations in `skip` nor of the kinds
+        held for now; with `room`, at most `room(integration)` of each."""
+        left_out = tuple(sorted({*skip, *self.hold()}))
+        rows = take(self.db, self.clock(), self.lease, limit, left_out,
                     None if room is None else {name: room(name) for name in self._integrations},
                     self.threads)
         return [Effect(row.id, row.kind, dict(row.payload or {}), row.attempts,

@@ -19,6 +19,8 @@ from bot.inbox_worker import InboxWorker
 from bot.people import People
 from bot.runtime import Bot
 from bot.socket_mode import StoringSocketModeHandler
+from core.effects import AFTER_COMMANDS
+from integrations.holds import Hold
 from integrations.slack import Slack
 from services.inbox_writer import InboxWriter
 from store.inbox_models import SLACK
@@ -57,6 +59,10 @@ def wire(vigilo: "Vigilo") -> list[BaseRoute]:
               give_way=vigilo.foreground.give_way)
     ai = vigilo.registry.get("ai")
     bot.ai_off = ai.settings.why_off if ai is not None else "no AI integration"
+    # Channel setups wait while commands are carried out (integrations.holds).
+    hold = Hold(AFTER_COMMANDS, busy=lambda: bot.jobs.pending > 0, wake=vigilo.worker.notify)
+    vigilo.worker.hold = hold
+    bot.jobs.on_idle = hold.idle
     slack.on_start(bot.remember)
     people = People(vigilo.db, slack.bot_client)
     writer = vigilo.inbox_writer

@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from core.effects import PAGERDUTY_TRIGGER, SLACK_ANNOUNCE, SLACK_CREATE_CHANNEL, TWILIO_PAGE
+from core.effects import (
+    PAGERDUTY_TRIGGER,
+    SLACK_ANNOUNCE,
+    SLACK_CREATE_CHANNEL,
+    SLACK_SETUP_CHANNEL,
+    TWILIO_PAGE,
+)
 from core.fsm import Move
 from integrations.outbox import (
     Backoff,
@@ -421,3 +427,22 @@ def test_a_claim_is_kept_while_its_handler_outlasts_the_lease(world: World) -> N
     assert [e.id for e in other.claim(10)] == [abandoned]
     time.sleep(0.7)
     assert [e.id for e in first.claim(10)] == [abandoned]
+
+
+def test_a_held_kind_waits_in_its_lane_and_nothing_else_does(world: World) -> None:
+    clock, held = Clock(), [frozenset({SLACK_SETUP_CHANNEL})]
+    handlers = {kind: Scripted() for kind in (SLACK_CREATE_CHANNEL, SLACK_SETUP_CHANNEL,
+                                              SLACK_ANNOUNCE, PAGERDUTY_TRIGGER)}
+    worker = make_worker(world, handlers, clock, hold=lambda: held[0])
+    incident = incidents.declare(world.db, world.actor(), title="x", severity="p1")
+    incidents.transition(world.db, world.actor(), incident.number, Move.INVESTIGATE)
+    while worker.run_once():
+        pass
+    status = {r.kind: r.status for r in rows(world)}
+    assert status[SLACK_CREATE_CHANNEL] == status[PAGERDUTY_TRIGGER] == "done"
+    # the setup waits, and the announcement behind it in Slack's lane for this incident
+    assert status[SLACK_SETUP_CHANNEL] == status[SLACK_ANNOUNCE] == "pending"
+    held[0] = frozenset()
+    worker.drain()
+    assert {r.kind: r.status for r in rows(world)}[SLACK_ANNOUNCE] == "done"
+    assert [e.kind for e in handlers[SLACK_SETUP_CHANNEL].seen] == [SLACK_SETUP_CHANNEL]

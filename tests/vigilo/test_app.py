@@ -59,8 +59,10 @@ def test_background_work_gives_way_to_the_requests_of_the_same_process(
                             slack_signing_secret="secret"), run_worker=False)
     assert vigilo.asgi is not None and vigilo.slack is not None
     bot, give_way = vigilo.slack.bot, vigilo.foreground.give_way
-    assert [bot.jobs.give_way, bot.replies.give_way, bot.waits.give_way,
+    assert [bot.give_way, bot.jobs.give_way, bot.waits.give_way,
             vigilo.worker.pools.give_way] == [give_way] * 4
+    # Replies give way to the requests too, then to the commands (tests/bot/test_runtime.py).
+    assert bot.replies.give_way == bot._after_commands
     counting = [m for m in vigilo.asgi.user_middleware if m.cls is InFlight]
     assert [m.kwargs["foreground"] for m in counting] == [vigilo.foreground]
     vigilo.db.dispose()

@@ -1,5 +1,6 @@
 """Start-up wiring (token mode, Socket Mode, no Slack), and acks that never wait on Slack."""
 
+import threading
 import time
 
 import pytest
@@ -104,3 +105,17 @@ def test_slack_errors_become_specific_replies(slack: Slack) -> None:
     assert "none" in slack.reply("list", user="UFLAKY")  # one retry after Retry-After
     member = workspaces.find_member(slack.db, slack.world.ws_id, "UFLAKY")
     assert member is not None and member.role == Role.ENGINEER.value
+
+
+def test_channel_setups_are_held_while_commands_are_carried_out(db: Database) -> None:
+    with FakeSlack(TOKEN) as fake:
+        vigilo = build(settings(fake), db=db, run_worker=False)
+        assert vigilo.slack is not None
+        bot, release = vigilo.slack.bot, threading.Event()
+        assert vigilo.worker.hold() == frozenset()
+        bot.jobs.submit(release.wait, 5)
+        try:
+            assert vigilo.worker.hold() == {"slack.setup_channel"}
+        finally:
+            release.set()
+        assert bot.jobs.wait_idle(2) and vigilo.worker.hold() == frozenset()

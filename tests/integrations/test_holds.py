@@ -1,0 +1,41 @@
+"""Effects held back while people's commands are carried out: a second at most."""
+
+from integrations.holds import Hold
+
+KINDS = frozenset({"slack.setup_channel"})
+
+
+class Tick:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_held_only_while_busy_and_never_longer_than_its_limit() -> None:
+    busy, clock, woken = [False], Tick(), []
+    hold = Hold(KINDS, busy=lambda: busy[0], wake=lambda: woken.append(1), at_most=1.0,
+                clock=clock)
+    assert hold() == frozenset()
+    busy[0] = True
+    assert hold() == KINDS
+    clock.now += 0.9
+    assert hold() == KINDS
+    clock.now += 0.2  # busy for longer than at_most: slowed, never stopped
+    assert hold() == frozenset()
+    assert woken == []
+
+
+def test_idle_wakes_the_outbox_only_when_something_was_held() -> None:
+    busy, woken = [True], []
+    hold = Hold(KINDS, busy=lambda: busy[0], wake=lambda: woken.append(1), clock=Tick())
+    hold.idle()
+    assert woken == []  # nothing was held: no needless claim
+    assert hold() == KINDS
+    busy[0] = False
+    hold.idle()
+    hold.idle()
+    assert woken == [1]
+    busy[0] = True
+    assert hold() == KINDS  # a new burst is held again, its second counted afresh
