@@ -20,10 +20,8 @@ from sqlalchemy import (
     JSON,
     Integer,
     Row,
-    and_,
     bindparam,
     cast,
-    exists,
     func,
     or_,
     select,
@@ -82,14 +80,20 @@ def claim_query(skip: tuple[str, ...], limit: int) -> Select[Any]:
     cache-keying this select cost more than running it, on every wake-up of the worker."""
     outbox = _OUTBOX
     earlier = outbox.alias("earlier")
-    blocked = exists().where(and_(earlier.c.lane == outbox.c.lane, earlier.c.lane != "",
-                                  earlier.c.status == "pending", earlier.c.id < outbox.c.id))
+    # A lane's head is its oldest pending row. Found once for all lanes (one pass over the
+    # pending rows, grouped), not as "no earlier pending row in my lane" per row: PostgreSQL
+    # planned that as a nested loop over every pending row for each, and with 500 pending
+    # in a burst each claim took 50 ms of the database's CPU (225,000 rows compared).
+    heads = (select(func.min(earlier.c.id))
+             .where(earlier.c.status == "pending", earlier.c.lane != "")
+             .group_by(earlier.c.lane))
+    head = or_(outbox.c.lane == "", outbox.c.id.in_(heads.scalar_subquery()))
     query = (select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts,
                     outbox.c.idempotency_key, outbox.c.workspace_id, outbox.c.incident_id)
              .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= bindparam("now"),
                     or_(outbox.c.locked_until.is_(None),
                         outbox.c.locked_until < bindparam("now")),
-                    ~blocked)
+                    head)
              .order_by(outbox.c.id).limit(limit)
              .with_for_update(skip_locked=True, of=outbox))
     for name in skip:
