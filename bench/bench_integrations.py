@@ -14,8 +14,9 @@
    Baseline: one declaration alone. Goal: p99 <= 1 s. Duplicates (a second SMS to the
    on-call, or a second PagerDuty incident, for one declaration) must be 0.
 
-The fakes run in this process (threads), so they share its interpreter lock with Vigilo:
-the figures are if anything pessimistic.
+The fakes run in a process of their own (bench/fakes_apart.py), as PagerDuty and Twilio are
+remote; with `--fakes-here` they run in this process and share its interpreter lock with
+Vigilo, which made the figures pessimistic (both are in the 2026-12-03 note).
 """
 
 import argparse
@@ -33,6 +34,7 @@ from sqlmodel import select
 
 from bench.common import fresh_database, machine_line, run_threads
 from bench.cpu import CpuClock
+from bench.fakes_apart import FakesApart, FakesHere, fakes_apart, fakes_here
 from bench.slack_load import generate, http_flavour, http_get, pct, serving, summary
 from core.permissions import Role
 from services import incidents, oncall, workspaces
@@ -41,14 +43,8 @@ from store.db import Database
 from store.models import Incident
 from store.types import utcnow
 from vigilo.app import Vigilo, build
-from vigilo.sandbox.pagerduty_api import (
-    API_KEY,
-    FROM_EMAIL,
-    SERVICE_ID,
-    FakePagerDuty,
-    sign_webhook,
-)
-from vigilo.sandbox.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from vigilo.sandbox.pagerduty_api import API_KEY, FROM_EMAIL, SERVICE_ID, sign_webhook
+from vigilo.sandbox.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from vigilo.settings import Settings
 
 SECRET = "bench-pd-secret"
@@ -56,15 +52,17 @@ PHONE = "+4915112345678"
 GOAL_IN_MS = 250.0
 GOAL_OUT_MS = 1000.0
 KEY = re.compile(r"INC-\d{4}")
+Fakes = FakesApart | FakesHere
 
 
 @contextmanager
-def rig(kind: str) -> Iterator[tuple[Database, Vigilo, FakePagerDuty, FakeTwilio, Actor]]:
+def rig(kind: str, here: bool) -> Iterator[tuple[Database, Vigilo, Fakes, Actor]]:
     import os
 
-    with fresh_database(kind, pool_size=40) as db, FakePagerDuty() as pd, \
-            FakeTwilio() as sms, tempfile.TemporaryDirectory() as folder:
-        os.environ["SSL_CERT_FILE"] = pd.ca_file(folder)
+    with tempfile.TemporaryDirectory() as folder, \
+            fresh_database(kind, pool_size=40) as db, \
+            (fakes_here if here else fakes_apart)(folder) as fakes:
+        os.environ["SSL_CERT_FILE"] = fakes.ca_file
         print(machine_line(db) + f", uvicorn/{http_flavour()}")
         ws = workspaces.create_workspace(db, "bench", "Bench")
         admin = Actor(ws.id or 0, None, "operator", Role.OWNER, "cli")
@@ -74,12 +72,12 @@ def rig(kind: str) -> Iterator[tuple[Database, Vigilo, FakePagerDuty, FakeTwilio
         oncall.add_to_rotation(db, admin, None, member.slack_user_id)
         settings = Settings(base_url="http://vigilo.bench", workspace="bench", pagerduty={
             "PAGERDUTY_API_KEY": API_KEY, "PAGERDUTY_FROM_EMAIL": FROM_EMAIL,
-            "PAGERDUTY_SERVICE_ID": SERVICE_ID, "PAGERDUTY_API_URL": pd.base_url,
+            "PAGERDUTY_SERVICE_ID": SERVICE_ID, "PAGERDUTY_API_URL": fakes.pd_url,
             "PAGERDUTY_WEBHOOK_SECRET": SECRET}, twilio={
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": sms.base_url})
+            "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": fakes.sms_url})
         actor = Actor(ws.id or 0, member.id, member.display_name, Role.ENGINEER, "cli")
-        yield db, build(settings, db=db), pd, sms, actor
+        yield db, build(settings, db=db), fakes, actor
 
 
 def webhook(event_id: str, event_type: str, pd_id: str) -> bytes:
@@ -117,7 +115,7 @@ def inbound(port: int, pd_ids: list[str], users: int, per_user: int) -> None:
     print(f"  goal p99 <= {GOAL_IN_MS:.0f} ms: {'met' if p99 <= GOAL_IN_MS else 'NOT met'}")
 
 
-def outbound(db: Database, vigilo: Vigilo, pd: FakePagerDuty, sms: FakeTwilio, actor: Actor,
+def outbound(db: Database, vigilo: Vigilo, fakes: Fakes, actor: Actor,
              burst: int) -> None:
     def declare(title: str) -> tuple[str, float, float]:
         asked = time.time()
@@ -129,26 +127,25 @@ def outbound(db: Database, vigilo: Vigilo, pd: FakePagerDuty, sms: FakeTwilio, a
                ) -> tuple[list[float], list[float], int]:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            calls = pd.calls_to("POST /incidents")[since_calls:]
-            texts = sms.messages[since_sms:]
+            calls = fakes.pd_calls("POST /incidents")[since_calls:]
+            texts = fakes.texts()[since_sms:]
             if len(calls) >= len(declared) and len(texts) >= len(declared):
                 break
             time.sleep(0.05)
-        created = {KEY.search(c.body["incident"]["title"]).group(0): c.at  # type: ignore
-                   for c in calls}
-        sent = Counter(KEY.search(m.body).group(0) for m in texts)  # type: ignore[union-attr]
-        texted = {KEY.search(m.body).group(0): m.date_created  # type: ignore[union-attr]
-                  for m in texts}
+        created = {KEY.search(body["incident"]["title"]).group(0): at  # type: ignore
+                   for at, body in calls}
+        sent = Counter(KEY.search(body).group(0) for body, _ in texts)  # type: ignore
+        texted = {KEY.search(body).group(0): at for body, at in texts}  # type: ignore
         dup = sum(n - 1 for n in sent.values()) + len(calls) - len(created)
         return ([texted[k] - t for k, t in declared.items() if k in texted],
                 [created[k] - t for k, t in declared.items() if k in created], dup)
 
-    calls, texts = len(pd.calls_to("POST /incidents")), len(sms.messages)
+    calls, texts = len(fakes.pd_calls("POST /incidents")), len(fakes.texts())
     key, _, at = declare("Alone")
     sms_alone, pd_alone, _ = delays({key: at}, calls, texts)
     print(f"  one p1 alone:        SMS {sms_alone[0] * 1000:.0f} ms, "
           f"PagerDuty {pd_alone[0] * 1000:.0f} ms")
-    calls, texts = len(pd.calls_to("POST /incidents")), len(sms.messages)
+    calls, texts = len(fakes.pd_calls("POST /incidents")), len(fakes.texts())
     clock = CpuClock()
     _, results = run_threads(25, lambda i: [declare(f"Burst {i}-{j}")
                                             for j in range(burst // 25)])
@@ -174,10 +171,18 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--deliveries", type=int, default=20)
     parser.add_argument("--burst", type=int, default=100)
+    parser.add_argument("--fakes-here", action="store_true",
+                        help="run the fake PagerDuty and Twilio in this process (as before "
+                             "2026-12-03), sharing its interpreter lock with Vigilo")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("services.pagerduty_inbound").setLevel(logging.WARNING)
-    with rig(args.db) as (db, vigilo, pd, sms, actor), serving(vigilo.asgi) as port:  # type: ignore[arg-type]
+    print("the fake PagerDuty and Twilio run " + ("in this process, sharing its interpreter "
+                                                  "lock" if args.fakes_here else
+                                                  "in a process of their own, as remote "
+                                                  "services would"))
+    with rig(args.db, args.fakes_here) as (db, vigilo, fakes, actor), \
+            serving(vigilo.asgi) as port:  # type: ignore[arg-type]
         for n in range(10):  # mirrored incidents for the webhooks to land on
             incidents.declare(db, actor, title=f"Mirrored {n}", severity="p1")
         vigilo.worker.notify()
@@ -195,7 +200,7 @@ def main() -> None:
         print(f"  the inbox worked them all {time.monotonic() - started:.1f} s after the "
               "last 2xx")
         print("outbound:")
-        outbound(db, vigilo, pd, sms, actor, args.burst)
+        outbound(db, vigilo, fakes, actor, args.burst)
 
 
 if __name__ == "__main__":
