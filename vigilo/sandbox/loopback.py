@@ -39,6 +39,11 @@ class KeepAliveHandler(FakeHandler):
 
 class FakeHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: when a burst opened more connections at
+    # once than the accept loop took (each TLS handshake is done there), the kernel dropped
+    # the rest and their clients tried again only a second later, which showed up as a
+    # second's stall on a few Slack calls in every burst. Slack does not do that.
+    request_queue_size = 1024
 
     def __init__(self, fake: "LoopbackServer", address: tuple[str, int],
                  handler: type[BaseHTTPRequestHandler]) -> None:
