@@ -50,6 +50,10 @@ BEHIND_PAGING = frozenset({"statuspage", "ai"})
 # second at most): in a burst of declarations, every incident is recorded and its channel and
 # report are up before any channel's topic, pin and invitations.
 AFTER_COMMANDS = frozenset({SLACK_SETUP_CHANNEL})
+# Among the lane heads that are due, these are claimed after all others, in this order
+# (oldest first within each): when the held setups are let go, a channel still to be made
+# goes before them.
+CLAIMED_LATER = (SLACK_SETUP_CHANNEL,)
 
 
 class Label:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Row,
     bindparam,
+    case,
     cast,
     func,
     or_,
@@ -31,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import Executable, Select
 
-from core.effects import integration_of
+from core.effects import CLAIMED_LATER, integration_of
 from store.db import Database
 from store.models import Outbox
 
@@ -74,6 +75,13 @@ def take(db: Database, now: datetime, lease: float, limit: int, skip: tuple[str,
             "ids": [row.id for row in taken], "until": until}).all(), key=lambda row: row.id)
 
 
+def claim_order(columns: Any) -> tuple[Any, ...]:
+    """Oldest first, but the kinds in CLAIMED_LATER after all others, in that order."""
+    later = case({kind: n for n, kind in enumerate(CLAIMED_LATER, 1)}, value=columns.kind,
+                 else_=0)
+    return later, columns.id
+
+
 @functools.cache
 def claim_query(skip: tuple[str, ...], limit: int) -> Select[Any]:
     """The lane heads that are due, oldest first. Built once per shape: building and
@@ -94,7 +102,7 @@ def claim_query(skip: tuple[str, ...], limit: int) -> Select[Any]:
                     or_(outbox.c.locked_until.is_(None),
                         outbox.c.locked_until < bindparam("now")),
                     head)
-             .order_by(outbox.c.id).limit(limit)
+             .order_by(*claim_order(outbox.c)).limit(limit)
              .with_for_update(skip_locked=True, of=outbox))
     for name in skip:
         if "." in name:  # one kind of effect, e.g. slack.setup_channel
@@ -113,7 +121,8 @@ def claim_and_lease(skip: tuple[str, ...], limit: int) -> Executable:
     heads = claim_query(skip, limit).cte("heads")
     integration = func.split_part(heads.c.kind, ".", 1)
     ranked = select(heads.c.id, integration.label("integration"),
-                    func.row_number().over(partition_by=integration, order_by=heads.c.id)
+                    func.row_number().over(partition_by=integration,
+                                           order_by=claim_order(heads.c))
                     .label("n")).cte("ranked")
     room = func.coalesce(cast(cast(bindparam("rooms", type_=JSON), JSONB).op("->>")(
         ranked.c.integration), Integer), bindparam("room"))

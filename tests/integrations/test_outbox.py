@@ -446,3 +446,19 @@ def test_a_held_kind_waits_in_its_lane_and_nothing_else_does(world: World) -> No
     worker.drain()
     assert {r.kind: r.status for r in rows(world)}[SLACK_ANNOUNCE] == "done"
     assert [e.kind for e in handlers[SLACK_SETUP_CHANNEL].seen] == [SLACK_SETUP_CHANNEL]
+
+
+def test_a_setup_is_claimed_after_the_channels_still_to_be_made(world: World) -> None:
+    clock = Clock()
+    worker = make_worker(world, {SLACK_CREATE_CHANNEL: Scripted(),
+                                 SLACK_SETUP_CHANNEL: Scripted()}, clock)
+    first = incidents.declare(world.db, world.actor(), title="first")
+    second = incidents.declare(world.db, world.actor(), title="second")
+    [create] = worker.claim(limit=1)
+    assert (create.kind, create.incident_id) == (SLACK_CREATE_CHANNEL, first.id)
+    assert worker.deliver(create) == "done"
+    # The first incident's setup is older than the second's creation, but goes after it.
+    [head] = worker.claim(limit=1)
+    assert (head.kind, head.incident_id) == (SLACK_CREATE_CHANNEL, second.id)
+    [setup] = worker.claim(limit=1)
+    assert (setup.kind, setup.incident_id) == (SLACK_SETUP_CHANNEL, first.id)
