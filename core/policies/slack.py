@@ -19,7 +19,9 @@ from core.policies.spec import EffectSpec, event_key
 from core.validation import WorkspaceSettings
 
 # One creation (and one setup after it) per incident ever: the keys have no per-event part.
-OPEN_CHANNEL = [EffectSpec(fx.SLACK_CREATE_CHANNEL, "channel"),
+# `setup: apart` tells the creation that the setup is queued behind it (a creation recorded
+# before setups were deliveries of their own sets the channel up itself).
+OPEN_CHANNEL = [EffectSpec(fx.SLACK_CREATE_CHANNEL, "channel", {"setup": "apart"}),
                 EffectSpec(fx.SLACK_SETUP_CHANNEL, "channel")]
 UPDATE_CHARS = 2500  # Slack's section block holds 3,000; the announcement adds its header
 

@@ -76,19 +76,26 @@ class SlackEffects:
         # as Slack accepts it, so a retry never posts it twice.
         memo = {} if fresh else store.channel_memo(self.db, snap.incident_id)
         if not memo.get("sitrep_ts"):
-            ts = self._post(snap.channel_id or "", snap.where, *self._report(snap))
-            store.remember(self.db, snap.channel_id or "", sitrep_ts=ts)
-        return f"{detail}; situation report posted"
+            memo["sitrep_ts"] = self._post(snap.channel_id or "", snap.where,
+                                           *self._report(snap))
+            store.remember(self.db, snap.channel_id or "", sitrep_ts=memo["sitrep_ts"])
+        if effect.payload.get("setup") == "apart":
+            return f"{detail}; situation report posted"
+        # Recorded before the setup was a delivery of its own: nothing else will do it.
+        return f"{detail}; situation report posted; {self._setup(snap, memo)}"
 
     def setup_channel(self, effect: Effect) -> str:
         """The topic, the report pinned, the people invited: after the creation (same lane),
         and held back in a burst while people's commands are being carried out."""
         snap = self._snapshot(effect)
-        channel = self._channel_or_wait(effect, snap)
-        memo = store.channel_memo(self.db, snap.incident_id)
+        self._channel_or_wait(effect, snap)
+        return self._setup(snap, store.channel_memo(self.db, snap.incident_id))
+
+    def _setup(self, snap: store.Snapshot, memo: dict[str, Any]) -> str:
         self._set_topic(snap, memo)
         if memo.get("sitrep_ts"):
-            self._call(self.client.pins_add, "pins.add", snap.where, channel=channel,
+            self._call(self.client.pins_add, "pins.add", snap.where,
+                       channel=snap.channel_id or "",
                        tolerate=("already_pinned", "message_not_found"),
                        timestamp=str(memo["sitrep_ts"]))
         invited = self._invite(snap, list(snap.slack_user_ids))

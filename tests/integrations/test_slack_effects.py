@@ -202,6 +202,20 @@ def test_the_channel_and_its_report_go_up_before_its_setup(rig: Rig) -> None:
     assert rig.channel().topic.startswith("INC-0001") and "UENGINEER" in rig.channel().members
 
 
+def test_a_creation_queued_before_setups_were_apart_sets_the_channel_up_itself(
+        rig: Rig) -> None:
+    rig.declare()
+    with rig.db.transaction() as session:  # as an upgrade finds a creation still pending
+        [setup] = session.exec(select(Outbox).where(Outbox.kind == fx.SLACK_SETUP_CHANNEL))
+        session.delete(setup)
+        [create] = session.exec(select(Outbox).where(Outbox.kind == fx.SLACK_CREATE_CHANNEL))
+        create.payload = {"incident_id": create.incident_id}
+    rig.drain()
+    [sitrep] = rig.messages()
+    assert rig.fake.pins(rig.channel().id) == [sitrep.ts]
+    assert rig.channel().topic.startswith("INC-0001") and "UENGINEER" in rig.channel().members
+
+
 def test_retry_after_a_partial_failure_finishes_without_repeating(rig: Rig) -> None:
     rig.declare()
     rig.fake.fail_next("pins.add", "internal_error", status=500, retry_after=None)
