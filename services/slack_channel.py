@@ -25,6 +25,7 @@ from store.models import (
     ActionItem,
     Incident,
     IncidentResponder,
+    IntegrationLink,
     Member,
     Outbox,
     TimelineEvent,
@@ -62,6 +63,7 @@ class IncidentView:
     settings: WorkspaceSettings
     channel_id: str | None
     channel_name: str | None
+    memo: dict[str, Any]  # the channel's memo (channel_memo) as it was read with the rest
     commander: Person | None
     people: tuple[Person, ...]  # commander first, then everyone else on the incident
     detected_at: datetime
@@ -109,7 +111,8 @@ def incident_view(db: Database, incident_id: int) -> IncidentView:
         services=tuple(row["services"] or ()),
         settings=WorkspaceSettings.from_json(row["settings"]),
         channel_id=row["slack_channel_id"], channel_name=row["slack_channel_name"],
-        commander=commander, people=tuple(ordered), detected_at=row["detected_at"],
+        memo=dict(row["memo"] or {}), commander=commander, people=tuple(ordered),
+        detected_at=row["detected_at"],
         resolved_at=row["resolved_at"], root_cause=row["root_cause"],
         caused_by_change_id=row["caused_by_change_id"])
 
@@ -121,8 +124,15 @@ def _view_query() -> Executable:
                 Incident.slack_channel_id, Incident.slack_channel_name, Incident.commander_id,
                 Incident.detected_at, Incident.resolved_at, Incident.root_cause,
                 Incident.caused_by_change_id)
+    # The channel's memo in the same statement: the setup and the report's redraws read it
+    # right after the view, one round trip fewer each.
+    memo = (core_select(col(IntegrationLink.state))
+            .where(col(IntegrationLink.incident_id) == col(Incident.id),
+                   col(IntegrationLink.integration) == SLACK,
+                   col(IntegrationLink.kind) == CHANNEL)
+            .order_by(col(IntegrationLink.id)).limit(1).scalar_subquery())
     return (core_select(*(col(c) for c in incident), col(Workspace.slug),
-                        col(Workspace.settings))
+                        col(Workspace.settings), memo.label("memo"))
             .join(Workspace, col(Workspace.id) == col(Incident.workspace_id))
             .where(col(Incident.id) == bindparam("id")))
 

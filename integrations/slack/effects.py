@@ -74,7 +74,7 @@ class SlackEffects:
         # The report at once, before the topic and the invitations: what people find when they
         # arrive, and in a storm the sooner it is up the better. Its ts is remembered as soon
         # as Slack accepts it, so a retry never posts it twice.
-        memo = {} if fresh else store.channel_memo(self.db, snap.incident_id)
+        memo = {} if fresh else dict(snap.memo)
         if not memo.get("sitrep_ts"):
             memo["sitrep_ts"] = self._post(snap.channel_id or "", snap.where,
                                            *self._report(snap))
@@ -89,7 +89,7 @@ class SlackEffects:
         and held back in a burst while people's commands are being carried out."""
         snap = self._snapshot(effect)
         self._channel_or_wait(effect, snap)
-        return self._setup(snap, store.channel_memo(self.db, snap.incident_id))
+        return self._setup(snap, dict(snap.memo))
 
     def _setup(self, snap: store.Snapshot, memo: dict[str, Any]) -> str:
         self._set_topic(snap, memo)
@@ -163,7 +163,7 @@ class SlackEffects:
         chat.update however often it runs. With no report yet, the one posted with the
         channel carries the suggestion already."""
         snap = self._snapshot(effect)
-        memo = store.channel_memo(self.db, snap.incident_id) if snap.channel_id else {}
+        memo = snap.memo if snap.channel_id else {}
         if not memo.get("sitrep_ts"):
             raise NotConfigured("no situation report yet: the one posted with the channel "
                                 "will show it")

@@ -7,6 +7,7 @@ reads and writes through services, like every integration (docs/architecture.md)
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from core.effects import Label
 from core.keys import format_key
@@ -53,6 +54,7 @@ class Snapshot:
     card: IncidentCard
     channel_id: str | None
     channel_name: str | None
+    memo: dict[str, Any]  # the channel's memo as read with the rest (channel_memo's)
     slack_user_ids: tuple[str, ...]  # commander first, then everyone else on the incident
     detected_at: datetime
     resolved_at: datetime | None
@@ -85,7 +87,7 @@ def load(db: Database, incident_id: int, base_url: str) -> Snapshot:
     return Snapshot(
         incident_id=incident_id, workspace_id=view.workspace_id, key=key,
         number=view.number, title=view.title, status=view.status, settings=view.settings,
-        card=card, channel_id=view.channel_id, channel_name=view.channel_name,
+        card=card, channel_id=view.channel_id, channel_name=view.channel_name, memo=view.memo,
         slack_user_ids=tuple(dict.fromkeys(p.slack_user_id for p in view.people
                                            if p.slack_user_id)),
         detected_at=view.detected_at, resolved_at=view.resolved_at,

@@ -23,7 +23,7 @@ def test_the_view_puts_the_commander_first_and_is_frozen(world: World) -> None:
     assert view.workspace_slug == "acme" and view.services == ("checkout",)
     assert view.commander == slack_channel.Person("Admin", "UADMIN")
     assert [p.slack_user_id for p in view.people] == ["UADMIN", "UENGINEER"]
-    assert view.channel_id is None and view.settings.auto_create_channel
+    assert view.channel_id is None and view.settings.auto_create_channel and view.memo == {}
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.title = "changed"  # type: ignore[misc]
     with pytest.raises(slack_channel.IncidentGone):
@@ -44,6 +44,7 @@ def test_a_channel_is_recorded_once_and_the_loser_learns_the_winner(world: World
     assert slack_channel.channel_memo(world.db, incident_id)["sitrep_ts"] == "1.2"
     view = slack_channel.incident_view(world.db, incident_id)
     assert (view.channel_id, view.channel_name) == ("C1", "inc-0001-a")
+    assert view.memo == slack_channel.channel_memo(world.db, incident_id)  # read with it
     counts = slack_channel.closing_counts(world.db, incident_id)
     assert counts.timeline_events == 2  # declared, channel created (once)
     with world.db.read() as session:
