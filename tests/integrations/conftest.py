@@ -1,5 +1,6 @@
-"""Fixtures the integration tests share: the sandbox Slack knowing the world's people, and
-the rig that delivers Slack effects through the real client to it."""
+"""Fixtures the integration tests share: the sandbox Slack knowing the world's people, the
+rig that delivers Slack effects through the real client to it, and a clock that moves only
+when a test moves it."""
 
 from collections.abc import Iterator
 
@@ -21,3 +22,18 @@ def fake(world: World) -> Iterator[FakeSlack]:
 @pytest.fixture
 def rig(world: World, fake: FakeSlack) -> Rig:
     return Rig(world, fake)
+
+
+class Tick:
+    """A monotonic clock (seconds) that moves only when `now` is set."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def tick() -> Tick:
+    return Tick()

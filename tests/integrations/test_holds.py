@@ -1,20 +1,13 @@
 """Effects held back while people's commands are carried out: a second at most."""
 
 from integrations.holds import Hold
+from tests.integrations.conftest import Tick
 
 KINDS = frozenset({"slack.setup_channel"})
 
 
-class Tick:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_held_only_while_busy_and_never_longer_than_its_limit() -> None:
-    busy, clock, woken = [False], Tick(), []
+def test_held_only_while_busy_and_never_longer_than_its_limit(tick: Tick) -> None:
+    busy, clock, woken = [False], tick, []
     hold = Hold(KINDS, busy=lambda: busy[0], wake=lambda: woken.append(1), at_most=1.0,
                 clock=clock)
     assert hold() == frozenset()
@@ -27,9 +20,9 @@ def test_held_only_while_busy_and_never_longer_than_its_limit() -> None:
     assert woken == []
 
 
-def test_idle_wakes_the_outbox_only_when_something_was_held() -> None:
+def test_idle_wakes_the_outbox_only_when_something_was_held(tick: Tick) -> None:
     busy, woken = [True], []
-    hold = Hold(KINDS, busy=lambda: busy[0], wake=lambda: woken.append(1), clock=Tick())
+    hold = Hold(KINDS, busy=lambda: busy[0], wake=lambda: woken.append(1), clock=tick)
     hold.idle()
     assert woken == []  # nothing was held: no needless claim
     assert hold() == KINDS

@@ -11,14 +11,7 @@ from integrations.outbox import OutboxWorker, PermanentFailure
 from services import incidents
 from store.db import Database
 from tests.conftest import World
-
-
-class Tick:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.integrations.conftest import Tick
 
 
 def test_bound_fields_nest_and_unwind() -> None:
@@ -32,9 +25,8 @@ def test_bound_fields_nest_and_unwind() -> None:
 
 
 def test_a_repeated_failure_is_logged_once_then_summarised_then_recovered(
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, tick: Tick) -> None:
     caplog.set_level(logging.INFO)
-    tick = Tick()
     failures = Repeated(logging.getLogger("t"), "outbox worker round", base=0.25, cap=30,
                         every=60, clock=tick)
     waits = []
