@@ -63,8 +63,11 @@ def vigilo_server(database_url: str, slack_url: str, port: int, *,
     try:
         deadline = time.monotonic() + 30
         while True:
+            # Ready, not only live: until Slack has answered auth.test the process does not
+            # know its team yet, and a form would take the slow path (under a loaded CI
+            # machine, tests/vigilo/test_server.py saw that race).
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
