@@ -267,19 +267,14 @@ class SlackEffects:
         return invited
 
     def _set_topic(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
-        facts = self._topic(snap, memo)
-        if facts:
-            store.remember(self.db, snap.channel_id or "", **facts)
-
-    def _topic(self, snap: store.Snapshot, memo: dict[str, Any]) -> dict[str, Any]:
-        """Set the topic unless it is unchanged; what to remember about that."""
+        """Set the topic unless it is unchanged, and remember it."""
         # Slack tells the channel about every topic change, so an unchanged one is not re-set.
         wanted = topic(snap.card)
         if memo.get("topic") == wanted:
-            return {}
+            return
         self._call(self.client.conversations_setTopic, "conversations.setTopic", snap.where,
                    channel=snap.channel_id or "", topic=wanted)
-        return {"topic": wanted}
+        store.remember(self.db, snap.channel_id or "", topic=wanted)
 
     def _refresh_sitrep(self, snap: store.Snapshot, memo: dict[str, Any]) -> None:
         """Keep the pinned report current; someone deleting it is no reason to fail."""
