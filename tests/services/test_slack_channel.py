@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from core.effects import Label
 from core.permissions import Role
-from services import incidents, slack_channel, slack_team
+from services import incidents, responders, slack_channel, slack_team
+from services.actor import Actor
 from store.models import TimelineEvent
 from tests.conftest import World
 
@@ -28,6 +29,22 @@ def test_the_view_puts_the_commander_first_and_is_frozen(world: World) -> None:
         view.title = "changed"  # type: ignore[misc]
     with pytest.raises(slack_channel.IncidentGone):
         slack_channel.incident_view(world.db, 987654)
+
+
+def test_the_view_of_an_incident_nobody_is_on_has_no_people(world: World) -> None:
+    # Declared from the console: no member commands it, and the people's rows come back empty.
+    incident = incidents.declare(world.db, Actor.operator(world.ws_id), title="Disk full")
+    view = slack_channel.incident_view(world.db, incident.id or 0)
+    assert view.commander is None and view.people == () and view.title == "Disk full"
+
+
+def test_the_view_lists_everyone_once_each_in_the_order_they_joined(world: World) -> None:
+    commander, later = world.members[Role.ADMIN], world.members[Role.VIEWER]
+    incident = incidents.declare(world.db, world.actor(), title="Checkout down",
+                                 commander_id=commander.id)
+    responders.add_responder(world.db, world.actor(), incident.number, later.id or 0)
+    view = slack_channel.incident_view(world.db, incident.id or 0)
+    assert [p.slack_user_id for p in view.people] == ["UADMIN", "UENGINEER", "UVIEWER"]
 
 
 def test_a_channel_is_recorded_once_and_the_loser_learns_the_winner(world: World) -> None:
