@@ -15,6 +15,7 @@ samples of the interpreter lock). A pool is a thread's name without its number
 
 import os
 import re
+import resource
 import threading
 import time
 from pathlib import Path
@@ -78,6 +79,11 @@ def _machine() -> float:
     return (user + nice + system + irq + softirq + steal) / _TICKS
 
 
+def _finished_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _postgres() -> dict[str, float]:
     """CPU seconds of each PostgreSQL server process on this machine (a backend that exits
     during the run takes its share along: a lower bound)."""
@@ -105,6 +111,7 @@ class CpuClock:
         self.serving = _serving()
         self.machine = _machine()
         self.postgres = _postgres()
+        self.finished = _finished_children()
 
     def report(self, top: int = 6) -> str:
         wall = time.perf_counter() - self.wall
@@ -118,9 +125,13 @@ class CpuClock:
                 f"{pid} {seconds:.2f} s" for pid, seconds in busy))
         machine = _machine() - self.machine
         if machine > 0:
+            cpus = os.cpu_count() or 1
             postgres = sum(s for _, s in _since(_postgres(), self.postgres))
-            parts.append(f"machine {machine:.2f} s of {os.cpu_count() or 1} CPUs "
-                         f"(PostgreSQL {postgres:.2f})")
+            # The load generator's interpreter starting up is part of the run's window.
+            finished = _finished_children() - self.finished
+            parts.append(f"machine busy {machine:.2f} s of {cpus * wall:.2f} ({cpus} CPUs; "
+                         f"PostgreSQL {postgres:.2f}, child processes that ended such as "
+                         f"the load generator {finished:.2f})")
         return "; ".join(parts)
 
 
