@@ -46,12 +46,12 @@ from sqlmodel import col, select
 from bench.common import fresh_database, machine_line
 from bench.cpu import CpuClock
 from bench.crash_rig import served_apart
+from bench.load_generator import generate
 from bench.slack_load import (
     SECRET,
     TOKEN,
     FakeSlackProcess,
     fake_slack_process,
-    generate,
     http_flavour,
     http_post,
     pct,

@@ -35,7 +35,8 @@ from sqlmodel import select
 from bench.common import fresh_database, machine_line, run_threads
 from bench.cpu import CpuClock
 from bench.fakes_apart import FakesApart, FakesHere, fakes_apart, fakes_here
-from bench.slack_load import generate, http_flavour, http_get, pct, serving, summary
+from bench.load_generator import generate
+from bench.slack_load import http_flavour, http_get, pct, serving, summary
 from core.permissions import Role
 from services import incidents, oncall, workspaces
 from services.actor import Actor

@@ -27,8 +27,8 @@ import logging
 import time
 
 from bench.crash_rig import served
+from bench.load_generator import generate
 from bench.slack_load import (
-    generate,
     http_get,
     http_post,
     pct,

@@ -31,7 +31,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bench.crash_rig import served
-from bench.slack_load import TOKEN, generate, http_get, http_post, pct, summary
+from bench.load_generator import generate
+from bench.slack_load import TOKEN, http_get, http_post, pct, summary
 from core.permissions import Role
 from services import workspaces
 from store.db import Database

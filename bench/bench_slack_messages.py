@@ -38,9 +38,9 @@ from sqlmodel import select
 from bench.common import fresh_url, machine_line
 from bench.cpu import CpuClock
 from bench.crash_rig import crash_and_recover, served
+from bench.load_generator import generate
 from bench.slack_load import (
     fake_slack,
-    generate,
     http_get,
     http_post,
     pct,

@@ -1,23 +1,18 @@
 """What the Slack benchmarks share: a real uvicorn on loopback, the fake Slack in a process of
-its own, and a load generator in a third process, so neither Slack's stand-in nor the
-clients compete with Vigilo for its interpreter lock (they do share the machine's CPUs).
-
-The load generator speaks raw HTTP/1.1 over keep-alive connections (one per simulated user),
-sends requests prepared and signed beforehand, and times each from the first byte sent to
-the whole response read.
+its own, and the requests the load generator (bench/load_generator.py, a third process) sends,
+so neither Slack's stand-in nor the clients compete with Vigilo for its interpreter lock (they
+do share the machine's CPUs).
 """
 
-import asyncio
 import gc
 import multiprocessing
-import random
 import socket
 import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -45,15 +40,6 @@ def http_post(path: str, body: bytes, content_type: str,
 
 def http_get(path: str) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: vigilo.bench\r\n\r\n".encode()
-
-
-@dataclass
-class Load:
-    latencies: list[float] = field(default_factory=list)  # seconds, every request
-    probe: list[float] = field(default_factory=list)  # the trivial endpoint, meanwhile
-    statuses: dict[int, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    sent: dict[tuple[int, int], float] = field(default_factory=dict)  # (user, n) -> wall time
 
 
 def pct(values: list[float], q: float) -> float:
@@ -199,89 +185,6 @@ def fake_slack(users: list[str]) -> Iterator[str]:
     """The fake Slack's root URL (`<url>api/` for the Web API, `<url>response/x`)."""
     with fake_slack_process(users) as fake:
         yield fake.url
-
-
-# --- the load generator, in its own process --------------------------------------------------
-
-async def _response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    if length:
-        await reader.readexactly(length)
-    return status
-
-
-async def _user(port: int, requests: list[bytes], load: Load, think: float,
-                start: asyncio.Event, rng: random.Random, me: int) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    await start.wait()  # every connection is open before the clock starts
-    if think:  # users act at their own pace, not in lock-step
-        await asyncio.sleep(rng.uniform(0, think))
-    for n, request in enumerate(requests):
-        load.sent[(me, n)] = time.time()
-        started = time.perf_counter()
-        writer.write(request)
-        status = await _response(reader)
-        load.latencies.append(time.perf_counter() - started)
-        load.statuses[status] = load.statuses.get(status, 0) + 1
-        if think:
-            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
-    writer.close()
-
-
-async def _probe(port: int, request: bytes, load: Load, done: asyncio.Event,
-                 every: float) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    while not done.is_set():
-        started = time.perf_counter()
-        writer.write(request)
-        await _response(reader)
-        load.probe.append(time.perf_counter() - started)
-        await asyncio.sleep(every)
-    writer.close()
-
-
-async def _run(port: int, users: list[list[bytes]], probe: bytes | None, think: float,
-               every: float) -> Load:
-    load = Load()
-    done, start = asyncio.Event(), asyncio.Event()
-    rng = random.Random(42)
-    tasks = [asyncio.create_task(_user(port, requests, load, think, start, rng, me))
-             for me, requests in enumerate(users)]
-    await asyncio.sleep(0.5)  # let the connections open
-    prober = (asyncio.create_task(_probe(port, probe, load, done, every))
-              if probe is not None else None)
-    started = time.perf_counter()
-    start.set()
-    await asyncio.gather(*tasks)
-    load.seconds = time.perf_counter() - started
-    done.set()
-    if prober is not None:
-        await prober
-    return load
-
-
-def _generate(conn: Connection, port: int, users: list[list[bytes]], probe: bytes | None,
-              think: float, every: float) -> None:
-    conn.send(asyncio.run(_run(port, users, probe, think, every)))
-
-
-def generate(port: int, users: list[list[bytes]], *, probe: bytes | None = None,
-             think: float = 0.0, every: float = 0.02) -> Load:
-    """Each inner list is one user's requests, sent in order on its own connection. With
-    `think`, each user starts at a random moment within it and pauses 0.5-1.5 × think
-    between requests; without, everyone starts at once and sends back to back."""
-    ctx = multiprocessing.get_context("spawn")
-    ours, theirs = ctx.Pipe()
-    process = ctx.Process(target=_generate, args=(theirs, port, users, probe, think, every))
-    process.start()
-    load: Load = ours.recv()
-    process.join(30)
-    return load
 
 
 def spread(values: list[float]) -> str:
