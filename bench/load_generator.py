@@ -27,8 +27,6 @@ class Load:
     sent: dict[tuple[int, int], float] = field(default_factory=dict)  # (user, n) -> wall time
 
 
-
-
 async def _response(reader: asyncio.StreamReader) -> int:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -91,8 +89,6 @@ async def _run(port: int, users: list[list[bytes]], probe: bytes | None, think: 
     return load
 
 
-
-
 def generate(port: int, users: list[list[bytes]], *, probe: bytes | None = None,
              think: float = 0.0, every: float = 0.02) -> Load:
     """Each inner list is one user's requests, sent in order on its own connection. With
@@ -107,7 +103,8 @@ def generate(port: int, users: list[list[bytes]], *, probe: bytes | None = None,
 
 if __name__ == "__main__":
     port, users, probe, think, every = pickle.loads(sys.stdin.buffer.read())
-    # Unpickled here as bench.load_generator.Load, not __main__.Load, for the caller.
+    # Taken from the module, not from __main__: the Load sent back then unpickles as the
+    # caller's bench.load_generator.Load.
     from bench.load_generator import _run as run
 
     sys.stdout.buffer.write(pickle.dumps(asyncio.run(run(port, users, probe, think, every))))
