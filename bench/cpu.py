@@ -64,10 +64,16 @@ def _serving() -> dict[str, float]:
              if b"vigilo.cli\0serve" in _read(f"/proc/{pid}/cmdline")]
     seconds: dict[str, float] = {}
     for pid in {*roots, *(child for root in roots for child in _below(children, root))}:
-        fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[-1].split()
-        if len(fields) > 12:
-            seconds[f"pid {pid}"] = (int(fields[11]) + int(fields[12])) / _TICKS
+        spent = _seconds(_read(f"/proc/{pid}/stat"))
+        if spent is not None:
+            seconds[f"pid {pid}"] = spent
     return seconds
+
+
+def _seconds(stat: bytes) -> float | None:
+    """User + system CPU seconds from a /proc/<pid>/stat line (None: it ended meanwhile)."""
+    fields = stat.rsplit(b")", 1)[-1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS if len(fields) > 12 else None
 
 
 def _machine() -> float:
@@ -89,10 +95,10 @@ def _postgres() -> dict[str, float]:
     during the run takes its share along: a lower bound)."""
     seconds: dict[str, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        head, _, rest = _read(str(stat)).rpartition(b")")
-        fields = rest.split()
-        if head.endswith(b"(postgres") and len(fields) > 12:
-            seconds[stat.parent.name] = (int(fields[11]) + int(fields[12])) / _TICKS
+        line = _read(str(stat))
+        spent = _seconds(line) if line.rpartition(b")")[0].endswith(b"(postgres") else None
+        if spent is not None:
+            seconds[stat.parent.name] = spent
     return seconds
 
 

@@ -7,15 +7,15 @@ KINDS = frozenset({"slack.setup_channel"})
 
 
 def test_held_only_while_busy_and_never_longer_than_its_limit(tick: Tick) -> None:
-    busy, clock, woken = [False], tick, []
+    busy, woken = [False], []
     hold = Hold(KINDS, busy=lambda: busy[0], wake=lambda: woken.append(1), at_most=1.0,
-                clock=clock)
+                clock=tick)
     assert hold() == frozenset()
     busy[0] = True
     assert hold() == KINDS
-    clock.now += 0.9
+    tick.now += 0.9
     assert hold() == KINDS
-    clock.now += 0.2  # busy for longer than at_most: slowed, never stopped
+    tick.now += 0.2  # busy for longer than at_most: slowed, never stopped
     assert hold() == frozenset()
     assert woken == []
 
